@@ -1,0 +1,121 @@
+#include "config/loader.hpp"
+
+#include <cstdlib>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace tracepipe::config {
+namespace {
+
+void apply(settings& s, const key& k, std::string_view text, const std::string& source) {
+  if (auto problem = k.apply(s, text)) {
+    // Secrets are never echoed; other values are, to make the mistake obvious.
+    auto shown = k.secret ? std::string("(hidden)") : fmt::format("'{}'", text);
+    throw error(fmt::format("config key '{}' from {}: value {} is invalid: {}", k.name, source, shown, *problem));
+  }
+}
+
+void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out,
+             const std::string& file) {
+  if (node.IsMap()) {
+    for (const auto& item : node) {
+      auto name = prefix.empty() ? item.first.as<std::string>() : prefix + "." + item.first.as<std::string>();
+      flatten(item.second, name, out, file);
+    }
+  } else if (node.IsSequence()) {
+    std::string joined;
+    for (const auto& item : node) joined += (joined.empty() ? "" : ",") + item.as<std::string>();
+    out[prefix] = joined;
+  } else if (node.IsScalar()) {
+    out[prefix] = node.as<std::string>();
+  } else if (node.IsNull()) {
+    out[prefix] = "";
+  }
+}
+
+bool in_sections(const key& k, const std::vector<section>& sections) {
+  for (auto s : sections)
+    if (s == k.group) return true;
+  return false;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> read_env_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw error(fmt::format("cannot read '{}': is the stack up? (tracepipe stack up --dir DIR)", path));
+  std::map<std::string, std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    auto value = line.substr(eq + 1);
+    if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
+    out[line.substr(0, eq)] = value;
+  }
+  return out;
+}
+
+settings defaults() {
+  settings s{};
+  for (const auto& k : keys()) apply(s, k, k.default_text, "its default");
+  return s;
+}
+
+void loader::add_flags(CLI::App& app, std::vector<section> sections) {
+  app.add_option("--config", config_file_, "YAML file of settings (keys as in README's configuration table)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--stack", stack_dir_,
+                 "Local stack directory: endpoints and credentials are read from DIR/stack.env; "
+                 "environment and flags override them");
+  for (const auto& k : keys()) {
+    if (!in_sections(k, sections)) continue;
+    auto description = fmt::format("{} [{}; default {}; env {}]", k.help, k.unit,
+                                   k.default_text.empty() ? "none" : k.default_text, k.env_name());
+    // The value is kept as text and applied in load(), so that flags, env and
+    // file share one validation path and one error message.
+    app.add_option_function<std::string>(
+        k.flag, [this, name = k.name](const std::string& v) { flag_values_[name] = v; }, description);
+  }
+}
+
+settings loader::load(const env_lookup& getenv) const {
+  settings s = defaults();
+
+  if (!stack_dir_.empty()) {
+    auto file = stack_dir_ + "/stack.env";
+    auto vars = read_env_file(file);
+    for (const auto& k : keys())
+      for (const auto& alias : k.env_aliases)
+        if (auto it = vars.find(alias); it != vars.end()) apply(s, k, it->second, file);
+  }
+
+  if (!config_file_.empty()) {
+    std::map<std::string, std::string> values;
+    try {
+      flatten(YAML::LoadFile(config_file_), "", values, config_file_);
+    } catch (const YAML::Exception& e) {
+      throw error(fmt::format("config file '{}': {}", config_file_, e.what()));
+    }
+    for (const auto& [name, text] : values) {
+      const key* k = find_key(name);
+      if (!k) throw error(fmt::format("config file '{}': unknown key '{}'", config_file_, name));
+      apply(s, *k, text, fmt::format("file '{}'", config_file_));
+    }
+  }
+
+  for (const auto& k : keys()) {
+    for (const auto& alias : k.env_aliases)
+      if (const char* v = getenv(alias.c_str())) apply(s, k, v, "environment variable " + alias);
+    auto name = k.env_name();
+    if (const char* v = getenv(name.c_str())) apply(s, k, v, "environment variable " + name);
+  }
+
+  for (const auto& [name, text] : flag_values_) apply(s, *find_key(name), text, "flag " + find_key(name)->flag);
+  return s;
+}
+
+}  // namespace tracepipe::config

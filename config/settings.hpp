@@ -1,0 +1,46 @@
+#pragma once
+// Typed settings of every tracepipe process. Each field is one documented key
+// in keys.cpp (default, unit, sentence); nothing else defines configuration.
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace tracepipe::config {
+
+using std::chrono::milliseconds;
+
+struct redis_settings {
+  std::string url;              ///< redis://[:password@]host:port[/db]
+  std::string stream;           ///< stream key prefix; shard n is "<stream>:{n}"
+  int shards;                   ///< number of streams runs are spread over
+  milliseconds command_timeout; ///< a command not answered by then fails the connection
+  milliseconds reconnect_delay; ///< first delay between reconnect attempts
+  milliseconds depth_interval;  ///< how often the queue depth is sampled
+};
+
+struct ingest_settings {
+  std::string listen;                    ///< HOST:PORT
+  int threads;                           ///< I/O threads
+  std::size_t body_limit;                ///< bytes on the wire
+  std::size_t decompressed_limit;        ///< bytes after gzip/zstd
+  std::size_t header_limit;              ///< bytes of request line + headers
+  std::size_t max_runs_per_request;      ///< post + patch operations
+  std::size_t max_parts;                 ///< multipart parts per request
+  std::size_t json_depth;                ///< nesting limit of any JSON document
+  milliseconds read_timeout;             ///< whole request must arrive within it
+  milliseconds idle_timeout;             ///< keep-alive connection idle limit
+  std::size_t queue_high_watermark;      ///< entries in the streams → 429
+  std::size_t inflight_high_watermark;   ///< request bytes held in memory → 429
+  std::size_t max_connections;           ///< connections above it are refused
+  int retry_after_s;                     ///< Retry-After on 429/503
+  std::vector<std::string> api_keys;     ///< empty: no auth
+  std::string default_project;           ///< project of runs naming none
+};
+
+struct settings {
+  redis_settings redis;
+  ingest_settings ingest;
+};
+
+}  // namespace tracepipe::config

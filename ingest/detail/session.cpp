@@ -1,0 +1,190 @@
+#include "ingest/detail/session.hpp"
+
+#include <map>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+
+#include "ingest/stream_fields.hpp"
+
+namespace tracepipe::ingest::detail {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+namespace {
+
+/// simdjson parsers are per thread; limits come from the service.
+run_reader& reader_for(const service& svc) {
+  thread_local std::map<const service*, std::unique_ptr<run_reader>> readers;
+  auto& r = readers[&svc];
+  if (!r)
+    r = std::make_unique<run_reader>(reader_limits{svc.settings.json_depth, svc.settings.max_runs_per_request,
+                                                   svc.settings.default_project});
+  return *r;
+}
+
+std::uint64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+session::session(asio::ip::tcp::socket&& socket, service& svc) : stream_(std::move(socket)), svc_(svc) {
+  ++svc_.connections;
+}
+
+session::~session() {
+  finish_request();
+  --svc_.connections;
+}
+
+void session::run() {
+  asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::do_read_header, shared_from_this()));
+}
+
+void session::do_read_header() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(svc_.settings.header_limit));
+  parser_->body_limit(svc_.settings.body_limit);
+  // A fresh connection has read_timeout to send its first request; a kept-
+  // alive one may idle longer between requests. Both bound slow senders.
+  stream_.expires_after(first_request_ ? svc_.settings.read_timeout : svc_.settings.idle_timeout);
+  first_request_ = false;
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&session::on_read_header, shared_from_this()));
+}
+
+void session::on_read_header(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted)
+    return close();
+  in_request_ = true;
+  ++svc_.requests_in_progress;
+  if (ec == http::error::header_limit)
+    return respond(refuse(route::other, {431, "header_too_large",
+                                         fmt::format("request headers exceed {} bytes", svc_.settings.header_limit)}),
+                   false);
+  if (ec == http::error::body_limit)
+    return respond(refuse(route::other, {413, "body_too_large",
+                                         fmt::format("the body exceeds {} bytes", svc_.settings.body_limit)}),
+                   false);
+  if (ec) {
+    if (ec.category() != beast::error_code(http::error::end_of_stream).category()) return close();  // socket errors: nobody to tell
+    return respond(refuse(route::other, {400, "bad_request", ec.message()}), false);
+  }
+  auto& header = parser_->get();
+  if (auto early = check_header(header, svc_)) {
+    // The body was not read, so the connection cannot be reused unless there is none.
+    bool no_body = !parser_->chunked() && parser_->content_length().value_or(0) == 0;
+    return respond(std::move(*early), no_body && header.keep_alive());
+  }
+  reserved_bytes_ = parser_->content_length().value_or(0);
+  svc_.inflight_bytes += reserved_bytes_;
+  if (beast::iequals(header[http::field::expect], "100-continue")) {
+    auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+    return http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->do_read_body();
+    });
+  }
+  do_read_body();
+}
+
+void session::do_read_body() {
+  stream_.expires_after(svc_.settings.read_timeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&session::on_read_body, shared_from_this()));
+}
+
+void session::on_read_body(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit)
+    return respond(refuse(route::other, {413, "body_too_large",
+                                         fmt::format("the body exceeds {} bytes", svc_.settings.body_limit)}),
+                   false);
+  if (ec == beast::error::timeout || ec == asio::error::operation_aborted) return close();
+  if (ec) {
+    if (ec.category() != beast::error_code(http::error::end_of_stream).category()) return close();
+    return respond(refuse(route::other, {400, "bad_request", ec.message()}), false);
+  }
+  if (parser_->chunked()) {
+    auto extra = parser_->get().body().size();
+    reserved_bytes_ += extra;
+    svc_.inflight_bytes += extra;
+  }
+  process();
+}
+
+void session::process() {
+  auto& req = parser_->get();
+  auto received_at = now_us();
+  auto o = handle(req, svc_, reader_for(svc_));
+  if (o.ops.empty()) return respond(std::move(o), req.keep_alive());
+  pending_ = std::move(o);
+  entries_ = stream_entries(pending_.ops, req["x-tenant-id"], received_at, svc_.producer.shards(), entry_storage_);
+  enqueue_start_ = clock::now();
+  // The producer answers on the Redis strand; come back to ours.
+  svc_.producer.enqueue(entries_, [self = shared_from_this()](boost::system::error_code ec, std::string detail) {
+    asio::post(self->stream_.get_executor(),
+               [self, ec, detail = std::move(detail)] { self->on_enqueued(ec, detail); });
+  });
+}
+
+void session::on_enqueued(boost::system::error_code ec, const std::string& detail) {
+  auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - enqueue_start_).count();
+  svc_.metrics.enqueue_latency().observe(static_cast<std::uint64_t>(elapsed));
+  auto keep_alive = parser_->get().keep_alive();
+  if (ec) {
+    auto why = detail.empty() ? ec.message() : detail;
+    return respond(refuse(pending_.which, {503, "queue_unavailable",
+                                           fmt::format("the runs could not be enqueued: {}; retry later", why)}),
+                   keep_alive);
+  }
+  std::uint64_t bytes = 0;
+  for (const auto& op : pending_.ops) bytes += op.bytes();
+  svc_.metrics.count_enqueued(pending_.ops.size(), bytes);
+  outcome ok;
+  ok.which = pending_.which;
+  ok.status = 202;
+  ok.body = fmt::format(R"({{"accepted":{}}})", pending_.ops.size());
+  respond(std::move(ok), keep_alive);
+}
+
+void session::respond(outcome o, bool keep_alive) {
+  svc_.metrics.count_request(o.which, o.status);
+  auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(o.status), 11);
+  res->set(http::field::server, "tracepipe");
+  res->set(http::field::content_type, o.content_type);
+  if (o.retry_after) res->set(http::field::retry_after, std::to_string(svc_.settings.retry_after_s));
+  res->keep_alive(keep_alive);
+  res->body() = std::move(o.body);
+  res->prepare_payload();
+  response_ = res;
+  stream_.expires_after(svc_.settings.read_timeout);
+  http::async_write(stream_, *res, beast::bind_front_handler(&session::on_write, shared_from_this(), keep_alive));
+}
+
+void session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  finish_request();
+  if (ec || !keep_alive) return close();
+  do_read_header();
+}
+
+void session::finish_request() {
+  svc_.inflight_bytes -= reserved_bytes_;
+  reserved_bytes_ = 0;
+  if (in_request_) --svc_.requests_in_progress;
+  in_request_ = false;
+  pending_ = outcome{};
+  entries_.clear();
+  entry_storage_.clear();
+  response_.reset();
+}
+
+void session::close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.socket().close(ignored);
+}
+
+}  // namespace tracepipe::ingest::detail

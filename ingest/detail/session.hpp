@@ -1,0 +1,50 @@
+#pragma once
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "ingest/routes.hpp"
+#include "ingest/service.hpp"
+
+namespace tracepipe::ingest::detail {
+
+namespace beast = boost::beast;
+
+/// One HTTP connection: read header → check → read body → handle → maybe
+/// enqueue → answer → next request. All steps run on the connection's strand.
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(boost::asio::ip::tcp::socket&& socket, service& svc);
+  ~session();
+  void run();
+
+ private:
+  void do_read_header();
+  void on_read_header(beast::error_code ec, std::size_t);
+  void do_read_body();
+  void on_read_body(beast::error_code ec, std::size_t);
+  void process();
+  void on_enqueued(boost::system::error_code ec, const std::string& detail);
+  void respond(outcome o, bool keep_alive);
+  void on_write(bool keep_alive, beast::error_code ec, std::size_t);
+  void finish_request();
+  void close();
+
+  beast::tcp_stream stream_;
+  service& svc_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::string_body>> response_;
+  outcome pending_;                      ///< the request's decision while its runs are enqueued
+  std::vector<queue::stream_entry> entries_;  ///< point into pending_ and entry_storage_
+  std::deque<std::string> entry_storage_;
+  std::uint64_t reserved_bytes_ = 0;     ///< counted in svc_.inflight_bytes for this request
+  bool in_request_ = false;
+  bool first_request_ = true;
+  std::chrono::steady_clock::time_point enqueue_start_;
+};
+
+}  // namespace tracepipe::ingest::detail

@@ -1,0 +1,95 @@
+#include "ingest/metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace tracepipe::ingest {
+namespace {
+
+struct metric_doc {
+  const char* name;
+  const char* type;
+  const char* help;
+};
+
+/// The one table of ingest metrics (README's /metrics table mirrors it).
+constexpr metric_doc docs[] = {
+    {"tracepipe_ingest_requests_total", "counter", "HTTP requests answered, by route and status code."},
+    {"tracepipe_ingest_runs_enqueued_total", "counter", "Run operations (posts and patches) added to the streams."},
+    {"tracepipe_ingest_bytes_enqueued_total", "counter", "Bytes of run JSON and parts added to the streams."},
+    {"tracepipe_ingest_enqueue_latency_us", "histogram",
+     "Time from handing a request's runs to Redis until every XADD was acknowledged, microseconds."},
+    {"tracepipe_queue_depth", "gauge", "Entries in the run streams (all shards), last sample; the backlog."},
+    {"tracepipe_ingest_inflight_bytes", "gauge", "Request bytes held in memory by requests being served."},
+    {"tracepipe_ingest_connections", "gauge", "Open HTTP connections."},
+    {"tracepipe_ingest_redis_ready", "gauge", "1 when the Redis connection is up, else 0."},
+};
+
+void header(std::string& out, const metric_doc& d) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", d.name, d.help, d.name, d.type);
+}
+
+}  // namespace
+
+std::string_view route_label(route r) {
+  switch (r) {
+    case route::info: return "/info";
+    case route::ok: return "/ok";
+    case route::ready: return "/ready";
+    case route::metrics: return "/metrics";
+    case route::post_run: return "POST /runs";
+    case route::patch_run: return "PATCH /runs/{id}";
+    case route::batch: return "/runs/batch";
+    case route::multipart: return "/runs/multipart";
+    default: return "other";
+  }
+}
+
+void latency_histogram::observe(std::uint64_t us) {
+  std::size_t i = 0;
+  while (i < bounds_us.size() && us > bounds_us[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_us_.fetch_add(us, std::memory_order_relaxed);
+}
+
+void latency_histogram::render(std::string& out, std::string_view name) const {
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds_us.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, bounds_us[i], cumulative);
+  }
+  cumulative += buckets_.back().load(std::memory_order_relaxed);
+  out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n{}_sum {}\n{}_count {}\n", name, cumulative, name,
+                     sum_us_.load(), name, count_.load());
+}
+
+void metrics::count_request(route r, unsigned status) {
+  std::size_t i = 0;
+  while (i + 1 < statuses.size() && statuses[i] != status) ++i;
+  requests_[static_cast<int>(r)][i].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string metrics::render(std::uint64_t queue_depth, std::uint64_t inflight_bytes, std::uint64_t connections,
+                            bool redis_ready) const {
+  std::string out;
+  header(out, docs[0]);
+  for (int r = 0; r < static_cast<int>(route::count_); ++r)
+    for (std::size_t s = 0; s < statuses.size(); ++s)
+      if (auto n = requests_[r][s].load(std::memory_order_relaxed))
+        out += fmt::format("{}{{route=\"{}\",code=\"{}\"}} {}\n", docs[0].name, route_label(static_cast<route>(r)),
+                           statuses[s] ? std::to_string(statuses[s]) : "other", n);
+  header(out, docs[1]);
+  out += fmt::format("{} {}\n", docs[1].name, runs_enqueued_.load());
+  header(out, docs[2]);
+  out += fmt::format("{} {}\n", docs[2].name, bytes_enqueued_.load());
+  header(out, docs[3]);
+  enqueue_latency_.render(out, docs[3].name);
+  std::uint64_t gauges[] = {queue_depth, inflight_bytes, connections, redis_ready ? 1u : 0u};
+  for (int i = 0; i < 4; ++i) {
+    header(out, docs[4 + i]);
+    out += fmt::format("{} {}\n", docs[4 + i].name, gauges[i]);
+  }
+  return out;
+}
+
+}  // namespace tracepipe::ingest

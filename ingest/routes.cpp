@@ -1,0 +1,197 @@
+#include "ingest/routes.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "ingest/decompress.hpp"
+#include "ingest/multipart.hpp"
+#include "ingest/multipart_runs.hpp"
+
+namespace tracepipe::ingest {
+namespace {
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        // Details may quote client bytes: keep the answer valid JSON and UTF-8.
+        if (c >= 0x80) out += '?';
+        else if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+/// Self-hosted LangSmith serves the API under /api/v1 too; SDKs pointed at
+/// either URL work.
+std::string_view path_of(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  constexpr std::string_view prefix = "/api/v1";
+  if (target.substr(0, prefix.size()) == prefix) target.remove_prefix(prefix.size());
+  if (target.size() > 1 && target.back() == '/') target.remove_suffix(1);
+  return target;
+}
+
+bool needs_key(route r) {
+  return r == route::post_run || r == route::patch_run || r == route::batch || r == route::multipart;
+}
+
+/// Compares every configured key in full, whatever matches, so the time taken
+/// tells nothing about the keys.
+bool key_accepted(std::string_view given, const std::vector<std::string>& keys) {
+  unsigned ok = 0;
+  for (const auto& key : keys) {
+    std::size_t n = std::max(given.size(), key.size());
+    unsigned diff = given.size() != key.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      unsigned char a = i < given.size() ? given[i] : 0;
+      unsigned char b = i < key.size() ? key[i] : 0;
+      diff |= a ^ b;
+    }
+    ok |= diff == 0;
+  }
+  return ok != 0;
+}
+
+outcome answer(route which, unsigned status, std::string body) {
+  outcome o;
+  o.which = which;
+  o.status = status;
+  o.body = std::move(body);
+  return o;
+}
+
+std::string info_json(const config::ingest_settings& s) {
+  auto size_limit_bytes = std::min<std::size_t>(s.body_limit, 20u << 20);
+  return fmt::format(
+      R"({{"version":"tracepipe-0.1.0","batch_ingest_config":{{"use_multipart_endpoint":true,"size_limit":100,)"
+      R"("size_limit_bytes":{},"scale_up_qsize_trigger":1000,"scale_up_nthreads_limit":16,)"
+      R"("scale_down_nempty_trigger":4}},"instance_flags":{{"zstd_compression_enabled":true,)"
+      R"("gzip_body_enabled":true}}}})",
+      size_limit_bytes);
+}
+
+std::string_view media_type(std::string_view content_type) {
+  auto semi = content_type.find(';');
+  auto t = content_type.substr(0, semi);
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  return t;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::optional<rejection> read_runs(route which, request& req, std::string_view body, std::size_t max_parts,
+                                   run_reader& reader, std::vector<run_op>& ops) {
+  auto content_type = req[http::field::content_type];
+  if (which == route::multipart) {
+    auto boundary = multipart_boundary(content_type);
+    if (auto* r = std::get_if<rejection>(&boundary)) return *r;
+    std::vector<multipart_part> parts;
+    if (auto r = parse_multipart(body, std::get<std::string>(boundary), max_parts, parts)) return r;
+    return read_multipart_runs(parts, reader, ops);
+  }
+  if (!iequals(media_type(content_type), "application/json"))
+    return rejection{415, "unsupported_media_type",
+                     fmt::format("expected Content-Type application/json, got '{}'", content_type)};
+  auto target = path_of(req.target());
+  if (which == route::post_run) return reader.read_single_post(body, ops);
+  if (which == route::patch_run) return reader.read_patch(body, target.substr(std::string_view("/runs/").size()), ops);
+  return reader.read_batch(body, ops);
+}
+
+}  // namespace
+
+route route_of(http::verb method, std::string_view target) {
+  auto path = path_of(target);
+  bool get = method == http::verb::get || method == http::verb::head;
+  if (path == "/info") return get ? route::info : route::other;
+  if (path == "/ok" || path == "/health" || path == "/livez") return get ? route::ok : route::other;
+  if (path == "/ready" || path == "/readyz") return get ? route::ready : route::other;
+  if (path == "/metrics") return get ? route::metrics : route::other;
+  if (path == "/runs") return method == http::verb::post ? route::post_run : route::other;
+  if (path == "/runs/batch") return method == http::verb::post ? route::batch : route::other;
+  if (path == "/runs/multipart") return method == http::verb::post ? route::multipart : route::other;
+  if (path.substr(0, 6) == "/runs/" && path.find('/', 6) == std::string_view::npos)
+    return method == http::verb::patch ? route::patch_run : route::other;
+  return route::other;
+}
+
+outcome refuse(route which, const rejection& r) {
+  auto o = answer(which, r.status, fmt::format(R"({{"error":{},"detail":{}}})", json_string(r.error), json_string(r.detail)));
+  o.retry_after = r.status == 429 || r.status == 503;
+  return o;
+}
+
+std::optional<outcome> check_header(const http::request_header<>& header, service& svc) {
+  auto which = route_of(header.method(), header.target());
+  if (which == route::other) {
+    bool known = route_of(http::verb::get, header.target()) != route::other ||
+                 route_of(http::verb::post, header.target()) != route::other ||
+                 route_of(http::verb::patch, header.target()) != route::other;
+    return known ? refuse(which, {405, "method_not_allowed",
+                                  fmt::format("{} is not allowed on {}", header.method_string(), header.target())})
+                 : refuse(which, {404, "not_found", fmt::format("no route for {}", header.target())});
+  }
+  if (!needs_key(which)) return std::nullopt;
+  const auto& s = svc.settings;
+  if (!s.api_keys.empty() && !key_accepted(header["x-api-key"], s.api_keys))
+    return refuse(which, {401, "unauthorized", "missing or invalid x-api-key"});
+  if (!svc.redis_ready())
+    return refuse(which, {503, "queue_unavailable", "Redis is not reachable; retry later"});
+  auto depth = svc.depth.depth();
+  if (depth >= s.queue_high_watermark)
+    return refuse(which, {429, "queue_full",
+                          fmt::format("the queue holds {} entries (high watermark {}); retry later", depth,
+                                      s.queue_high_watermark)});
+  if (svc.inflight_bytes.load() >= s.inflight_high_watermark)
+    return refuse(which, {429, "too_much_inflight",
+                          fmt::format("requests in progress hold {} bytes (high watermark {}); retry later",
+                                      svc.inflight_bytes.load(), s.inflight_high_watermark)});
+  return std::nullopt;
+}
+
+outcome handle(request& req, service& svc, run_reader& reader) {
+  auto which = route_of(req.method(), req.target());
+  const auto& s = svc.settings;
+  switch (which) {
+    case route::info: return answer(which, 200, info_json(s));
+    case route::ok: return answer(which, 200, R"({"status":"ok"})");
+    case route::ready:
+      return svc.redis_ready() ? answer(which, 200, R"({"status":"ready"})")
+                               : refuse(which, {503, "queue_unavailable", "Redis is not reachable"});
+    case route::metrics: {
+      auto o = answer(which, 200, svc.metrics.render(svc.depth.depth(), svc.inflight_bytes.load(),
+                                                     svc.connections.load(), svc.redis_ready()));
+      o.content_type = "text/plain; version=0.0.4";
+      return o;
+    }
+    default: break;
+  }
+  outcome o;
+  o.which = which;
+  auto decoded = decode_body(req[http::field::content_encoding], req.body(), s.decompressed_limit, *o.decoded);
+  if (auto* r = std::get_if<rejection>(&decoded)) return refuse(which, *r);
+  if (auto r = read_runs(which, req, std::get<std::string_view>(decoded), s.max_parts, reader, o.ops)) {
+    o.ops.clear();
+    return refuse(which, *r);
+  }
+  if (o.ops.size() > s.max_runs_per_request)
+    return refuse(which, {413, "too_many_runs", fmt::format("more than {} runs in one request", s.max_runs_per_request)});
+  o.status = 202;
+  return o;
+}
+
+}  // namespace tracepipe::ingest

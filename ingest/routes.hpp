@@ -1,0 +1,46 @@
+#pragma once
+// Request handling without I/O: given a request (first its header, then the
+// whole of it) decide the answer, or the run operations to enqueue before
+// answering 202. The session in server.cpp performs what this decides.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/beast/http.hpp>
+
+#include "ingest/metrics.hpp"
+#include "ingest/run_op.hpp"
+#include "ingest/run_reader.hpp"
+#include "ingest/service.hpp"
+
+namespace tracepipe::ingest {
+
+namespace http = boost::beast::http;
+using request = http::request<http::string_body>;
+
+struct outcome {
+  route which = route::other;
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  bool retry_after = false;     ///< 429/503: tell the client when to come back
+  std::vector<run_op> ops;      ///< non-empty: enqueue, then answer 202
+  /// Decompressed body; ops' part views may point into it, so it lives on
+  /// the heap where moving the outcome cannot move it.
+  std::unique_ptr<std::string> decoded = std::make_unique<std::string>();
+};
+
+route route_of(http::verb method, std::string_view target);
+
+/// Decided on the header alone, before the body is read: unknown route,
+/// missing key, Redis down, over the watermarks. nullopt: read the body.
+std::optional<outcome> check_header(const http::request_header<>& header, service& svc);
+
+/// The whole request.
+outcome handle(request& req, service& svc, run_reader& reader);
+
+/// {"error": …, "detail": …} with the status.
+outcome refuse(route which, const rejection& r);
+
+}  // namespace tracepipe::ingest

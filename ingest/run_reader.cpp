@@ -1,0 +1,214 @@
+#include "ingest/run_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <new>
+#include <unordered_set>
+
+#include "ingest/run_fields.hpp"
+
+namespace tracepipe::ingest {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+rejection invalid_run(std::string_view where, std::string_view field, std::string_view problem) {
+  return {422, "invalid_run", fmt::format("{}.{} {}", where, field, problem)};
+}
+
+bool is_null(element e) { return e.type() == element_type::NULL_VALUE; }
+
+/// A UUID-valued field: absent → "", null allowed when nullable.
+std::optional<rejection> uuid_field(element run, std::string_view where, const char* field, std::string& out,
+                                    bool required) {
+  element v;
+  if (run[field].get(v) != simdjson::SUCCESS || is_null(v)) {
+    if (required) return invalid_run(where, field, "is required");
+    return std::nullopt;
+  }
+  std::string_view s;
+  if (v.get(s) != simdjson::SUCCESS || !is_uuid(s)) return invalid_run(where, field, "must be a UUID string");
+  out = canonical_uuid(s);
+  return std::nullopt;
+}
+
+std::optional<rejection> time_field(element run, std::string_view where, const char* field) {
+  element v;
+  if (run[field].get(v) != simdjson::SUCCESS || is_null(v)) return std::nullopt;
+  std::string_view s;
+  if (v.get(s) == simdjson::SUCCESS) {
+    if (!parse_iso8601_us(s)) return invalid_run(where, field, "is not an ISO-8601 time such as 2024-05-01T12:00:00.000Z");
+    return std::nullopt;
+  }
+  double d;
+  if (v.get(d) == simdjson::SUCCESS && epoch_number_to_us(d)) return std::nullopt;
+  return invalid_run(where, field, "must be an ISO-8601 string or a non-negative epoch number");
+}
+
+/// Checks that an optional field, when present and not null, has one of the JSON types.
+std::optional<rejection> typed_field(element run, std::string_view where, const char* field, element_type type,
+                                     const char* type_name) {
+  element v;
+  if (run[field].get(v) != simdjson::SUCCESS || is_null(v)) return std::nullopt;
+  if (v.type() != type) return invalid_run(where, field, fmt::format("must be {}", type_name));
+  return std::nullopt;
+}
+
+struct field_type {
+  const char* name;
+  element_type type;
+  const char* type_name;
+};
+constexpr field_type payload_fields[] = {
+    {"inputs", element_type::OBJECT, "an object"},   {"outputs", element_type::OBJECT, "an object"},
+    {"extra", element_type::OBJECT, "an object"},    {"serialized", element_type::OBJECT, "an object"},
+    {"events", element_type::ARRAY, "an array"},     {"error", element_type::STRING, "a string"},
+    {"tags", element_type::ARRAY, "an array"},       {"name", element_type::STRING, "a string"},
+    {"session_name", element_type::STRING, "a string"}, {"session_id", element_type::STRING, "a string"},
+};
+
+const field_type* find_payload_field(std::string_view name) {
+  for (const auto& f : payload_fields)
+    if (name == f.name) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+run_reader::run_reader(reader_limits limits) : limits_(limits) {
+  // The depth limit is enforced by simdjson itself while parsing.
+  if (parser_.allocate(64 * 1024, limits_.json_depth) != simdjson::SUCCESS) throw std::bad_alloc();
+}
+
+std::optional<rejection> run_reader::parse(std::string_view json, std::string_view where, element& out) {
+  auto err = parser_.parse(json.data(), json.size()).get(out);
+  if (err == simdjson::SUCCESS) return std::nullopt;
+  if (err == simdjson::DEPTH_ERROR)
+    return rejection{400, "json_too_deep",
+                     fmt::format("{} nests objects/arrays deeper than {} levels", where, limits_.json_depth)};
+  if (err == simdjson::EMPTY) return rejection{400, "invalid_json", fmt::format("{} is empty", where)};
+  return rejection{400, "invalid_json", fmt::format("{} is not valid JSON: {}", where, simdjson::error_message(err))};
+}
+
+std::optional<rejection> run_reader::read_run(element run, op_kind kind, bool require_trace, std::string_view id_hint,
+                                              std::string_view where, run_op& out) {
+  if (run.type() != element_type::OBJECT) return rejection{422, "invalid_run", fmt::format("{} is not a JSON object", where)};
+  out.kind = kind;
+  out.run_id.clear();
+  if (auto r = uuid_field(run, where, "id", out.run_id, id_hint.empty())) return r;
+  if (!id_hint.empty()) {
+    if (!out.run_id.empty() && out.run_id != canonical_uuid(id_hint))
+      return invalid_run(where, "id", fmt::format("'{}' does not match the id '{}' it is sent under", out.run_id, id_hint));
+    out.run_id = canonical_uuid(id_hint);
+  }
+  if (auto r = uuid_field(run, where, "trace_id", out.trace_id, require_trace)) return r;
+  std::string ignored;
+  if (auto r = uuid_field(run, where, "parent_run_id", ignored, false)) return r;
+  if (auto r = uuid_field(run, where, "reference_example_id", ignored, false)) return r;
+
+  element dotted;
+  if (run["dotted_order"].get(dotted) == simdjson::SUCCESS && !is_null(dotted)) {
+    std::string_view s;
+    if (dotted.get(s) != simdjson::SUCCESS) return invalid_run(where, "dotted_order", "must be a string");
+    if (auto problem = check_dotted_order(s, out.run_id, out.trace_id)) return invalid_run(where, "dotted_order", *problem);
+  } else if (require_trace) {
+    return invalid_run(where, "dotted_order", "is required");
+  }
+
+  element run_type;
+  if (run["run_type"].get(run_type) == simdjson::SUCCESS && !is_null(run_type)) {
+    std::string_view s;
+    if (run_type.get(s) != simdjson::SUCCESS || !is_run_type(s))
+      return invalid_run(where, "run_type", "must be one of llm, tool, chain, retriever, embedding, prompt, parser");
+  } else if (kind == op_kind::post) {
+    return invalid_run(where, "run_type", "is required");
+  }
+  if (kind == op_kind::post) {
+    std::string_view name;
+    if (run["name"].get(name) != simdjson::SUCCESS || name.empty())
+      return invalid_run(where, "name", "is required and must be a non-empty string");
+  }
+  for (const char* t : {"start_time", "end_time"})
+    if (auto r = time_field(run, where, t)) return r;
+  for (const auto& f : payload_fields)
+    if (auto r = typed_field(run, where, f.name, f.type, f.type_name)) return r;
+
+  std::string_view project;
+  if (run["session_name"].get(project) != simdjson::SUCCESS && run["session_id"].get(project) != simdjson::SUCCESS)
+    project = limits_.default_project;
+  out.project = std::string(project);
+  out.json = simdjson::minify(run);
+  return std::nullopt;
+}
+
+std::optional<rejection> run_reader::read_single_post(std::string_view body, std::vector<run_op>& out) {
+  element run;
+  if (auto r = parse(body, "the body", run)) return r;
+  run_op op;
+  if (auto r = read_run(run, op_kind::post, true, {}, "run", op)) return r;
+  out.push_back(std::move(op));
+  return std::nullopt;
+}
+
+std::optional<rejection> run_reader::read_patch(std::string_view body, std::string_view url_run_id,
+                                                std::vector<run_op>& out) {
+  if (!is_uuid(url_run_id))
+    return rejection{422, "invalid_run", fmt::format("the run id in the path, '{}', is not a UUID", url_run_id)};
+  element run;
+  if (auto r = parse(body, "the body", run)) return r;
+  run_op op;
+  if (auto r = read_run(run, op_kind::patch, false, url_run_id, "run", op)) return r;
+  out.push_back(std::move(op));
+  return std::nullopt;
+}
+
+std::optional<rejection> run_reader::read_batch(std::string_view body, std::vector<run_op>& out) {
+  element doc;
+  if (auto r = parse(body, "the body", doc)) return r;
+  if (doc.type() != element_type::OBJECT)
+    return rejection{422, "invalid_batch", "the body must be an object {\"post\": [...], \"patch\": [...]}"};
+  std::size_t total = 0;
+  for (auto kind : {op_kind::post, op_kind::patch}) {
+    element list;
+    if (doc[to_string(kind)].get(list) != simdjson::SUCCESS || is_null(list)) continue;
+    simdjson::dom::array runs;
+    if (list.get(runs) != simdjson::SUCCESS)
+      return rejection{422, "invalid_batch", fmt::format("'{}' must be an array of runs", to_string(kind))};
+    total += runs.size();
+    if (total > limits_.max_runs)
+      return rejection{413, "too_many_runs", fmt::format("the batch has more than {} runs", limits_.max_runs)};
+    std::unordered_set<std::string> seen;
+    std::size_t index = 0;
+    for (element run : runs) {
+      run_op op;
+      auto where = fmt::format("{}[{}]", to_string(kind), index++);
+      if (auto r = read_run(run, kind, true, {}, where, op)) return r;
+      if (!seen.insert(op.run_id).second)
+        return invalid_run(where, "id", fmt::format("'{}' appears twice in '{}'", op.run_id, to_string(kind)));
+      out.push_back(std::move(op));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<rejection> run_reader::read_part_run(std::string_view json, op_kind kind, std::string_view part_id,
+                                                   std::string_view where, run_op& out) {
+  if (!is_uuid(part_id))
+    return rejection{422, "invalid_run", fmt::format("part '{}' does not name a run UUID", where)};
+  element run;
+  if (auto r = parse(json, fmt::format("part '{}'", where), run)) return r;
+  return read_run(run, kind, true, part_id, where, out);
+}
+
+std::optional<rejection> run_reader::check_field(std::string_view json, std::string_view field,
+                                                 std::string_view where) {
+  const field_type* type = find_payload_field(field);
+  element value;
+  if (auto r = parse(json, fmt::format("part '{}'", where), value)) return r;
+  if (type && !is_null(value) && value.type() != type->type)
+    return rejection{422, "invalid_run", fmt::format("part '{}' must be {}", where, type->type_name)};
+  return std::nullopt;
+}
+
+}  // namespace tracepipe::ingest

@@ -1,0 +1,60 @@
+#include "ingest/server.hpp"
+
+#include <stdexcept>
+
+#include <boost/asio/strand.hpp>
+#include <fmt/format.h>
+
+#include "ingest/detail/session.hpp"
+
+namespace tracepipe::ingest {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+server::server(asio::io_context& ioc, service& svc) : ioc_(ioc), svc_(svc), acceptor_(asio::make_strand(ioc)) {}
+
+tcp::endpoint server::listen(const std::string& host_port) {
+  auto colon = host_port.rfind(':');
+  auto host = host_port.substr(0, colon);
+  auto port = host_port.substr(colon + 1);
+  boost::system::error_code ec;
+  tcp::resolver resolver(ioc_);
+  auto results = resolver.resolve(host, port, tcp::resolver::passive, ec);
+  if (ec || results.empty()) throw std::runtime_error(fmt::format("cannot resolve listen address '{}': {}", host_port, ec.message()));
+  tcp::endpoint ep = *results.begin();
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error(fmt::format("cannot listen on {}: {}", host_port, ec.message()));
+  return acceptor_.local_endpoint();
+}
+
+void server::start() { do_accept(); }
+
+void server::stop() {
+  asio::post(acceptor_.get_executor(), [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  });
+}
+
+void server::do_accept() {
+  // Each connection gets its own strand: its handlers never run concurrently.
+  acceptor_.async_accept(asio::make_strand(ioc_), [this](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      if (svc_.connections.load() >= svc_.settings.max_connections) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      } else {
+        socket.set_option(tcp::no_delay(true), ec);
+        std::make_shared<detail::session>(std::move(socket), svc_)->run();
+      }
+    }
+    do_accept();
+  });
+}
+
+}  // namespace tracepipe::ingest

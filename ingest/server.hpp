@@ -1,0 +1,34 @@
+#pragma once
+// The HTTP front end: an acceptor and one session per connection, like
+// Beast's advanced server (strand per connection, fresh parser per request
+// with body and header limits, deadlines on every read).
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "ingest/service.hpp"
+
+namespace tracepipe::ingest {
+
+class server {
+ public:
+  server(boost::asio::io_context& ioc, service& svc);
+
+  /// Binds HOST:PORT (port 0 picks a free one); throws std::runtime_error
+  /// naming the address when it cannot.
+  boost::asio::ip::tcp::endpoint listen(const std::string& host_port);
+  void start();
+  /// Stops accepting; open connections finish their current request.
+  void stop();
+
+ private:
+  void do_accept();
+
+  boost::asio::io_context& ioc_;
+  service& svc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+};
+
+}  // namespace tracepipe::ingest

@@ -1,0 +1,31 @@
+#pragma once
+// What every connection of one ingest server shares: settings, the Redis
+// producer and depth sampler, metrics and the admission counters.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config/settings.hpp"
+#include "ingest/metrics.hpp"
+#include "queue/depth_sampler.hpp"
+#include "queue/stream_producer.hpp"
+
+namespace tracepipe::ingest {
+
+struct service {
+  config::ingest_settings settings;
+  queue::stream_producer& producer;
+  queue::depth_sampler& depth;
+  ingest::metrics metrics;
+  std::atomic<std::uint64_t> inflight_bytes{0};
+  std::atomic<std::uint64_t> connections{0};
+  std::atomic<std::uint64_t> requests_in_progress{0};  ///< read, not yet answered
+
+  service(config::ingest_settings s, queue::stream_producer& p, queue::depth_sampler& d)
+      : settings(std::move(s)), producer(p), depth(d) {}
+
+  bool redis_ready() const { return producer.connection().ready(); }
+};
+
+}  // namespace tracepipe::ingest

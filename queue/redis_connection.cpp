@@ -1,0 +1,188 @@
+#include "queue/redis_connection.hpp"
+
+#include <iostream>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "queue/detail/asio_watch.hpp"
+
+namespace tracepipe::queue {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+struct redis_connection::pending {
+  std::shared_ptr<redis_connection> owner;
+  reply_handler handler;
+};
+
+redis_connection::redis_connection(asio::any_io_executor ex, redis_endpoint endpoint, connection_options options)
+    : strand_(asio::make_strand(ex)),
+      endpoint_(std::move(endpoint)),
+      options_(options),
+      next_delay_(options.reconnect_delay),
+      reconnect_timer_(strand_),
+      timeout_timer_(strand_) {}
+
+redis_connection::~redis_connection() = default;
+
+void redis_connection::start() {
+  asio::dispatch(strand_, [self = shared_from_this()] {
+    self->connect();
+    self->watch_timeouts();
+  });
+}
+
+void redis_connection::stop() {
+  asio::dispatch(strand_, [self = shared_from_this()] {
+    self->stopped_ = true;
+    self->reconnect_timer_.cancel();
+    self->timeout_timer_.cancel();
+    if (self->ctx_) redisAsyncFree(self->ctx_);  // handlers get connection_lost
+  });
+}
+
+void redis_connection::connect() {
+  if (stopped_ || ctx_) return;
+  redisAsyncContext* ctx = redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port);
+  if (!ctx || ctx->err) {
+    if (ctx) redisAsyncFree(ctx);
+    schedule_reconnect();
+    return;
+  }
+  ctx_ = ctx;
+  ctx->data = this;
+  detail::asio_watch::attach(strand_, ctx);
+  redisAsyncSetConnectCallback(ctx, &on_connect);
+  redisAsyncSetDisconnectCallback(ctx, &on_disconnect);
+}
+
+void redis_connection::on_connect(const redisAsyncContext* ctx, int status) {
+  auto* self = static_cast<redis_connection*>(ctx->data);
+  if (status != REDIS_OK) {
+    // hiredis frees the context after this callback returns.
+    self->ctx_ = nullptr;
+    self->schedule_reconnect();
+    return;
+  }
+  self->login();
+}
+
+void redis_connection::login() {
+  auto finish = [self = shared_from_this()](boost::system::error_code ec, const redisReply* r) {
+    if (ec) return;  // the disconnect path already reschedules
+    if (r->type == REDIS_REPLY_ERROR) {
+      std::cerr << "tracepipe: Redis at " << self->endpoint_.display() << " refused login: "
+                << std::string_view(r->str, r->len) << "\n";
+      self->lost("login refused");
+      return;
+    }
+  };
+  if (!endpoint_.password.empty()) {
+    std::vector<std::string_view> auth{"AUTH"};
+    if (!endpoint_.username.empty()) auth.push_back(endpoint_.username);
+    auth.push_back(endpoint_.password);
+    issue(auth, finish);
+  }
+  std::string db = std::to_string(endpoint_.db);
+  if (endpoint_.db != 0) issue({"SELECT", db}, finish);
+  // PING last: when it answers, everything before it has answered too.
+  issue({"PING"}, [self = shared_from_this()](boost::system::error_code ec, const redisReply* r) {
+    if (ec || r->type == REDIS_REPLY_ERROR || !self->ctx_) return;
+    self->next_delay_ = self->options_.reconnect_delay;
+    self->ready_ = true;
+  });
+}
+
+void redis_connection::on_disconnect(const redisAsyncContext* ctx, int status) {
+  auto* self = static_cast<redis_connection*>(ctx->data);
+  if (self->ctx_ != ctx) return;  // lost() freed it and already rescheduled
+  self->ctx_ = nullptr;
+  self->ready_ = false;
+  self->outstanding_ = 0;
+  self->schedule_reconnect();
+}
+
+void redis_connection::lost(const char* why) {
+  if (!ctx_) return;
+  std::cerr << "tracepipe: connection to Redis at " << endpoint_.display() << " dropped: " << why << "\n";
+  ready_ = false;
+  auto* ctx = ctx_;
+  ctx_ = nullptr;
+  outstanding_ = 0;
+  // Free, not disconnect: a disconnect would wait for replies that may never
+  // come. Outstanding handlers are called now with an error.
+  redisAsyncFree(ctx);
+  schedule_reconnect();
+}
+
+void redis_connection::schedule_reconnect() {
+  if (stopped_) return;
+  reconnect_timer_.expires_after(next_delay_);
+  next_delay_ = std::min(next_delay_ * 2, options_.max_reconnect_delay);
+  reconnect_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->connect();
+  });
+}
+
+void redis_connection::watch_timeouts() {
+  if (stopped_) return;
+  timeout_timer_.expires_after(options_.command_timeout / 4);
+  timeout_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    if (self->outstanding_ > 0 && clock::now() - self->last_progress_ > self->options_.command_timeout) {
+      self->timed_out_ = true;
+      self->lost("command timeout");
+      self->timed_out_ = false;
+    }
+    self->watch_timeouts();
+  });
+}
+
+void redis_connection::command(std::vector<std::string_view> argv, reply_handler handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), argv = std::move(argv), handler = std::move(handler)]() mutable {
+    if (!self->ready_) {
+      asio::post(self->strand_, [handler = std::move(handler)] { handler(error::not_connected, nullptr); });
+      return;
+    }
+    self->issue(argv, std::move(handler));
+  });
+}
+
+void redis_connection::issue(const std::vector<std::string_view>& argv, reply_handler handler) {
+  std::vector<const char*> args;
+  std::vector<size_t> lens;
+  args.reserve(argv.size());
+  lens.reserve(argv.size());
+  for (auto a : argv) {
+    args.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* p = new pending{shared_from_this(), std::move(handler)};
+  if (!ctx_ || redisAsyncCommandArgv(ctx_, &on_reply, p, static_cast<int>(args.size()), args.data(),
+                                     lens.data()) != REDIS_OK) {
+    asio::post(strand_, [p] {
+      p->handler(error::not_connected, nullptr);
+      delete p;
+    });
+    return;
+  }
+  if (outstanding_++ == 0) last_progress_ = clock::now();
+}
+
+void redis_connection::on_reply(redisAsyncContext* ctx, void* reply, void* privdata) {
+  std::unique_ptr<pending> p(static_cast<pending*>(privdata));
+  auto& self = *p->owner;
+  if (self.outstanding_ > 0) --self.outstanding_;
+  self.last_progress_ = clock::now();
+  if (!reply) {
+    p->handler(self.timed_out_ ? error::timeout : error::connection_lost, nullptr);
+    return;
+  }
+  p->handler({}, static_cast<const redisReply*>(reply));
+}
+
+}  // namespace tracepipe::queue

@@ -1,0 +1,43 @@
+// `tracepipe ingest`: the HTTP front end, LangSmith run-ingestion API → Redis streams.
+#include <csignal>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "config/loader.hpp"
+#include "ingest/runner.hpp"
+#include "tools/commands.hpp"
+
+namespace tracepipe::tools {
+
+void add_ingest_command(CLI::App& app, action& run) {
+  static config::loader loader;
+  auto* cmd = app.add_subcommand(
+      "ingest",
+      "Serve the LangSmith run-ingestion API (POST /runs, PATCH /runs/{id}, POST /runs/batch, POST /runs/multipart, "
+      "GET /info, /ok, /ready, /metrics) and enqueue every accepted run into Redis streams before answering 202");
+  loader.add_flags(*cmd, {config::section::ingest, config::section::redis});
+  cmd->callback([&run] {
+    run = [] {
+      auto settings = loader.load();
+      // Signals are taken synchronously on this thread; the servers run on their own.
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      sigaddset(&set, SIGTERM);
+      pthread_sigmask(SIG_BLOCK, &set, nullptr);
+      ingest::runner runner(settings);
+      auto ep = runner.start();
+      std::cout << fmt::format("tracepipe ingest: listening on http://{}:{} (streams {}:{{0..{}}})", ep.address().to_string(),
+                               ep.port(), settings.redis.stream, settings.redis.shards - 1)
+                << std::endl;
+      int sig = 0;
+      sigwait(&set, &sig);
+      std::cerr << "tracepipe ingest: stopping (finishing requests in progress)\n";
+      runner.stop();
+      return 0;
+    };
+  });
+}
+
+}  // namespace tracepipe::tools

@@ -1,0 +1,17 @@
+#pragma once
+// Each subcommand registers itself on the app and, when chosen, stores the
+// function main() runs after parsing. Exit codes: 0 ok, 2 usage or config
+// error, 1 runtime failure.
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace tracepipe::tools {
+
+using action = std::function<int()>;
+
+void add_stack_command(CLI::App& app, action& run);
+void add_ingest_command(CLI::App& app, action& run);
+void add_send_command(CLI::App& app, action& run);
+
+}  // namespace tracepipe::tools

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs everything a fresh Debian 12 machine lacks to build, test and run
+# tracepipe. Idempotent: a second run only checks.
+#   apt: compiler toolchain, Boost, hiredis, libcurl, simdjson, zstd, zlib,
+#        yaml-cpp, CLI11, fmt, GoogleTest, Google Benchmark, redis-server,
+#        clickhouse-server, wrk, nginx (benchmark baseline)
+#   npm: s3rver and the LangSmith JS SDK into ./.deps (git-ignored)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+deps="$root/.deps"
+
+apt_packages=(
+  build-essential cmake pkg-config
+  libboost1.81-dev libhiredis-dev libcurl4-openssl-dev libsimdjson-dev
+  libzstd-dev zlib1g-dev libyaml-cpp-dev libcli11-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  redis-server redis-tools clickhouse-server clickhouse-client
+  wrk nginx-light curl procps
+)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# node and npm run s3rver and the JS SDK test; the machine image may bring its
+# own Node (newer than Debian's, and conflicting with Debian's npm package).
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  # Debian packages with services try to start them; we start our own on
+  # free loopback ports, so keep the package scripts from doing it.
+  export DEBIAN_FRONTEND=noninteractive RUNLEVEL=1
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee "$policy" >/dev/null
+    $sudo_cmd chmod +x "$policy"
+    trap '$sudo_cmd rm -f "$policy"' EXIT
+  fi
+  $sudo_cmd apt-get update -q
+  $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The package scripts may have started system-wide services on the default
+# ports anyway (no policy-rc.d honoured); the project never uses them.
+mkdir -p "$deps"
+if [ ! -x "$deps/node_modules/.bin/s3rver" ] || [ ! -d "$deps/node_modules/langsmith" ]; then
+  echo "setup: npm install s3rver and langsmith into $deps"
+  (cd "$deps" && [ -f package.json ] || echo '{"private":true}' > package.json
+   npm install --no-audit --no-fund --loglevel=error s3rver@3.7.1 langsmith@0.3 >/dev/null)
+fi
+echo "setup: ok"
