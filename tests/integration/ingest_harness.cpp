@@ -1,0 +1,111 @@
+#include "ingest_harness.hpp"
+
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <hiredis/hiredis.h>
+
+#include "config/loader.hpp"
+#include "ingest/service.hpp"
+#include "queue/redis_endpoint.hpp"
+#include "stack_fixture.hpp"
+
+namespace tracepipe::test {
+
+struct redis_probe::impl {
+  redisContext* c = nullptr;
+  redisReply* run(std::vector<std::string> args) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (auto& a : args) argv.push_back(a.data()), lens.push_back(a.size());
+    auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    if (!r) throw std::runtime_error(std::string("redis: ") + c->errstr);
+    return r;
+  }
+};
+
+redis_probe::redis_probe() : impl_(std::make_unique<impl>()) {
+  auto ep = queue::parse_redis_url(stack_env().at("REDIS_URL"));
+  impl_->c = redisConnect(ep->host.c_str(), ep->port);
+  if (!impl_->c || impl_->c->err) throw std::runtime_error("cannot connect to the test Redis");
+}
+
+redis_probe::~redis_probe() { redisFree(impl_->c); }
+
+long long redis_probe::xlen(const std::string& key) {
+  auto* r = impl_->run({"XLEN", key});
+  long long n = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+  freeReplyObject(r);
+  return n;
+}
+
+std::vector<entry> redis_probe::entries(const std::string& key) {
+  auto* r = impl_->run({"XRANGE", key, "-", "+"});
+  std::vector<entry> out;
+  for (size_t i = 0; i < r->elements; ++i) {
+    auto* fields = r->element[i]->element[1];
+    entry e;
+    for (size_t j = 0; j + 1 < fields->elements; j += 2)
+      e[std::string(fields->element[j]->str, fields->element[j]->len)] =
+          std::string(fields->element[j + 1]->str, fields->element[j + 1]->len);
+    out.push_back(std::move(e));
+  }
+  freeReplyObject(r);
+  return out;
+}
+
+void redis_probe::del(const std::string& key) { freeReplyObject(impl_->run({"DEL", key})); }
+
+config::settings test_settings(const std::string& name) {
+  auto s = config::defaults();
+  s.redis.url = stack_env().at("REDIS_URL");
+  s.redis.stream = "test:" + name;
+  s.redis.depth_interval = std::chrono::milliseconds(20);
+  s.ingest.listen = "127.0.0.1:0";
+  s.ingest.threads = 2;
+  return s;
+}
+
+ingest_under_test::ingest_under_test(const config::settings& settings)
+    : runner_(std::make_unique<ingest::runner>(settings)), stream_(settings.redis.stream) {
+  redis_probe().del(stream());
+  auto ep = runner_->start();
+  url_ = "http://127.0.0.1:" + std::to_string(ep.port());
+  if (!eventually([&] { return runner_->svc().redis_ready(); }))
+    throw std::runtime_error("ingest under test never connected to Redis");
+}
+
+ingest_under_test::~ingest_under_test() { runner_->stop(std::chrono::seconds(2)); }
+
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds deadline) {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+std::pair<unsigned, std::string> raw_exchange(const std::string& url, const std::string& bytes) {
+  namespace beast = boost::beast;
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket(ioc);
+  auto port = url.substr(url.rfind(':') + 1);
+  boost::asio::ip::tcp::resolver resolver(ioc);
+  boost::asio::connect(socket, resolver.resolve("127.0.0.1", port));
+  beast::error_code ec;
+  boost::asio::write(socket, boost::asio::buffer(bytes), ec);
+  socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  beast::flat_buffer buffer;
+  beast::http::response<beast::http::string_body> res;
+  beast::http::read(socket, buffer, res, ec);
+  if (ec) return {0, {}};
+  return {res.result_int(), res.body()};
+}
+
+}  // namespace tracepipe::test

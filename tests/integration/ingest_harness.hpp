@@ -1,0 +1,61 @@
+#pragma once
+// What the ingest integration tests share: an in-process ingest server on a
+// free port, writing to a stream prefix of its own on the test stack's Redis,
+// and a plain hiredis client to look at what landed.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "ingest/runner.hpp"
+
+namespace tracepipe::test {
+
+/// One stream entry, field → value.
+using entry = std::map<std::string, std::string>;
+
+/// A synchronous Redis client for assertions (hiredis blocking API).
+class redis_probe {
+ public:
+  redis_probe();
+  ~redis_probe();
+  long long xlen(const std::string& key);
+  std::vector<entry> entries(const std::string& key);
+  void del(const std::string& key);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Settings pointing at the test stack, with a stream prefix unique to the
+/// test ("test:<name>") and listen 127.0.0.1:0.
+config::settings test_settings(const std::string& name);
+
+/// An ingest server running in this process.
+class ingest_under_test {
+ public:
+  explicit ingest_under_test(const config::settings& settings);
+  ~ingest_under_test();
+  std::string url() const { return url_; }
+  ingest::runner& runner() { return *runner_; }
+  /// The single shard's stream key.
+  std::string stream() const { return stream_ + ":{0}"; }
+
+ private:
+  std::unique_ptr<ingest::runner> runner_;
+  std::string url_;
+  std::string stream_;
+};
+
+/// Polls until done() or the deadline; true when done() held.
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds deadline = std::chrono::seconds(10));
+
+/// Sends raw bytes on a fresh connection and returns the status of the
+/// answer (0 when the server closed without answering) and its body.
+std::pair<unsigned, std::string> raw_exchange(const std::string& url, const std::string& bytes);
+
+}  // namespace tracepipe::test

@@ -1,0 +1,78 @@
+#include "tests/integration/stack_fixture.hpp"
+
+#include "tools/stack/stack.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+namespace tracepipe::test {
+namespace {
+
+std::map<std::string, std::string> env_;
+std::string dir_;
+bool owned_ = false;  // we started it, so we stop it
+
+}  // namespace
+
+void stack_environment::SetUp() {
+#ifdef TRACEPIPE_SOURCE_DIR
+  // A build dir outside the source tree would not find .deps by searching
+  // upward; this also serves every later up() here and the processes tests spawn.
+  if (auto s3rver = std::filesystem::path(TRACEPIPE_SOURCE_DIR) / ".deps/node_modules/.bin/s3rver";
+      !std::getenv("TRACEPIPE_S3RVER") && std::filesystem::exists(s3rver))
+    setenv("TRACEPIPE_S3RVER", s3rver.c_str(), 0);
+#endif
+  if (const char* external = std::getenv("TRACEPIPE_TEST_STACK"); external && *external) {
+    try {
+      env_ = stack::read_env(external);
+      dir_ = env_.at("TRACEPIPE_STACK_DIR");
+    } catch (const std::exception& e) {
+      FAIL() << "TRACEPIPE_TEST_STACK=" << external << ": " << e.what();
+    }
+    std::cerr << "integration: using the stack in " << dir_ << '\n';
+    return;
+  }
+  std::string templ = (std::filesystem::temp_directory_path() / "tracepipe-test-XXXXXX").string();
+  if (!mkdtemp(templ.data())) FAIL() << "mkdtemp " << templ << ": " << std::strerror(errno);
+  dir_ = templ;
+  owned_ = true;
+  try {
+    stack::options opts;
+    opts.dir = dir_;
+    env_ = stack::up(opts, std::cerr);
+  } catch (const std::exception& e) {
+    // A fatal failure here skips every test; the dir keeps the logs.
+    FAIL() << "starting the test stack in " << dir_ << " failed: " << e.what();
+  }
+}
+
+void stack_environment::TearDown() {
+  if (!owned_) return;
+  try {
+    stack::down(dir_, std::cerr);
+  } catch (const std::exception& e) {
+    std::cerr << "integration: stopping the test stack in " << dir_ << " failed: " << e.what() << '\n';
+    return;
+  }
+  if (::testing::UnitTest::GetInstance()->Failed()) {
+    std::cerr << "integration: a test failed; the stack's data and logs stay in " << dir_ << '\n';
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+const std::map<std::string, std::string>& stack_env() { return env_; }
+
+const std::string& stack_dir() { return dir_; }
+
+}  // namespace tracepipe::test
+
+int main(int argc, char** argv) {
+  testing::InitGoogleTest(&argc, argv);
+  testing::AddGlobalTestEnvironment(new tracepipe::test::stack_environment);
+  return RUN_ALL_TESTS();
+}
