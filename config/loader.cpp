@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 
@@ -33,6 +34,11 @@ void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::st
   } else if (node.IsNull()) {
     out[prefix] = "";
   }
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
 }
 
 bool in_sections(const key& k, const std::vector<section>& sections) {
@@ -78,7 +84,8 @@ void loader::add_flags(CLI::App& app, std::vector<section> sections) {
     // The value is kept as text and applied in load(), so that flags, env and
     // file share one validation path and one error message.
     app.add_option_function<std::string>(
-        k.flag, [this, name = k.name](const std::string& v) { flag_values_[name] = v; }, description);
+            k.flag, [this, name = k.name](const std::string& v) { flag_values_[name] = v; }, description)
+        ->type_name(upper(k.unit));
   }
 }
 

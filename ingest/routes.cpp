@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "ingest/decompress.hpp"
 #include "ingest/multipart.hpp"
@@ -135,6 +136,16 @@ outcome refuse(route which, const rejection& r) {
   return o;
 }
 
+std::uint64_t request_reservation(const http::request_header<>& header, const config::ingest_settings& s) {
+  std::string te(header[http::field::transfer_encoding]);
+  for (auto& c : te) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (te.find("chunked") != std::string::npos) return s.body_limit;
+  auto length = header[http::field::content_length];
+  std::uint64_t n = 0;
+  auto [p, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
+  return ec == std::errc{} ? std::min<std::uint64_t>(n, s.body_limit) : 0;
+}
+
 std::optional<outcome> check_header(const http::request_header<>& header, service& svc) {
   auto which = route_of(header.method(), header.target());
   if (which == route::other) {
@@ -156,10 +167,14 @@ std::optional<outcome> check_header(const http::request_header<>& header, servic
     return refuse(which, {429, "queue_full",
                           fmt::format("the queue holds {} entries (high watermark {}); retry later", depth,
                                       s.queue_high_watermark)});
-  if (svc.inflight_bytes.load() >= s.inflight_high_watermark)
+  // A body of unknown length (chunked) may grow to body_limit: count that.
+  auto inflight = svc.inflight_bytes.load();
+  auto wanted = request_reservation(header, s);
+  if (inflight > 0 && inflight + wanted > s.inflight_high_watermark)
     return refuse(which, {429, "too_much_inflight",
-                          fmt::format("requests in progress hold {} bytes (high watermark {}); retry later",
-                                      svc.inflight_bytes.load(), s.inflight_high_watermark)});
+                          fmt::format("requests in progress hold {} bytes and this one may need {} (high watermark "
+                                      "{}); retry later",
+                                      inflight, wanted, s.inflight_high_watermark)});
   return std::nullopt;
 }
 

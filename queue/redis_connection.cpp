@@ -49,6 +49,7 @@ void redis_connection::connect() {
   if (stopped_ || ctx_) return;
   redisAsyncContext* ctx = redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port);
   if (!ctx || ctx->err) {
+    report_down(ctx ? ctx->errstr : "out of memory");
     if (ctx) redisAsyncFree(ctx);
     schedule_reconnect();
     return;
@@ -63,6 +64,7 @@ void redis_connection::connect() {
 void redis_connection::on_connect(const redisAsyncContext* ctx, int status) {
   auto* self = static_cast<redis_connection*>(ctx->data);
   if (status != REDIS_OK) {
+    self->report_down(ctx->errstr);
     // hiredis frees the context after this callback returns.
     self->ctx_ = nullptr;
     self->schedule_reconnect();
@@ -94,12 +96,15 @@ void redis_connection::login() {
     if (ec || r->type == REDIS_REPLY_ERROR || !self->ctx_) return;
     self->next_delay_ = self->options_.reconnect_delay;
     self->ready_ = true;
+    self->down_reported_ = false;
+    std::cerr << "tracepipe: connected to Redis at " << self->endpoint_.display() << "\n";
   });
 }
 
 void redis_connection::on_disconnect(const redisAsyncContext* ctx, int status) {
   auto* self = static_cast<redis_connection*>(ctx->data);
   if (self->ctx_ != ctx) return;  // lost() freed it and already rescheduled
+  self->report_down(ctx->err ? ctx->errstr : "the server closed the connection");
   self->ctx_ = nullptr;
   self->ready_ = false;
   self->outstanding_ = 0;
@@ -108,7 +113,7 @@ void redis_connection::on_disconnect(const redisAsyncContext* ctx, int status) {
 
 void redis_connection::lost(const char* why) {
   if (!ctx_) return;
-  std::cerr << "tracepipe: connection to Redis at " << endpoint_.display() << " dropped: " << why << "\n";
+  report_down(why);
   ready_ = false;
   auto* ctx = ctx_;
   ctx_ = nullptr;
@@ -117,6 +122,14 @@ void redis_connection::lost(const char* why) {
   // come. Outstanding handlers are called now with an error.
   redisAsyncFree(ctx);
   schedule_reconnect();
+}
+
+void redis_connection::report_down(const char* why) {
+  // Once per outage, not once per reconnect attempt.
+  if (down_reported_ || stopped_) return;
+  down_reported_ = true;
+  std::cerr << "tracepipe: Redis at " << endpoint_.display() << " unavailable (" << why
+            << "); requests get 503 while reconnecting\n";
 }
 
 void redis_connection::schedule_reconnect() {

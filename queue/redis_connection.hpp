@@ -66,6 +66,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   void schedule_reconnect();
   void watch_timeouts();
   void lost(const char* why);
+  void report_down(const char* why);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   redis_endpoint endpoint_;
@@ -79,6 +80,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   std::size_t outstanding_ = 0;
   std::chrono::steady_clock::time_point last_progress_;
   bool timed_out_ = false;
+  bool down_reported_ = false;
 };
 
 }  // namespace tracepipe::queue

@@ -80,7 +80,7 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
     bool no_body = !parser_->chunked() && parser_->content_length().value_or(0) == 0;
     return respond(std::move(*early), no_body && header.keep_alive());
   }
-  reserved_bytes_ = parser_->content_length().value_or(0);
+  reserved_bytes_ = request_reservation(header, svc_.settings);
   svc_.inflight_bytes += reserved_bytes_;
   if (beast::iequals(header[http::field::expect], "100-continue")) {
     auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
@@ -107,11 +107,6 @@ void session::on_read_body(beast::error_code ec, std::size_t) {
     if (ec.category() != beast::error_code(http::error::end_of_stream).category()) return close();
     return respond(refuse(route::other, {400, "bad_request", ec.message()}), false);
   }
-  if (parser_->chunked()) {
-    auto extra = parser_->get().body().size();
-    reserved_bytes_ += extra;
-    svc_.inflight_bytes += extra;
-  }
   process();
 }
 
@@ -119,6 +114,9 @@ void session::process() {
   auto& req = parser_->get();
   auto received_at = now_us();
   auto o = handle(req, svc_, reader_for(svc_));
+  // A decompressed body is held too until the answer is written.
+  reserved_bytes_ += o.decoded->size();
+  svc_.inflight_bytes += o.decoded->size();
   if (o.ops.empty()) return respond(std::move(o), req.keep_alive());
   pending_ = std::move(o);
   entries_ = stream_entries(pending_.ops, req["x-tenant-id"], received_at, svc_.producer.shards(), entry_storage_);
