@@ -237,8 +237,8 @@ const root = traceable(
     note("js_root");
     await sleep(PHASE_MS);
     const answer = await llm({ messages: [{ role: "user", content: question }] });
-    // Non-ASCII: the SDK declares multipart part lengths ("; length=N") in
-    // UTF-16 code units, not bytes, so these parts are longer than declared.
+    // Non-ASCII: multipart part lengths ("; length=N") must be counted in
+    // bytes of the UTF-8 encoding for ingest to accept these parts.
     const weather = await tool({ city: "São Paulo" });
     let failure = null;
     try {
