@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "config/units.hpp"
+#include "queue/redis_endpoint.hpp"
 
 namespace tracepipe::config {
 namespace {
@@ -67,7 +68,7 @@ setter listen_into() {
 
 setter redis_url_into() {
   return [](settings& s, std::string_view text) -> std::optional<std::string> {
-    if (text.substr(0, 8) != "redis://") return "expected redis://[:password@]host:port[/db]";
+    if (!queue::parse_redis_url(text)) return "expected redis://[[user]:password@]host[:port][/db]";
     s.redis.url = std::string(text);
     return std::nullopt;
   };
@@ -123,7 +124,8 @@ std::vector<key> make_keys() {
       "Most parts one multipart request may have (413 above).",
       count_into(at(&S::ingest, &I::max_parts), 1, 10'000'000));
   add("ingest.json_depth", I_, "--json-depth", "64", "count",
-      "Deepest nesting of objects and arrays accepted in any JSON document (400 above).",
+      "Deepest nesting of objects and arrays accepted in any JSON document (400 above; an empty innermost "
+      "container may go one level deeper).",
       count_into(at(&S::ingest, &I::json_depth), 2, 1024));
   add("ingest.read_timeout", I_, "--read-timeout", "30s", "duration",
       "A request (headers and body) must arrive within this time, or the connection is closed.",

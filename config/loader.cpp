@@ -31,14 +31,28 @@ void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::st
     out[prefix] = joined;
   } else if (node.IsScalar()) {
     out[prefix] = node.as<std::string>();
-  } else if (node.IsNull()) {
-    out[prefix] = "";
+  } else if (node.IsNull() && find_key(prefix)) {
+    out[prefix] = "";  // `api_keys:` with nothing after it: the empty value
   }
+  // A null root (empty file) or null section (`ingest:` alone) sets nothing.
 }
 
 std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
+}
+
+/// Undoes POSIX single-quoting as the stack writes it: 'it'\''s' → it's.
+std::string shell_unquote(const std::string& text) {
+  std::string out;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\'') quoted = !quoted;
+    else if (c == '\\' && !quoted && i + 1 < text.size()) out += text[++i];
+    else out += c;
+  }
+  return out;
 }
 
 bool in_sections(const key& k, const std::vector<section>& sections) {
@@ -58,9 +72,7 @@ std::map<std::string, std::string> read_env_file(const std::string& path) {
     if (line.empty() || line[0] == '#') continue;
     auto eq = line.find('=');
     if (eq == std::string::npos) continue;
-    auto value = line.substr(eq + 1);
-    if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
-    out[line.substr(0, eq)] = value;
+    out[line.substr(0, eq)] = shell_unquote(line.substr(eq + 1));
   }
   return out;
 }

@@ -32,6 +32,14 @@ bool split_number(std::string_view text, double& number, std::string& suffix) {
   return true;
 }
 
+/// "1.001KB" is 1001 bytes although 1.001 * 1e3 is 1000.999… in binary
+/// floating point; "0.5" bytes is no whole number at all.
+std::optional<double> whole(double v) {
+  double r = std::round(v);
+  if (std::fabs(v - r) > 1e-9 * std::max(1.0, r)) return std::nullopt;
+  return r;
+}
+
 }  // namespace
 
 std::optional<std::size_t> parse_bytes(std::string_view text) {
@@ -47,9 +55,9 @@ std::optional<std::size_t> parse_bytes(std::string_view text) {
   else if (unit == "mib" || unit == "m") scale = 1024.0 * 1024;
   else if (unit == "gib" || unit == "g") scale = 1024.0 * 1024 * 1024;
   else return std::nullopt;
-  double bytes = n * scale;
-  if (bytes > 1e15 || bytes != std::floor(bytes)) return std::nullopt;
-  return static_cast<std::size_t>(bytes);
+  auto bytes = whole(n * scale);
+  if (!bytes || *bytes > 1e15) return std::nullopt;
+  return static_cast<std::size_t>(*bytes);
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
@@ -62,8 +70,9 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   else if (unit == "m" || unit == "min") ms = n * 60e3;
   else if (unit == "h") ms = n * 3600e3;
   else return std::nullopt;
-  if (ms > 1e12 || ms != std::floor(ms)) return std::nullopt;
-  return std::chrono::milliseconds(static_cast<long long>(ms));
+  auto whole_ms = whole(ms);
+  if (!whole_ms || *whole_ms > 1e12) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<long long>(*whole_ms));
 }
 
 std::optional<long long> parse_integer(std::string_view text) {

@@ -29,6 +29,7 @@ bool is_json(std::string_view content_type) {
 /// "post.<id>.inputs" → {"post", "<id>", "inputs"}; the rest may be empty.
 struct part_name {
   std::string_view kind, id, rest;
+  bool has_rest = false;  ///< a second dot, even with nothing after it
 };
 
 part_name split(std::string_view name) {
@@ -39,7 +40,10 @@ part_name split(std::string_view name) {
   name.remove_prefix(dot + 1);
   dot = name.find('.');
   p.id = name.substr(0, dot);
-  if (dot != std::string_view::npos) p.rest = name.substr(dot + 1);
+  if (dot != std::string_view::npos) {
+    p.rest = name.substr(dot + 1);
+    p.has_rest = true;
+  }
   return p;
 }
 
@@ -55,7 +59,7 @@ std::optional<rejection> read_multipart_runs(const std::vector<multipart_part>& 
   std::map<std::pair<op_kind, std::string>, std::size_t> index;
   for (const auto& part : parts) {
     auto n = split(part.name);
-    if ((n.kind != "post" && n.kind != "patch") || !n.rest.empty()) continue;
+    if ((n.kind != "post" && n.kind != "patch") || n.has_rest) continue;
     if (!is_json(part.content_type))
       return rejection{415, "unsupported_media_type",
                        fmt::format("part '{}' must be application/json, not '{}'", part.name, part.content_type)};
@@ -72,7 +76,7 @@ std::optional<rejection> read_multipart_runs(const std::vector<multipart_part>& 
   for (const auto& part : parts) {
     auto n = split(part.name);
     if (n.kind == "feedback") continue;
-    if ((n.kind == "post" || n.kind == "patch") && n.rest.empty()) continue;
+    if ((n.kind == "post" || n.kind == "patch") && !n.has_rest) continue;
     auto id = canonical_uuid(n.id);
     if (n.kind == "post" || n.kind == "patch") {
       if (!is_field(n.rest))

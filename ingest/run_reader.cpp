@@ -78,7 +78,9 @@ const field_type* find_payload_field(std::string_view name) {
 
 run_reader::run_reader(reader_limits limits) : limits_(limits) {
   // The depth limit is enforced by simdjson itself while parsing.
-  if (parser_.allocate(64 * 1024, limits_.json_depth) != simdjson::SUCCESS) throw std::bad_alloc();
+  // simdjson counts one level more than the nesting a person would count
+  // when the innermost container holds a value.
+  if (parser_.allocate(64 * 1024, limits_.json_depth + 1) != simdjson::SUCCESS) throw std::bad_alloc();
 }
 
 std::optional<rejection> run_reader::parse(std::string_view json, std::string_view where, element& out) {
@@ -135,7 +137,8 @@ std::optional<rejection> run_reader::read_run(element run, op_kind kind, bool re
     if (auto r = typed_field(run, where, f.name, f.type, f.type_name)) return r;
 
   std::string_view project;
-  if (run["session_name"].get(project) != simdjson::SUCCESS && run["session_id"].get(project) != simdjson::SUCCESS)
+  if ((run["session_name"].get(project) != simdjson::SUCCESS || project.empty()) &&
+      (run["session_id"].get(project) != simdjson::SUCCESS || project.empty()))
     project = limits_.default_project;
   out.project = std::string(project);
   out.json = simdjson::minify(run);

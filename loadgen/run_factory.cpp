@@ -7,14 +7,22 @@
 
 namespace tracepipe::loadgen {
 
+namespace {
+/// Whole seconds (rounded down, also before 1970) and the µs within them.
+std::pair<std::chrono::sys_seconds, std::int64_t> split_us(std::int64_t us) {
+  auto secs = std::chrono::floor<std::chrono::seconds>(std::chrono::microseconds{us});
+  return {std::chrono::sys_seconds{secs}, us - std::chrono::duration_cast<std::chrono::microseconds>(secs).count()};
+}
+}  // namespace
+
 std::string dotted_time(std::int64_t us) {
-  auto secs = std::chrono::sys_seconds{std::chrono::seconds{us / 1'000'000}};
-  return fmt::format("{:%Y%m%dT%H%M%S}{:06d}Z", secs, us % 1'000'000);
+  auto [secs, frac] = split_us(us);
+  return fmt::format("{:%Y%m%dT%H%M%S}{:06d}Z", secs, frac);
 }
 
 std::string iso_time(std::int64_t us) {
-  auto secs = std::chrono::sys_seconds{std::chrono::seconds{us / 1'000'000}};
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06d}Z", secs, us % 1'000'000);
+  auto [secs, frac] = split_us(us);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06d}Z", secs, frac);
 }
 
 std::string run_factory::uuid() {
