@@ -66,12 +66,168 @@ setter listen_into() {
   };
 }
 
+template <class Field>
+setter bool_into(Field field) {
+  return [field](settings& s, std::string_view text) -> std::optional<std::string> {
+    auto v = parse_bool(text);
+    if (!v) return "expected true or false";
+    s.*field.first.*field.second = *v;
+    return std::nullopt;
+  };
+}
+
+template <class Field>
+setter choice_into(Field field, std::vector<std::string> choices) {
+  return [field, choices](settings& s, std::string_view text) -> std::optional<std::string> {
+    for (const auto& c : choices)
+      if (text == c) {
+        s.*field.first.*field.second = std::string(text);
+        return std::nullopt;
+      }
+    std::string all;
+    for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
+    return "expected one of " + all;
+  };
+}
+
+setter url_into(std::string clickhouse_settings::*field) {
+  return [field](settings& s, std::string_view text) -> std::optional<std::string> {
+    if (text.substr(0, 7) != "http://" && text.substr(0, 8) != "https://") return "expected an http:// or https:// URL";
+    s.clickhouse.*field = std::string(text);
+    return std::nullopt;
+  };
+}
+
 setter redis_url_into() {
   return [](settings& s, std::string_view text) -> std::optional<std::string> {
     if (!queue::parse_redis_url(text)) return "expected redis://[[user]:password@]host[:port][/db]";
     s.redis.url = std::string(text);
     return std::nullopt;
   };
+}
+
+template <class Add>
+void add_sink_keys(Add& add) {
+  using S = settings;
+  using C = clickhouse_settings;
+  using T = s3_settings;
+  using W = worker_settings;
+  auto C_ = section::clickhouse;
+  auto T_ = section::s3;
+  auto W_ = section::worker;
+  add("clickhouse.url", C_, "--clickhouse-url", "http://127.0.0.1:8123", "url",
+      "ClickHouse HTTP interface the runs are inserted into.", url_into(&C::url), {"CLICKHOUSE_URL"});
+  add("clickhouse.user", C_, "--clickhouse-user", "default", "name", "ClickHouse user (sent in X-ClickHouse-User).",
+      text_into(at(&S::clickhouse, &C::user)), {"CLICKHOUSE_USER"});
+  add("clickhouse.password", C_, "--clickhouse-password", "", "secret",
+      "ClickHouse password (sent in X-ClickHouse-Key, never logged).", text_into(at(&S::clickhouse, &C::password), true),
+      {"CLICKHOUSE_PASSWORD"}, true);
+  add("clickhouse.database", C_, "--clickhouse-database", "tracepipe", "name",
+      "Database of the runs table; created on start if absent.", text_into(at(&S::clickhouse, &C::database)));
+  add("clickhouse.table", C_, "--clickhouse-table", "runs", "name",
+      "Runs table; created on start if absent, with a <table>_merged view that applies patches.",
+      text_into(at(&S::clickhouse, &C::table)));
+  add("clickhouse.timeout", C_, "--clickhouse-timeout", "30s", "duration",
+      "An insert or query not answered within this time is retried.", duration_into(at(&S::clickhouse, &C::timeout)));
+  add("clickhouse.async_insert", C_, "--async-insert", "true", "bool",
+      "Use async inserts on servers that have them (21.11+); older servers get client batching only.",
+      bool_into(at(&S::clickhouse, &C::async_insert)));
+  add("clickhouse.wait_for_async_insert", C_, "--wait-for-async-insert", "true", "bool",
+      "Whether an async insert is answered only once flushed; false acks buffered, not yet durable, rows.",
+      bool_into(at(&S::clickhouse, &C::wait_for_async_insert)));
+  add("clickhouse.async_insert_wait_pct", C_, "--async-insert-wait-pct", "1", "fraction",
+      "Fraction of async inserts that wait for the flush (LangSmith's CLICKHOUSE_ASYNC_INSERT_WAIT_PCT_FLOAT).",
+      [](settings& s, std::string_view text) -> std::optional<std::string> {
+        try {
+          std::size_t used = 0;
+          double v = std::stod(std::string(text), &used);
+          if (used != text.size() || v < 0 || v > 1) return "expected a number from 0 to 1";
+          s.clickhouse.async_insert_wait_pct = v;
+          return std::nullopt;
+        } catch (const std::exception&) {
+          return "expected a number from 0 to 1";
+        }
+      },
+      {"CLICKHOUSE_ASYNC_INSERT_WAIT_PCT_FLOAT"});
+  add("clickhouse.async_insert_busy_timeout_ms", C_, "--async-insert-busy-timeout-ms", "200", "ms",
+      "Server-side async insert flush age.", count_into(at(&S::clickhouse, &C::async_insert_busy_timeout_ms), 1, 3600000));
+  add("clickhouse.async_insert_max_data_size", C_, "--async-insert-max-data-size", "10MiB", "bytes",
+      "Server-side async insert buffer size that forces a flush.",
+      bytes_into(at(&S::clickhouse, &C::async_insert_max_data_size)));
+  add("clickhouse.compression", C_, "--clickhouse-compression", "auto", "choice",
+      "Insert body compression: auto (zstd where the server takes it, else gzip), zstd, gzip or none.",
+      choice_into(at(&S::clickhouse, &C::compression), {"auto", "zstd", "gzip", "none"}));
+
+  add("s3.endpoint", T_, "--s3-endpoint", "http://127.0.0.1:9000", "url",
+      "S3 endpoint for offloaded payloads (path-style URLs).",
+      [](settings& s, std::string_view text) -> std::optional<std::string> {
+        if (text.substr(0, 7) != "http://" && text.substr(0, 8) != "https://") return "expected an http(s):// URL";
+        s.s3.endpoint = std::string(text);
+        return std::nullopt;
+      },
+      {"S3_ENDPOINT"});
+  add("s3.bucket", T_, "--s3-bucket", "tracepipe", "name", "Bucket for offloaded payloads and attachments.",
+      text_into(at(&S::s3, &T::bucket)), {"S3_BUCKET"});
+  add("s3.region", T_, "--s3-region", "us-east-1", "name", "Region used in request signing.",
+      text_into(at(&S::s3, &T::region)), {"S3_REGION", "AWS_REGION"});
+  add("s3.access_key", T_, "--s3-access-key", "", "secret", "Access key id.",
+      text_into(at(&S::s3, &T::access_key), true), {"AWS_ACCESS_KEY_ID"}, true);
+  add("s3.secret_key", T_, "--s3-secret-key", "", "secret", "Secret access key (never logged).",
+      text_into(at(&S::s3, &T::secret_key), true), {"AWS_SECRET_ACCESS_KEY"}, true);
+  add("s3.concurrency", T_, "--s3-concurrency", "16", "count", "PUTs in flight per pipeline.",
+      count_into(at(&S::s3, &T::concurrency), 1, 1024));
+  add("s3.timeout", T_, "--s3-timeout", "15s", "duration", "A PUT not done within this time is retried.",
+      duration_into(at(&S::s3, &T::timeout)));
+
+  add("worker.pipelines", W_, "--pipelines", "2", "count",
+      "Concurrent batch pipelines (read → S3 → insert → ack) in one worker process.",
+      count_into(at(&S::worker, &W::pipelines), 1, 256));
+  add("worker.batch_rows", W_, "--batch-rows", "10000", "rows",
+      "A batch is inserted when it holds this many rows (ClickHouse prefers large, infrequent inserts).",
+      count_into(at(&S::worker, &W::batch_rows), 1, 10'000'000));
+  add("worker.batch_bytes", W_, "--batch-bytes", "16MiB", "bytes", "… or this many bytes of inline payload.",
+      bytes_into(at(&S::worker, &W::batch_bytes)));
+  add("worker.batch_age", W_, "--batch-age", "1s", "duration", "… or when its oldest row is this old.",
+      duration_into(at(&S::worker, &W::batch_age)));
+  add("worker.blob_mode", W_, "--blob", "auto", "choice",
+      "Payload offload: auto (fields over blob_threshold to S3), always, or never (everything inline).",
+      choice_into(at(&S::worker, &W::blob_mode), {"auto", "always", "never"}));
+  add("worker.blob_threshold", W_, "--blob-threshold", "20KiB", "bytes",
+      "Fields and attachments larger than this go to S3 in auto mode (LangSmith's MIN_BLOB_STORAGE_SIZE_KB).",
+      bytes_into(at(&S::worker, &W::blob_threshold), 0));
+  add("worker.group", W_, "--group", "tracepipe-sink", "name", "Redis consumer group shared by all workers.",
+      text_into(at(&S::worker, &W::group)));
+  add("worker.consumer", W_, "--consumer", "", "name",
+      "Consumer name prefix of this process (pipelines add -0, -1 …); empty: <hostname>-<pid>.",
+      text_into(at(&S::worker, &W::consumer), true));
+  add("worker.reclaim_idle", W_, "--reclaim-idle", "30s", "duration",
+      "Pending entries idle this long (their consumer died) are claimed by a live one.",
+      duration_into(at(&S::worker, &W::reclaim_idle)));
+  add("worker.reclaim_interval", W_, "--reclaim-interval", "5s", "duration", "How often to look for such entries.",
+      duration_into(at(&S::worker, &W::reclaim_interval)));
+  add("worker.max_deliveries", W_, "--max-deliveries", "5", "count",
+      "An entry delivered more often than this goes to the dead-letter stream with the reason.",
+      count_into(at(&S::worker, &W::max_deliveries), 1, 1000));
+  add("worker.dead_letter_stream", W_, "--dead-letter-stream", "tracepipe:dead", "key",
+      "Stream receiving entries that cannot be inserted, with the reason.",
+      text_into(at(&S::worker, &W::dead_letter_stream)));
+  add("worker.retry_initial", W_, "--retry-initial", "200ms", "duration",
+      "First backoff after a retryable ClickHouse/S3/Redis failure; doubles with jitter.",
+      duration_into(at(&S::worker, &W::retry_initial)));
+  add("worker.retry_max", W_, "--retry-max", "10s", "duration", "Longest backoff between retries.",
+      duration_into(at(&S::worker, &W::retry_max)));
+  add("worker.shutdown_deadline", W_, "--shutdown-deadline", "30s", "duration",
+      "On SIGTERM/SIGINT, in-flight batches get this long to insert and ack; the rest stays pending.",
+      duration_into(at(&S::worker, &W::shutdown_deadline)));
+  add("worker.listen", W_, "--metrics-listen", "127.0.0.1:0", "HOST:PORT",
+      "Where a standalone worker serves /metrics and /ok (port 0: a free one, printed).",
+      [](settings& s, std::string_view text) -> std::optional<std::string> {
+        auto colon = text.rfind(':');
+        auto port = colon == std::string_view::npos ? std::nullopt : parse_integer(text.substr(colon + 1));
+        if (colon == 0 || !port || *port < 0 || *port > 65535) return "expected HOST:PORT, e.g. 127.0.0.1:9091";
+        s.worker.listen = std::string(text);
+        return std::nullopt;
+      });
 }
 
 std::vector<key> make_keys() {
@@ -155,10 +311,22 @@ std::vector<key> make_keys() {
   add("ingest.default_project", I_, "--default-project", "default", "name",
       "Project recorded for runs that name neither session_name nor session_id.",
       text_into(at(&S::ingest, &I::default_project)));
+  add_sink_keys(add);
   return k;
 }
 
 }  // namespace
+
+std::string_view section_name(section s) {
+  switch (s) {
+    case section::redis: return "redis";
+    case section::ingest: return "ingest";
+    case section::clickhouse: return "clickhouse";
+    case section::s3: return "s3";
+    case section::worker: return "worker";
+  }
+  return "";
+}
 
 std::string key::env_name() const {
   std::string out = "TRACEPIPE_";

@@ -13,7 +13,10 @@
 namespace tracepipe::config {
 
 /// Which subcommands a key belongs to.
-enum class section { redis, ingest };
+enum class section { redis, ingest, clickhouse, s3, worker };
+
+/// "redis", "ingest", … — also the first part of every key name of the section.
+std::string_view section_name(section s);
 
 struct key {
   std::string name;         ///< dotted name, also the YAML path: "ingest.body_limit"

@@ -38,9 +38,56 @@ struct ingest_settings {
   std::string default_project;           ///< project of runs naming none
 };
 
+struct clickhouse_settings {
+  std::string url;                      ///< http(s)://host:port of the HTTP interface
+  std::string user;
+  std::string password;
+  std::string database;
+  std::string table;
+  milliseconds timeout;
+  bool async_insert;                    ///< on servers that have it (21.11+)
+  bool wait_for_async_insert;
+  double async_insert_wait_pct;         ///< fraction of inserts that wait (LangSmith's lever)
+  std::size_t async_insert_busy_timeout_ms;
+  std::size_t async_insert_max_data_size;
+  std::string compression;              ///< auto | zstd | gzip | none
+};
+
+struct s3_settings {
+  std::string endpoint;
+  std::string bucket;
+  std::string region;
+  std::string access_key;
+  std::string secret_key;
+  std::size_t concurrency;
+  milliseconds timeout;
+};
+
+struct worker_settings {
+  int pipelines;                  ///< concurrent batch pipelines in one process
+  std::size_t batch_rows;
+  std::size_t batch_bytes;
+  milliseconds batch_age;
+  std::string blob_mode;          ///< auto | always | never
+  std::size_t blob_threshold;     ///< bytes
+  std::string group;              ///< consumer group
+  std::string consumer;           ///< consumer name prefix; empty: host-pid
+  milliseconds reclaim_idle;
+  milliseconds reclaim_interval;
+  int max_deliveries;
+  std::string dead_letter_stream;
+  milliseconds retry_initial;
+  milliseconds retry_max;
+  milliseconds shutdown_deadline;
+  std::string listen;             ///< /metrics of a standalone worker
+};
+
 struct settings {
   redis_settings redis;
   ingest_settings ingest;
+  clickhouse_settings clickhouse;
+  s3_settings s3;
+  worker_settings worker;
 };
 
 }  // namespace tracepipe::config

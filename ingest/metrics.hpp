@@ -4,8 +4,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tracepipe::ingest {
 
@@ -13,20 +15,24 @@ namespace tracepipe::ingest {
 enum class route { info, ok, ready, metrics, post_run, patch_run, batch, multipart, other, count_ };
 std::string_view route_label(route r);
 
-/// Log-spaced buckets in microseconds, cumulative on output.
-class latency_histogram {
+/// A Prometheus histogram with fixed upper bounds, cumulative on output;
+/// lock-free to observe.
+class histogram {
  public:
-  static constexpr std::array<std::uint64_t, 15> bounds_us{100,    250,    500,     1000,    2500,
-                                                           5000,   10000,  25000,   50000,   100000,
-                                                           250000, 500000, 1000000, 2500000, 10000000};
-  void observe(std::uint64_t us);
+  explicit histogram(std::vector<std::uint64_t> bounds);
+  void observe(std::uint64_t value);
+  /// name_bucket{le=…}, name_sum, name_count lines.
   void render(std::string& out, std::string_view name) const;
 
  private:
-  std::array<std::atomic<std::uint64_t>, bounds_us.size() + 1> buckets_{};
+  std::vector<std::uint64_t> bounds_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;  ///< bounds_.size() + 1, the last is +Inf
   std::atomic<std::uint64_t> count_{0};
-  std::atomic<std::uint64_t> sum_us_{0};
+  std::atomic<std::uint64_t> sum_{0};
 };
+
+/// Log-spaced latency bounds, 100 µs … 10 s, in microseconds.
+std::vector<std::uint64_t> latency_bounds_us();
 
 class metrics {
  public:
@@ -39,7 +45,7 @@ class metrics {
     runs_enqueued_ += runs;
     bytes_enqueued_ += bytes;
   }
-  latency_histogram& enqueue_latency() { return enqueue_latency_; }
+  histogram& enqueue_latency() { return enqueue_latency_; }
 
   /// Prometheus text exposition; gauges are read at render time.
   std::string render(std::uint64_t queue_depth, std::uint64_t inflight_bytes, std::uint64_t connections,
@@ -49,7 +55,7 @@ class metrics {
   std::array<std::array<std::atomic<std::uint64_t>, statuses.size()>, static_cast<int>(route::count_)> requests_{};
   std::atomic<std::uint64_t> runs_enqueued_{0};
   std::atomic<std::uint64_t> bytes_enqueued_{0};
-  latency_histogram enqueue_latency_;
+  histogram enqueue_latency_{latency_bounds_us()};
 };
 
 }  // namespace tracepipe::ingest

@@ -209,6 +209,7 @@ outcome handle(request& req, service& svc, run_reader& reader) {
     case route::metrics: {
       auto o = answer(which, 200, svc.metrics.render(svc.depth.depth(), svc.inflight_bytes.load(),
                                                      svc.connections.load(), svc.redis_ready()));
+      if (svc.extra_metrics) o.body += svc.extra_metrics();
       o.content_type = "text/plain; version=0.0.4";
       return o;
     }

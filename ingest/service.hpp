@@ -3,6 +3,7 @@
 // producer and depth sampler, metrics and the admission counters.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,9 @@ struct service {
       : settings(std::move(s)), producer(p), depth(d) {}
 
   bool redis_ready() const { return producer.connection().ready(); }
+
+  /// More Prometheus text appended to /metrics (the workers' in `tracepipe serve`).
+  std::function<std::string()> extra_metrics;
 };
 
 }  // namespace tracepipe::ingest

@@ -1,5 +1,4 @@
 // `tracepipe ingest`: the HTTP front end, LangSmith run-ingestion API → Redis streams.
-#include <csignal>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -7,6 +6,7 @@
 #include "config/loader.hpp"
 #include "ingest/runner.hpp"
 #include "tools/commands.hpp"
+#include "tools/signals.hpp"
 
 namespace tracepipe::tools {
 
@@ -20,19 +20,14 @@ void add_ingest_command(CLI::App& app, action& run) {
   cmd->callback([&run] {
     run = [] {
       auto settings = loader.load();
-      // Signals are taken synchronously on this thread; the servers run on their own.
-      sigset_t set;
-      sigemptyset(&set);
-      sigaddset(&set, SIGINT);
-      sigaddset(&set, SIGTERM);
-      pthread_sigmask(SIG_BLOCK, &set, nullptr);
+      block_stop_signals();
       ingest::runner runner(settings);
       auto ep = runner.start();
       std::cout << fmt::format("tracepipe ingest: listening on http://{}:{} (streams {}:{{0..{}}})", ep.address().to_string(),
                                ep.port(), settings.redis.stream, settings.redis.shards - 1)
                 << std::endl;
-      int sig = 0;
-      sigwait(&set, &sig);
+      std::atomic<bool> never{false};
+      wait_for_stop_signal(never);
       std::cerr << "tracepipe ingest: stopping (finishing requests in progress)\n";
       runner.stop();
       return 0;

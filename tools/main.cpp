@@ -15,7 +15,9 @@ int main(int argc, char** argv) {
   tools::action run;
   tools::add_stack_command(app, run);
   tools::add_ingest_command(app, run);
+  tools::add_worker_commands(app, run);
   tools::add_send_command(app, run);
+  tools::add_lag_command(app, run);
   try {
     app.parse(argc, argv);
     return run ? run() : 0;

@@ -4,7 +4,7 @@
 #   apt: compiler toolchain, Boost, hiredis, libcurl, simdjson, zstd, zlib,
 #        yaml-cpp, CLI11, fmt, GoogleTest, Google Benchmark, redis-server,
 #        clickhouse-server, wrk, nginx (benchmark baseline)
-#   npm: s3rver and the LangSmith JS SDK into ./.deps (git-ignored)
+#   npm: s3rver, the LangSmith JS SDK and libchdb into ./.deps (git-ignored)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deps="$root/.deps"
@@ -13,7 +13,7 @@ apt_packages=(
   build-essential cmake pkg-config
   libboost1.81-dev libhiredis-dev libcurl4-openssl-dev libsimdjson-dev
   libzstd-dev zlib1g-dev libyaml-cpp-dev libcli11-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   redis-server redis-tools clickhouse-server clickhouse-client
   wrk nginx-light curl procps
 )
@@ -44,9 +44,10 @@ fi
 # The package scripts may have started system-wide services on the default
 # ports anyway (no policy-rc.d honoured); the project never uses them.
 mkdir -p "$deps"
-if [ ! -x "$deps/node_modules/.bin/s3rver" ] || [ ! -d "$deps/node_modules/langsmith" ]; then
-  echo "setup: npm install s3rver and langsmith into $deps"
+chdb_lib="$deps/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so"  # ClickHouse 26.x in-process, for tests/chdb
+if [ ! -x "$deps/node_modules/.bin/s3rver" ] || [ ! -d "$deps/node_modules/langsmith" ] || [ ! -f "$chdb_lib" ]; then
+  echo "setup: npm install s3rver, langsmith and @chdb/lib-linux-x64-gnu (~170 MB) into $deps"
   (cd "$deps" && [ -f package.json ] || echo '{"private":true}' > package.json
-   npm install --no-audit --no-fund --loglevel=error s3rver@3.7.1 langsmith@0.3 >/dev/null)
+   npm install --no-audit --no-fund --loglevel=error s3rver@3.7.1 langsmith@0.3 @chdb/lib-linux-x64-gnu@26.5.3 >/dev/null)
 fi
 echo "setup: ok"

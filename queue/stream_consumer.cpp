@@ -1,0 +1,277 @@
+#include "queue/stream_consumer.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <map>
+
+#include <hiredis/hiredis.h>
+
+namespace tracepipe::queue {
+namespace {
+
+using boost::system::error_code;
+
+struct reply_deleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
+
+std::string str(const redisReply* r) { return r && r->str ? std::string(r->str, r->len) : std::string(); }
+
+/// [id, [field, value, …]] — the value list is nil for an entry deleted while pending.
+void parse_entry(const std::string& stream, const redisReply* e, std::vector<stream_message>& out) {
+  if (e->type != REDIS_REPLY_ARRAY || e->elements < 2) return;
+  stream_message m;
+  m.stream = stream;
+  m.id = str(e->element[0]);
+  const redisReply* fields = e->element[1];
+  if (fields->type == REDIS_REPLY_ARRAY)
+    for (std::size_t i = 0; i + 1 < fields->elements; i += 2)
+      m.fields.emplace_back(str(fields->element[i]), str(fields->element[i + 1]));
+  out.push_back(std::move(m));
+}
+
+using args = std::vector<std::string_view>;
+
+/// Sends all commands, then reads all replies (one round trip). On a
+/// connection error the replies gathered so far are returned with the error.
+error_code pipeline(redisContext* c, const std::vector<args>& commands, std::vector<reply_ptr>& replies,
+                    std::string& last_error) {
+  for (const auto& cmd : commands) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (auto a : cmd) argv.push_back(a.data()), lens.push_back(a.size());
+    redisAppendCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data());
+  }
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    void* r = nullptr;
+    if (redisGetReply(c, &r) != REDIS_OK || !r) {
+      last_error = c->errstr;
+      return (c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) ? error::timeout : error::connection_lost;
+    }
+    replies.emplace_back(static_cast<redisReply*>(r));
+  }
+  return {};
+}
+
+error_code first_error(const std::vector<reply_ptr>& replies, std::string& last_error) {
+  for (const auto& r : replies) {
+    if (r->type == REDIS_REPLY_ERROR) {
+      last_error = str(r.get());
+      return error::server_error;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string_view stream_message::field(std::string_view name) const {
+  for (const auto& [k, v] : fields)
+    if (k == name) return v;
+  return {};
+}
+
+std::uint64_t stream_message::enqueued_at_ms() const {
+  std::uint64_t ms = 0;
+  std::from_chars(id.data(), id.data() + id.size(), ms);
+  return ms;
+}
+
+struct stream_consumer::connection {
+  redisContext* c = nullptr;
+  ~connection() {
+    if (c) redisFree(c);
+  }
+};
+
+stream_consumer::stream_consumer(redis_endpoint endpoint, consumer_options options)
+    : endpoint_(std::move(endpoint)), options_(std::move(options)), pending_cursor_(options_.streams.size(), "0") {}
+
+stream_consumer::~stream_consumer() = default;
+
+error_code stream_consumer::connect() {
+  if (conn_ && conn_->c && !conn_->c->err) return {};
+  conn_ = std::make_unique<connection>();
+  auto to_tv = [](std::chrono::milliseconds ms) {
+    return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+  };
+  conn_->c = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, to_tv(options_.timeout));
+  if (!conn_->c || conn_->c->err) {
+    last_error_ = conn_->c ? conn_->c->errstr : "out of memory";
+    conn_.reset();
+    return error::not_connected;
+  }
+  // Reads may block up to their BLOCK argument; the socket timeout is on top.
+  redisSetTimeout(conn_->c, to_tv(options_.timeout + std::chrono::milliseconds(2000)));
+  std::vector<args> hello;
+  std::string db = std::to_string(endpoint_.db);
+  if (!endpoint_.password.empty()) {
+    args auth{"AUTH"};
+    if (!endpoint_.username.empty()) auth.push_back(endpoint_.username);
+    auth.push_back(endpoint_.password);
+    hello.push_back(std::move(auth));
+  }
+  if (endpoint_.db != 0) hello.push_back({"SELECT", db});
+  std::vector<reply_ptr> replies;
+  auto ec = pipeline(conn_->c, hello, replies, last_error_);
+  if (!ec) ec = first_error(replies, last_error_);
+  if (ec) conn_.reset();
+  return ec;
+}
+
+namespace {
+
+/// Runs one command; a connection failure drops the connection so the next call reconnects.
+template <class Conn>
+error_code run(std::unique_ptr<Conn>& conn, const std::vector<args>& commands, std::vector<reply_ptr>& replies,
+               std::string& last_error) {
+  auto ec = pipeline(conn->c, commands, replies, last_error);
+  if (ec) conn.reset();
+  return ec;
+}
+
+
+}  // namespace
+
+error_code stream_consumer::ensure_group() {
+  if (auto ec = connect()) return ec;
+  std::vector<args> cmds;
+  for (const auto& s : options_.streams) cmds.push_back({"XGROUP", "CREATE", s, options_.group, "0", "MKSTREAM"});
+  std::vector<reply_ptr> replies;
+  if (auto ec = run(conn_, cmds, replies, last_error_)) return ec;
+  for (const auto& r : replies)
+    if (r->type == REDIS_REPLY_ERROR && str(r.get()).rfind("BUSYGROUP", 0) != 0) {
+      last_error_ = str(r.get());
+      return error::server_error;
+    }
+  return {};
+}
+
+error_code stream_consumer::read_group(const std::vector<std::string>& ids, std::size_t count,
+                                       std::chrono::milliseconds block, std::vector<stream_message>& out) {
+  if (auto ec = connect()) return ec;
+  auto count_text = std::to_string(count);
+  auto block_text = std::to_string(block.count());
+  args cmd{"XREADGROUP", "GROUP", options_.group, options_.consumer, "COUNT", count_text};
+  if (block.count() > 0) cmd.insert(cmd.end(), {"BLOCK", block_text});
+  cmd.push_back("STREAMS");
+  for (const auto& s : options_.streams) cmd.push_back(s);
+  for (const auto& id : ids) cmd.push_back(id);
+  std::vector<reply_ptr> replies;
+  if (auto ec = run(conn_, {cmd}, replies, last_error_)) return ec;
+  if (auto ec = first_error(replies, last_error_)) return ec;
+  const redisReply* r = replies[0].get();
+  if (r->type == REDIS_REPLY_NIL) return {};  // BLOCK timed out
+  if (r->type != REDIS_REPLY_ARRAY) return error::unexpected_reply;
+  for (std::size_t i = 0; i < r->elements; ++i) {
+    const redisReply* per_stream = r->element[i];
+    if (per_stream->type != REDIS_REPLY_ARRAY || per_stream->elements != 2) return error::unexpected_reply;
+    auto stream = str(per_stream->element[0]);
+    for (std::size_t j = 0; j < per_stream->element[1]->elements; ++j)
+      parse_entry(stream, per_stream->element[1]->element[j], out);
+  }
+  return {};
+}
+
+error_code stream_consumer::read_own_pending(std::size_t count, std::vector<stream_message>& out) {
+  std::size_t before = out.size();
+  if (auto ec = read_group(pending_cursor_, count, std::chrono::milliseconds(0), out)) return ec;
+  // Page on: the next call continues after the last id seen per stream.
+  for (std::size_t i = before; i < out.size(); ++i)
+    for (std::size_t s = 0; s < options_.streams.size(); ++s)
+      if (options_.streams[s] == out[i].stream) pending_cursor_[s] = out[i].id;
+  return {};
+}
+
+error_code stream_consumer::read_new(std::size_t count, std::chrono::milliseconds block,
+                                     std::vector<stream_message>& out) {
+  return read_group(std::vector<std::string>(options_.streams.size(), ">"), count, block, out);
+}
+
+error_code stream_consumer::claim_stale(std::chrono::milliseconds min_idle, std::size_t count,
+                                        std::uint64_t max_deliveries, std::vector<stream_message>& out,
+                                        std::vector<stream_message>& poisoned) {
+  if (auto ec = connect()) return ec;
+  auto idle_text = std::to_string(min_idle.count());
+  auto count_text = std::to_string(count);
+  for (const auto& stream : options_.streams) {
+    // XPENDING … IDLE gives each entry's delivery count, which XCLAIM does not.
+    std::vector<reply_ptr> pending;
+    if (auto ec = run(conn_, {{"XPENDING", stream, options_.group, "IDLE", idle_text, "-", "+", count_text}}, pending,
+                      last_error_))
+      return ec;
+    if (auto ec = first_error(pending, last_error_)) return ec;
+    std::map<std::string, std::uint64_t> deliveries;
+    args claim{"XCLAIM", stream, options_.group, options_.consumer, idle_text};
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < pending[0]->elements; ++i) {
+      const redisReply* p = pending[0]->element[i];
+      if (p->type != REDIS_REPLY_ARRAY || p->elements < 4) return error::unexpected_reply;
+      ids.push_back(str(p->element[0]));
+      deliveries[ids.back()] = static_cast<std::uint64_t>(p->element[3]->integer);
+    }
+    if (ids.empty()) continue;
+    for (const auto& id : ids) claim.push_back(id);
+    std::vector<reply_ptr> claimed;
+    if (auto ec = run(conn_, {claim}, claimed, last_error_)) return ec;
+    if (auto ec = first_error(claimed, last_error_)) return ec;
+    std::vector<stream_message> got;
+    for (std::size_t i = 0; i < claimed[0]->elements; ++i) parse_entry(stream, claimed[0]->element[i], got);
+    for (auto& m : got) {
+      m.deliveries = deliveries[m.id] + 1;  // XCLAIM delivered it once more
+      (m.deliveries > max_deliveries ? poisoned : out).push_back(std::move(m));
+    }
+  }
+  return {};
+}
+
+error_code stream_consumer::ack(const std::vector<const stream_message*>& done) {
+  if (done.empty()) return {};
+  if (auto ec = connect()) return ec;
+  std::map<std::string, std::vector<std::string_view>> by_stream;
+  for (const auto* m : done) by_stream[m->stream].push_back(m->id);
+  std::vector<args> cmds;
+  for (const auto& [stream, ids] : by_stream) {
+    args xack{"XACK", stream, options_.group};
+    args xdel{"XDEL", stream};
+    xack.insert(xack.end(), ids.begin(), ids.end());
+    xdel.insert(xdel.end(), ids.begin(), ids.end());
+    cmds.push_back({"MULTI"});
+    cmds.push_back(std::move(xack));
+    cmds.push_back(std::move(xdel));
+    cmds.push_back({"EXEC"});
+  }
+  std::vector<reply_ptr> replies;
+  if (auto ec = run(conn_, cmds, replies, last_error_)) return ec;
+  return first_error(replies, last_error_);
+}
+
+error_code stream_consumer::dead_letter(const stream_message& m, const std::string& reason,
+                                        const std::string& dead_letter_stream) {
+  if (auto ec = connect()) return ec;
+  auto deliveries = std::to_string(m.deliveries);
+  args xadd{"XADD", dead_letter_stream, "*", "reason", reason, "source_stream", m.stream, "source_id", m.id,
+            "deliveries", deliveries};
+  for (const auto& [k, v] : m.fields) xadd.insert(xadd.end(), {k, v});
+  std::vector<reply_ptr> replies;
+  if (auto ec = run(conn_, {{"MULTI"}, xadd, {"XACK", m.stream, options_.group, m.id}, {"XDEL", m.stream, m.id}, {"EXEC"}},
+                    replies, last_error_))
+    return ec;
+  return first_error(replies, last_error_);
+}
+
+error_code stream_consumer::pending_count(std::uint64_t& out) {
+  if (auto ec = connect()) return ec;
+  out = 0;
+  for (const auto& stream : options_.streams) {
+    std::vector<reply_ptr> replies;
+    if (auto ec = run(conn_, {{"XPENDING", stream, options_.group}}, replies, last_error_)) return ec;
+    if (auto ec = first_error(replies, last_error_)) return ec;
+    if (replies[0]->type == REDIS_REPLY_ARRAY && replies[0]->elements > 0)
+      out += static_cast<std::uint64_t>(replies[0]->element[0]->integer);
+  }
+  return {};
+}
+
+}  // namespace tracepipe::queue

@@ -1,0 +1,35 @@
+#pragma once
+// The sink workers' Prometheus metrics, declared once with their meaning.
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "ingest/metrics.hpp"
+
+namespace tracepipe::sink {
+
+/// What a retry was caused by.
+enum class retry_cause { clickhouse, s3, redis, count_ };
+
+class sink_metrics {
+ public:
+  ingest::histogram batch_rows{{1, 10, 100, 500, 1000, 5000, 10000, 50000, 100000}};
+  ingest::histogram batch_bytes{{1 << 10, 16 << 10, 128 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20, 256 << 20}};
+  ingest::histogram insert_latency_us{ingest::latency_bounds_us()};
+  ingest::histogram s3_put_latency_us{ingest::latency_bounds_us()};
+  /// acked_at − received_at: how long a run took from ingest to a durable, acknowledged row.
+  ingest::histogram ack_lag_us{{1000, 10000, 50000, 100000, 250000, 500000, 1000000, 2000000, 5000000, 10000000,
+                                30000000, 60000000, 300000000}};
+  std::atomic<std::uint64_t> rows_inserted{0};
+  std::atomic<std::uint64_t> batches_inserted{0};
+  std::atomic<std::uint64_t> blobs_put{0};
+  std::atomic<std::uint64_t> blob_bytes{0};
+  std::atomic<std::uint64_t> dead_lettered{0};
+  std::atomic<std::uint64_t> reclaimed{0};
+  std::atomic<std::uint64_t> retries[static_cast<int>(retry_cause::count_)]{};
+  std::atomic<std::uint64_t> pending{0};  ///< consumer-group pending entries, last sample
+
+  std::string render() const;
+};
+
+}  // namespace tracepipe::sink

@@ -1,0 +1,274 @@
+#include "sink/pipeline.hpp"
+
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "queue/redis_endpoint.hpp"
+
+namespace tracepipe::sink {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+std::uint64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+blob_mode mode_of(const std::string& text) {
+  return text == "always" ? blob_mode::always : text == "never" ? blob_mode::never : blob_mode::automatic;
+}
+
+body_compression compression_for(const std::string& choice, const clickhouse_version& v) {
+  if (choice == "none") return body_compression::none;
+  if (choice == "gzip") return body_compression::gzip;
+  if (choice == "zstd") return body_compression::zstd;
+  return v.has_zstd_request_bodies() ? body_compression::zstd : body_compression::gzip;
+}
+
+queue::consumer_options consumer_options_for(const pipeline_context& ctx, std::string name) {
+  queue::consumer_options o;
+  o.streams = ctx.streams;
+  o.group = ctx.settings.worker.group;
+  o.consumer = std::move(name);
+  o.timeout = ctx.settings.redis.command_timeout;
+  return o;
+}
+
+}  // namespace
+
+pipeline::pipeline(const pipeline_context& ctx, std::string consumer_name, bool samples_pending)
+    : ctx_(ctx),
+      name_(consumer_name),
+      samples_pending_(samples_pending),
+      consumer_(*queue::parse_redis_url(ctx.settings.redis.url), consumer_options_for(ctx, consumer_name)),
+      clickhouse_(sink::clickhouse_settings{ctx.settings.clickhouse.url, ctx.settings.clickhouse.user,
+                                            ctx.settings.clickhouse.password, ctx.settings.clickhouse.timeout}),
+      s3_(sink::s3_settings{ctx.settings.s3.endpoint, ctx.settings.s3.bucket, ctx.settings.s3.region,
+                            ctx.settings.s3.access_key, ctx.settings.s3.secret_key, ctx.settings.s3.concurrency,
+                            ctx.settings.s3.timeout}),
+      rows_(row_options{mode_of(ctx.settings.worker.blob_mode), ctx.settings.worker.blob_threshold,
+                        ctx.settings.s3.bucket}),
+      batch_(batch_limits{ctx.settings.worker.batch_rows, ctx.settings.worker.batch_bytes,
+                          ctx.settings.worker.batch_age}),
+      compression_(compression_for(ctx.settings.clickhouse.compression, ctx.version)),
+      random_(std::random_device{}()),
+      next_reclaim_(clock::now()) {}
+
+bool pipeline::past_deadline() const {
+  return stopping() && clock::now().time_since_epoch().count() > ctx_.stop_deadline->load();
+}
+
+bool pipeline::backoff(int attempt, retry_cause cause) {
+  ctx_.metrics->retries[static_cast<int>(cause)]++;
+  auto base = ctx_.settings.worker.retry_initial * (1LL << std::min(attempt, 16));
+  auto capped = std::min<std::chrono::milliseconds>(base, ctx_.settings.worker.retry_max);
+  // Full jitter: pipelines retrying after one outage do not come back in step.
+  auto wait = std::chrono::milliseconds(std::uniform_int_distribution<long long>(capped.count() / 2, capped.count())(random_));
+  auto until = clock::now() + wait;
+  while (clock::now() < until) {
+    if (past_deadline()) return false;
+    std::this_thread::sleep_for(std::min<clock::duration>(until - clock::now(), std::chrono::milliseconds(50)));
+  }
+  return !past_deadline();
+}
+
+void pipeline::take(std::vector<queue::stream_message>& messages) {
+  auto dequeued = now_us();
+  auto now = clock::now();
+  for (auto& m : messages) {
+    std::size_t bytes = 0;
+    for (const auto& [k, v] : m.fields) bytes += v.size();
+    batch_.push(item{std::move(m), dequeued}, bytes, now);
+  }
+  messages.clear();
+}
+
+void pipeline::run() {
+  // Make sure the group exists; Redis may not be up yet.
+  for (int attempt = 0; consumer_.ensure_group(); ++attempt) {
+    if (attempt == 0) std::cerr << fmt::format("tracepipe worker {}: waiting for Redis: {}\n", name_, consumer_.last_error());
+    if (!backoff(attempt, retry_cause::redis) || stopping()) return;
+  }
+  // First what this consumer was handed before a restart and never acked.
+  std::vector<queue::stream_message> read;
+  while (!stopping()) {
+    if (consumer_.read_own_pending(std::max<std::size_t>(batch_.room(), 1), read)) break;
+    if (read.empty()) break;
+    take(read);
+    if (batch_.due(clock::now()) && flush() == outcome::gave_up) return;
+  }
+  int redis_attempt = 0;
+  while (!stopping()) {
+    if (clock::now() >= next_reclaim_) reclaim();
+    auto block = std::min(batch_.until_due(clock::now()), std::chrono::milliseconds(1000));
+    if (batch_.room() > 0 && block.count() > 0) {
+      if (auto ec = consumer_.read_new(batch_.room(), block, read)) {
+        if (!redis_down_reported_)
+          std::cerr << fmt::format("tracepipe worker {}: Redis read failed ({}: {}); retrying\n", name_, ec.message(),
+                                   consumer_.last_error());
+        redis_down_reported_ = true;
+        if (!backoff(redis_attempt++, retry_cause::redis)) break;
+        continue;
+      }
+      redis_down_reported_ = false;
+      redis_attempt = 0;
+      take(read);
+    }
+    if (batch_.due(clock::now()) && flush() == outcome::gave_up) return;
+  }
+  // Stopping: insert and ack what is held, within the deadline.
+  if (!batch_.empty()) flush();
+}
+
+void pipeline::reclaim() {
+  next_reclaim_ = clock::now() + ctx_.settings.worker.reclaim_interval;
+  std::vector<queue::stream_message> claimed, poisoned;
+  if (consumer_.claim_stale(ctx_.settings.worker.reclaim_idle, 1000,
+                            static_cast<std::uint64_t>(ctx_.settings.worker.max_deliveries), claimed, poisoned))
+    return;  // the read loop reports Redis trouble
+  ctx_.metrics->reclaimed += claimed.size() + poisoned.size();
+  for (const auto& m : poisoned)
+    dead_letter(m, fmt::format("delivered {} times without being inserted (worker.max_deliveries {})", m.deliveries,
+                               ctx_.settings.worker.max_deliveries));
+  take(claimed);
+  if (samples_pending_) {
+    std::uint64_t pending = 0;
+    if (!consumer_.pending_count(pending)) ctx_.metrics->pending = pending;
+  }
+}
+
+pipeline::outcome pipeline::dead_letter(const queue::stream_message& m, const std::string& reason) {
+  for (int attempt = 0;; ++attempt) {
+    if (!consumer_.dead_letter(m, reason, ctx_.settings.worker.dead_letter_stream)) {
+      ctx_.metrics->dead_lettered++;
+      std::cerr << fmt::format("tracepipe worker {}: entry {} of run {} sent to {}: {}\n", name_, m.id,
+                               m.field("run_id"), ctx_.settings.worker.dead_letter_stream, reason);
+      return outcome::done;
+    }
+    if (!backoff(attempt, retry_cause::redis)) return outcome::gave_up;
+  }
+}
+
+pipeline::outcome pipeline::ack(const std::vector<const queue::stream_message*>& done) {
+  for (int attempt = 0;; ++attempt) {
+    if (!consumer_.ack(done)) return outcome::done;
+    // Not acked is safe: the entries are re-delivered and their rows collapse.
+    if (!backoff(attempt, retry_cause::redis)) return outcome::gave_up;
+  }
+}
+
+pipeline::outcome pipeline::put_blobs(const std::vector<const blob*>& blobs) {
+  std::vector<const blob*> todo = blobs;
+  for (int attempt = 0; !todo.empty(); ++attempt) {
+    std::vector<s3_object> objects;
+    for (const auto* b : todo) objects.push_back({b->key, b->bytes(), b->content_type});
+    auto results = s3_.put_all(objects);
+    std::vector<const blob*> failed;
+    std::string first_error;
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+      if (results[i].ok) {
+        ctx_.metrics->blobs_put++;
+        ctx_.metrics->blob_bytes += todo[i]->bytes().size();
+        ctx_.metrics->s3_put_latency_us.observe(static_cast<std::uint64_t>(results[i].latency.count()));
+      } else {
+        if (failed.empty()) first_error = results[i].error;
+        failed.push_back(todo[i]);
+      }
+    }
+    if (!failed.empty()) {
+      if (attempt == 0)
+        std::cerr << fmt::format("tracepipe worker {}: {} of {} S3 PUTs failed ({}); the batch waits and retries\n",
+                                 name_, failed.size(), todo.size(), first_error);
+      if (!backoff(attempt, retry_cause::s3)) return outcome::gave_up;
+    }
+    todo = std::move(failed);
+  }
+  return outcome::done;
+}
+
+pipeline::outcome pipeline::insert(const std::vector<std::size_t>& rows, const std::vector<built_row>& built,
+                                   const std::vector<item>& items, const std::string& token) {
+  std::uniform_real_distribution<double> coin(0, 1);
+  const auto& ch = ctx_.settings.clickhouse;
+  bool wait = ch.wait_for_async_insert && coin(random_) < ch.async_insert_wait_pct;
+  auto settings = insert_settings(ctx_.version,
+                                  {ch.async_insert, wait, ch.async_insert_busy_timeout_ms, ch.async_insert_max_data_size},
+                                  token);
+  for (int attempt = 0;; ++attempt) {
+    std::string body;
+    auto sent_at = now_us();
+    for (auto i : rows) built[i].render(body, sent_at);
+    auto result = clickhouse_.insert(ctx_.names.qualified(), body, fmt::format("{}-{}", token, attempt), compression_,
+                                     settings);
+    if (result.kind == failure::none) {
+      ctx_.metrics->insert_latency_us.observe(static_cast<std::uint64_t>(result.latency.count()));
+      ctx_.metrics->batch_rows.observe(rows.size());
+      ctx_.metrics->batch_bytes.observe(body.size());
+      ctx_.metrics->rows_inserted += rows.size();
+      ctx_.metrics->batches_inserted++;
+      return outcome::done;
+    }
+    if (result.kind == failure::permanent) {
+      if (rows.size() == 1)
+        return dead_letter(items[rows[0]].message, "ClickHouse refused the row: " + result.message);
+      // Bisect: only the rows ClickHouse cannot take end up dead-lettered.
+      std::vector<std::size_t> left(rows.begin(), rows.begin() + rows.size() / 2);
+      std::vector<std::size_t> right(rows.begin() + rows.size() / 2, rows.end());
+      if (insert(left, built, items, token + "l") == outcome::gave_up) return outcome::gave_up;
+      return insert(right, built, items, token + "r");
+    }
+    if (result.kind == failure::fatal) {
+      // Configuration, credentials or our own statement: the rows are fine and
+      // stay pending; an operator has to act. Say so on every retry.
+      std::cerr << fmt::format("tracepipe worker {}: ClickHouse refuses every insert (code {}): {} — fix the "
+                               "configuration; {} rows stay pending\n",
+                               name_, result.code, result.message, rows.size());
+    } else if (attempt == 0) {
+      std::cerr << fmt::format("tracepipe worker {}: insert of {} rows failed, will retry: {}\n", name_, rows.size(),
+                               result.message);
+    }
+    if (result.code == 60 || result.code == 81) recreate_schema();  // table or database dropped under us
+    if (!backoff(result.kind == failure::fatal ? 16 : attempt, retry_cause::clickhouse)) return outcome::gave_up;
+  }
+}
+
+void pipeline::recreate_schema() {
+  for (const auto& statement : schema_ddl(ctx_.names, ctx_.version)) clickhouse_.query(statement);
+}
+
+pipeline::outcome pipeline::flush() {
+  auto items = batch_.take();
+  std::vector<built_row> built(items.size());
+  std::vector<std::size_t> good;
+  std::vector<const blob*> blobs;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (auto problem = rows_.build(items[i].message, items[i].dequeued_at_us, built[i])) {
+      if (dead_letter(items[i].message, *problem) == outcome::gave_up) return outcome::gave_up;
+      continue;
+    }
+    good.push_back(i);
+    for (const auto& b : built[i].blobs) blobs.push_back(&b);
+  }
+  if (good.empty()) return outcome::done;
+  // Objects first: a row must never reference a blob that is not there.
+  if (put_blobs(blobs) == outcome::gave_up) return outcome::gave_up;
+  // The same entries make the same token, so a re-sent batch dedups where the server can.
+  auto token = fmt::format("{}-{}-{}", items[good.front()].message.id, items[good.back()].message.id, good.size());
+  if (insert(good, built, items, token) == outcome::gave_up) return outcome::gave_up;
+  std::vector<const queue::stream_message*> done;
+  for (auto i : good) done.push_back(&items[i].message);
+  if (ack(done) == outcome::gave_up) return outcome::gave_up;
+  auto acked = now_us();
+  for (auto i : good) {
+    auto received = std::stoull(std::string(items[i].message.field("received_at_us").empty()
+                                                ? "0"
+                                                : items[i].message.field("received_at_us")));
+    if (received && acked > received) ctx_.metrics->ack_lag_us.observe(acked - received);
+  }
+  return outcome::done;
+}
+
+}  // namespace tracepipe::sink

@@ -1,0 +1,171 @@
+#include "sink/row_builder.hpp"
+
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "ingest/run_fields.hpp"
+#include "sink/detail/json_out.hpp"
+#include "sink/schema.hpp"
+
+namespace tracepipe::sink {
+namespace {
+
+using detail::append_json_string;
+using simdjson::dom::element;
+
+void add_string(std::string& out, const char* name, std::string_view value) {
+  out += fmt::format(",\"{}\":", name);
+  append_json_string(out, value);
+}
+
+void add_number(std::string& out, const char* name, std::uint64_t value) {
+  out += fmt::format(",\"{}\":{}", name, value);
+}
+
+std::string_view string_field(element run, const char* name) {
+  std::string_view v;
+  return run[name].get(v) == simdjson::SUCCESS ? v : std::string_view{};
+}
+
+std::uint64_t time_field(element run, const char* name) {
+  element v;
+  if (run[name].get(v) != simdjson::SUCCESS) return 0;
+  std::string_view s;
+  if (v.get(s) == simdjson::SUCCESS) return static_cast<std::uint64_t>(ingest::parse_iso8601_us(s).value_or(0));
+  double d;
+  if (v.get(d) == simdjson::SUCCESS) return static_cast<std::uint64_t>(ingest::epoch_number_to_us(d).value_or(0));
+  return 0;
+}
+
+std::uint64_t to_u64(std::string_view s) {
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v;
+}
+
+/// Client-chosen attachment names become safe object-key segments.
+std::string key_segment(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (std::isalnum(c) || c == '-' || c == '_') out += static_cast<char>(c);
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string blob_key(std::string_view run_id, std::string_view kind, std::string_view field) {
+  return fmt::format("runs/{}/{}/{}", run_id, kind, field);
+}
+
+void built_row::render(std::string& out, std::uint64_t sent_at_us) const {
+  out += json;
+  out += fmt::format(",\"sent_at_us\":{}}}\n", sent_at_us);
+}
+
+std::optional<std::string> row_builder::build(const queue::stream_message& m, std::uint64_t dequeued_at_us,
+                                              built_row& out) {
+  out = built_row{};
+  auto run_id = m.field("run_id");
+  auto kind = m.field("kind");
+  if (!ingest::is_uuid(run_id) || (kind != "post" && kind != "patch"))
+    return "entry has no valid run_id/kind: not written by tracepipe ingest?";
+  element run;
+  if (auto err = parser_.parse(m.field("run")).get(run); err || run.type() != simdjson::dom::element_type::OBJECT)
+    return "entry's run is not a JSON object";
+
+  auto& j = out.json;
+  j.reserve(m.field("run").size() + 512);
+  j += "{\"id\":";
+  append_json_string(j, run_id);
+  add_string(j, "kind", kind);
+  add_string(j, "trace_id", m.field("trace_id"));
+  for (const char* f : {"parent_run_id", "dotted_order", "name", "run_type", "reference_example_id"})
+    add_string(j, f, string_field(run, f));
+  add_string(j, "project", m.field("project"));
+  add_string(j, "tenant", m.field("tenant"));
+  add_number(j, "start_time_us", time_field(run, "start_time"));
+  add_number(j, "end_time_us", time_field(run, "end_time"));
+
+  j += ",\"tags\":[";
+  simdjson::dom::array tags;
+  bool first = true;
+  if (run["tags"].get(tags) == simdjson::SUCCESS)
+    for (element t : tags) {
+      std::string_view s;
+      if (t.get(s) != simdjson::SUCCESS) continue;
+      if (!first) j += ',';
+      append_json_string(j, s);
+      first = false;
+    }
+  j += ']';
+
+  for (const char* f : payload_fields) {
+    // A multipart field part travels beside the run; otherwise it is inside it.
+    std::string part_name = std::string("part.") + f;
+    std::string_view part = m.field(part_name);
+    std::string from_run;
+    element v;
+    if (part.empty() && run[f].get(v) == simdjson::SUCCESS && v.type() != simdjson::dom::element_type::NULL_VALUE)
+      from_run = simdjson::minify(v);
+    std::string_view value = part.empty() ? std::string_view(from_run) : part;
+    std::string reference;
+    if (!value.empty() && offload(value.size())) {
+      auto key = blob_key(run_id, kind, f);
+      reference = fmt::format("s3://{}/{}", options_.bucket, key);
+      out.blobs.push_back({std::move(key), part, std::move(from_run), "application/json"});
+      add_string(j, f, "");
+    } else {
+      add_string(j, f, value);
+      out.inline_bytes += value.size();
+    }
+    add_string(j, (std::string(f) + "_s3").c_str(), reference);
+    add_number(j, (std::string(f) + "_bytes").c_str(), value.size());
+  }
+
+  std::string attachments = "[";
+  constexpr std::string_view prefix = "part.attachment.";
+  for (const auto& [name, bytes] : m.fields) {
+    if (name.rfind(prefix, 0) != 0 || (name.size() > 13 && name.compare(name.size() - 13, 13, ".content_type") == 0))
+      continue;
+    auto attachment = std::string_view(name).substr(prefix.size());
+    auto content_type = m.field(name + ".content_type");
+    if (attachments.size() > 1) attachments += ',';
+    attachments += "{\"name\":";
+    append_json_string(attachments, attachment);
+    attachments += ",\"content_type\":";
+    append_json_string(attachments, content_type);
+    attachments += fmt::format(",\"bytes\":{}", bytes.size());
+    if (offload(bytes.size())) {
+      auto key = blob_key(run_id, kind, "attachments/" + key_segment(attachment));
+      attachments += ",\"s3\":";
+      append_json_string(attachments, fmt::format("s3://{}/{}", options_.bucket, key));
+      out.blobs.push_back({std::move(key), bytes, {}, std::string(content_type)});
+    } else {
+      attachments += ",\"base64\":\"";
+      detail::append_base64(attachments, bytes);
+      attachments += '"';
+      out.inline_bytes += bytes.size();
+    }
+    attachments += '}';
+  }
+  attachments += ']';
+  add_string(j, "attachments", attachments);
+
+  auto received = to_u64(m.field("received_at_us"));
+  add_number(j, "received_at_us", received);
+  add_number(j, "enqueued_at_us", m.enqueued_at_ms() * 1000);
+  add_number(j, "dequeued_at_us", dequeued_at_us);
+  // A client's retry through ingest is a newer operation and wins; a replay
+  // of the same entry (reclaim, re-sent batch) has the same version and collapses.
+  add_number(j, "version", received);
+  add_string(j, "stream_id", m.id);
+  return std::nullopt;
+}
+
+}  // namespace tracepipe::sink

@@ -1,0 +1,72 @@
+#pragma once
+// Puts blobs into S3 (or anything speaking its REST API) for one worker
+// thread: a blocking call that drives many PUTs at once on one libcurl multi
+// handle, signs each request itself (sigv4.hpp), and keeps connections and
+// easy handles across calls. Not thread-safe: one s3_writer per thread, as
+// libcurl handles must never be shared across threads.
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tracepipe::sink {
+
+/// Where and how to write. Path-style URLs: endpoint/bucket/key.
+struct s3_settings {
+  /// "http://127.0.0.1:PORT" or "https://s3.amazonaws.com" (peer verified against the system CAs)
+  std::string endpoint;
+  std::string bucket;
+  std::string region = "us-east-1";
+  std::string access_key;
+  std::string secret_key;
+  std::size_t max_concurrency = 16;          ///< requests in flight at once, and connections kept
+  std::chrono::milliseconds timeout{15000};  ///< per request, connecting included
+};
+
+/// One object to PUT; `body` must stay valid during the call.
+struct s3_object {
+  std::string key;  ///< non-empty; any bytes, encoded on the wire (prefer [A-Za-z0-9/_.-])
+  std::string_view body;
+  std::string content_type;  ///< empty: application/octet-stream
+};
+
+/// What became of one PUT.
+struct s3_put_result {
+  bool ok = false;       ///< S3 answered 2xx
+  long http_status = 0;  ///< 0 when no response came (connect error, timeout)
+  /// Empty when ok; else the curl error, or "HTTP <status> <Code>: <Message>" from S3's XML.
+  std::string error;
+  std::chrono::microseconds latency{0};  ///< request start to last byte of the answer
+};
+
+class s3_writer {
+ public:
+  /// Throws std::invalid_argument naming the bad setting (endpoint, bucket,
+  /// max_concurrency); never contacts S3.
+  explicit s3_writer(s3_settings settings);
+  ~s3_writer();
+  s3_writer(s3_writer&&) noexcept;
+  s3_writer& operator=(s3_writer&&) noexcept;
+
+  /// PUTs every object, at most max_concurrency at a time; one result per
+  /// object, same order. Never throws for S3 or network errors.
+  std::vector<s3_put_result> put_all(const std::vector<s3_object>& objects);
+
+  /// GETs one object (tests, tools, reconciliation): its bytes, or nullopt
+  /// with the reason in `*error` when given.
+  std::optional<std::string> get(const std::string& key, std::string* error = nullptr);
+
+  /// "s3://bucket/key", the reference stored in ClickHouse rows.
+  std::string reference(const std::string& key) const;
+
+  const s3_settings& settings() const;
+
+ private:
+  class impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tracepipe::sink

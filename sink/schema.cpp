@@ -1,0 +1,91 @@
+#include "sink/schema.hpp"
+
+#include <fmt/format.h>
+
+namespace tracepipe::sink {
+
+namespace {
+
+/// The `<table>_merged` view. Aggregates get a "_m" suffix inside and their
+/// plain names outside: an alias equal to a column it aggregates is a cyclic
+/// alias on 18.16 and an aggregate-in-aggregate on 26.x.
+std::string merged_view(const schema_names& n) {
+  std::vector<std::pair<std::string, std::string>> columns;  // name, "is set" condition
+  for (const char* c : {"trace_id", "parent_run_id", "dotted_order", "project", "tenant", "name", "run_type",
+                        "reference_example_id"})
+    columns.emplace_back(c, fmt::format("{} != ''", c));
+  for (const char* c : {"start_time_us", "end_time_us"}) columns.emplace_back(c, fmt::format("{} != 0", c));
+  columns.emplace_back("tags", "notEmpty(tags)");
+  columns.emplace_back("attachments", "attachments != '[]'");
+  for (const char* f : payload_fields) {
+    auto set = fmt::format("{0} != '' OR {0}_s3 != ''", f);
+    for (const char* suffix : {"", "_s3", "_bytes"}) columns.emplace_back(fmt::format("{}{}", f, suffix), set);
+  }
+  std::string inner, outer;
+  for (const auto& [name, set] : columns) {
+    // Per column, a set value wins over an empty one, then the patch over the post, then the newer.
+    inner += fmt::format(",\n    argMax({0}, ({1}, kind = 'patch', version)) AS {0}_m", name, set);
+    outer += fmt::format(", {0}_m AS {0}", name);
+  }
+  return fmt::format(
+      "CREATE VIEW IF NOT EXISTS {0}_merged AS\n"
+      "SELECT id{1}, received_at_us_m AS received_at_us, version_m AS version, patched_m AS patched\n"
+      "FROM (\n  SELECT id{2},\n    min(received_at_us) AS received_at_us_m, max(version) AS version_m,\n"
+      "    countIf(kind = 'patch') > 0 AS patched_m\n  FROM {0} GROUP BY id\n)",
+      n.qualified(), outer, inner);
+}
+
+}  // namespace
+
+std::vector<std::string> schema_ddl(const schema_names& n, const clickhouse_version& version) {
+  std::string payload_columns;
+  for (const char* f : payload_fields) payload_columns += fmt::format("  {0} String, {0}_s3 String, {0}_bytes UInt64,\n", f);
+  return {
+      fmt::format("CREATE DATABASE IF NOT EXISTS {}", n.database),
+      fmt::format(
+          "CREATE TABLE IF NOT EXISTS {0} (\n"
+          "  id String, kind String, trace_id String, parent_run_id String, dotted_order String,\n"
+          "  project String, tenant String, name String, run_type String, reference_example_id String,\n"
+          "  start_time_us UInt64, end_time_us UInt64, tags Array(String),\n"
+          "{1}"
+          "  attachments String,\n"
+          "  received_at_us UInt64, enqueued_at_us UInt64, dequeued_at_us UInt64, sent_at_us UInt64,\n"
+          "  inserted_at_us UInt64 MATERIALIZED {2},\n"
+          "  version UInt64, stream_id String\n"
+          ") ENGINE = ReplacingMergeTree(version)\n"
+          "PARTITION BY toYYYYMMDD(toDateTime(intDiv(received_at_us, 1000000)))\n"
+          "ORDER BY (id, kind){3}",
+          n.qualified(), payload_columns, version.now_micros_expression(),
+          // insert_deduplication_token only dedups on a plain MergeTree with a window.
+          version.has_insert_deduplication_token() ? "\nSETTINGS non_replicated_deduplication_window = 1000" : ""),
+      merged_view(n),
+  };
+}
+
+std::vector<std::pair<std::string, std::string>> insert_settings(const clickhouse_version& version,
+                                                                 const insert_options& o,
+                                                                 const std::string& dedup_token) {
+  // Unknown fields fail loudly everywhere (26.x would silently drop them).
+  std::vector<std::pair<std::string, std::string>> s{{"input_format_skip_unknown_fields", "0"}};
+  bool async = o.async_insert && version.has_async_insert();
+  if (async) {
+    s.emplace_back("async_insert", "1");
+    s.emplace_back("wait_for_async_insert", o.wait_for_async_insert ? "1" : "0");
+    s.emplace_back("async_insert_busy_timeout_ms", std::to_string(o.async_insert_busy_timeout_ms));
+    s.emplace_back("async_insert_max_data_size", std::to_string(o.async_insert_max_data_size));
+    if (version.has_async_insert_deduplicate()) s.emplace_back("async_insert_deduplicate", "1");
+  }
+  bool token_works = async ? version.has_async_insert_deduplication_token() : version.has_insert_deduplication_token();
+  if (token_works && !dedup_token.empty()) s.emplace_back("insert_deduplication_token", dedup_token);
+  return s;
+}
+
+std::string lag_query(const schema_names& n, long long seconds) {
+  return fmt::format(
+      "SELECT count(), quantile(0.5)(lag_ms), quantile(0.9)(lag_ms), quantile(0.99)(lag_ms), max(lag_ms) FROM ("
+      "SELECT greatest(toInt64(inserted_at_us) - toInt64(received_at_us), 0) / 1000 AS lag_ms FROM {} "
+      "WHERE received_at_us >= (toUInt64(now()) - {}) * 1000000) FORMAT TSV",
+      n.qualified(), seconds);
+}
+
+}  // namespace tracepipe::sink

@@ -1,0 +1,47 @@
+#pragma once
+// The ClickHouse schema of the runs table and every statement the sink and
+// the reports send, for a given server version. Each statement must also run
+// on a modern engine (tests/chdb checks them on ClickHouse 26.x).
+//
+// One row per run operation: the post and the patch of a run are two rows
+// (ORDER BY id, kind), so neither overwrites the other; re-inserts of the
+// same operation collapse (ReplacingMergeTree). The `<table>_merged` view
+// applies patches: per column, a non-empty value of the patch wins.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sink/clickhouse_version.hpp"
+
+namespace tracepipe::sink {
+
+/// Payload fields that may be offloaded to S3: each has <f>, <f>_s3 and <f>_bytes columns.
+inline constexpr const char* payload_fields[] = {"inputs", "outputs", "events", "extra", "error", "serialized"};
+
+struct schema_names {
+  std::string database = "tracepipe";
+  std::string table = "runs";
+  std::string qualified() const { return database + "." + table; }
+};
+
+/// CREATE DATABASE, CREATE TABLE, CREATE VIEW — all IF NOT EXISTS.
+std::vector<std::string> schema_ddl(const schema_names& names, const clickhouse_version& version);
+
+struct insert_options {
+  bool async_insert = true;            ///< where the server has it
+  bool wait_for_async_insert = true;
+  std::size_t async_insert_busy_timeout_ms = 200;
+  std::size_t async_insert_max_data_size = 10 << 20;
+};
+
+/// URL settings for one INSERT: only those the server knows. `dedup_token`
+/// makes a re-sent batch collapse where the server supports it.
+std::vector<std::pair<std::string, std::string>> insert_settings(const clickhouse_version& version,
+                                                                 const insert_options& options,
+                                                                 const std::string& dedup_token);
+
+/// Row count, then p50, p90, p99 and max of inserted_at − received_at (ms)
+/// over rows received in the last `seconds`; one TSV line (see lag.hpp).
+std::string lag_query(const schema_names& names, long long seconds);
+
+}  // namespace tracepipe::sink

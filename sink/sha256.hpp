@@ -1,0 +1,25 @@
+#pragma once
+// SHA-256 and HMAC-SHA256 (OpenSSL libcrypto), as SigV4 needs them: hex of a
+// payload, raw MACs chained into a signing key.
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace tracepipe::sink {
+
+/// 32 raw digest bytes.
+using sha256_digest = std::array<unsigned char, 32>;
+
+/// SHA-256 of `data`.
+sha256_digest sha256(std::string_view data);
+
+/// HMAC-SHA256 of `data` under `key`.
+sha256_digest hmac_sha256(std::string_view key, std::string_view data);
+
+/// Lower-case hex of `bytes` (64 characters for a digest).
+std::string to_hex(const sha256_digest& bytes);
+
+/// Lower-case hex SHA-256 of `data`, the form of `x-amz-content-sha256`.
+inline std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+
+}  // namespace tracepipe::sink

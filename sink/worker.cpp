@@ -1,0 +1,81 @@
+#include "sink/worker.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "queue/shard.hpp"
+#include "sink/clickhouse_client.hpp"
+#include "sink/schema.hpp"
+
+namespace tracepipe::sink {
+
+std::string default_consumer_name() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return fmt::format("{}-{}", host, getpid());
+}
+
+worker::worker(const config::settings& settings) {
+  context_.settings = settings;
+  for (int i = 0; i < settings.redis.shards; ++i)
+    context_.streams.push_back(queue::stream_key(settings.redis.stream, static_cast<std::size_t>(i)));
+  context_.names = {settings.clickhouse.database, settings.clickhouse.table};
+  context_.metrics = &metrics_;
+  context_.stopping = &stopping_;
+  context_.stop_deadline = &stop_deadline_;
+}
+
+worker::~worker() { stop(); }
+
+void worker::prepare_clickhouse() {
+  const auto& ch = context_.settings.clickhouse;
+  clickhouse_client client({ch.url, ch.user, ch.password, ch.timeout});
+  for (int attempt = 0; !stopping_; ++attempt) {
+    clickhouse_result why;
+    if (auto v = client.probe_version(&why)) {
+      context_.version = *v;
+      break;
+    }
+    if (attempt == 0)
+      std::cerr << fmt::format("tracepipe worker: waiting for ClickHouse at {}: {}\n", ch.url, why.message);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(200 << std::min(attempt, 5), 5000)));
+  }
+  if (stopping_) return;
+  if (ch.async_insert && !context_.version.has_async_insert())
+    std::cerr << fmt::format(
+        "tracepipe worker: ClickHouse {} has no async inserts (they arrived in 21.11), so client-side batching "
+        "alone is in use.\n",
+        context_.version.text);
+  for (const auto& statement : schema_ddl(context_.names, context_.version)) {
+    auto r = client.query(statement);
+    if (r.kind != failure::none)
+      throw std::runtime_error(fmt::format("cannot create the schema in ClickHouse at {}: {}", ch.url, r.message));
+  }
+}
+
+void worker::start() {
+  prepare_clickhouse();
+  if (stopping_) return;
+  auto prefix = context_.settings.worker.consumer.empty() ? default_consumer_name() : context_.settings.worker.consumer;
+  for (int i = 0; i < context_.settings.worker.pipelines; ++i)
+    pipelines_.push_back(std::make_unique<pipeline>(context_, fmt::format("{}-{}", prefix, i), i == 0));
+  for (auto& p : pipelines_) threads_.emplace_back([&p] { p->run(); });
+}
+
+void worker::stop() {
+  if (!stopping_.load()) {
+    // The deadline first: a pipeline that sees `stopping` must see it too.
+    auto deadline = std::chrono::steady_clock::now() + context_.settings.worker.shutdown_deadline;
+    stop_deadline_ = deadline.time_since_epoch().count();
+    stopping_ = true;
+  }
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+}  // namespace tracepipe::sink

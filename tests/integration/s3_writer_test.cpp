@@ -1,0 +1,193 @@
+// The S3 writer against the stack's real s3rver: round trips of binary
+// bodies, overwrites, S3 errors and an outage. s3rver does not verify
+// signatures (the unit tests check those against AWS's examples).
+#include "sink/s3_writer.hpp"
+#include "tests/integration/stack_fixture.hpp"
+#include "tools/stack/stack.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <random>
+
+namespace tracepipe::test {
+namespace {
+
+using sink::s3_object;
+using sink::s3_writer;
+
+sink::s3_settings stack_settings() {
+  const auto& env = stack_env();
+  sink::s3_settings s;
+  s.endpoint = env.at("S3_ENDPOINT");
+  s.bucket = env.at("S3_BUCKET");
+  s.region = env.at("S3_REGION");
+  s.access_key = env.at("AWS_ACCESS_KEY_ID");
+  s.secret_key = env.at("AWS_SECRET_ACCESS_KEY");
+  s.timeout = std::chrono::seconds(10);
+  return s;
+}
+
+/// Keys unique to this process and test, so reruns on a shared stack never collide.
+std::string key_prefix(const std::string& test) {
+  return "s3_writer_test/" + std::to_string(::getpid()) + "-" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + "/" + test + "/";
+}
+
+/// `size` pseudo-random bytes, NULs and high bytes included.
+std::string binary_bytes(std::size_t size, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string out(size, '\0');
+  for (auto& c : out) c = static_cast<char>(rng() & 0xff);
+  if (size > 0) out[size / 2] = '\0';
+  return out;
+}
+
+std::string failures(const std::vector<sink::s3_put_result>& results) {
+  std::string out;
+  for (std::size_t i = 0; i < results.size(); ++i)
+    if (!results[i].ok) out += "#" + std::to_string(i) + ": " + results[i].error + "\n";
+  return out;
+}
+
+/// A curl error of the transport, not of HTTP: refused, or reset when the
+/// dying server still held the socket (node exits thread by thread).
+bool connection_error(const std::string& error) {
+  for (const char* what : {"connect", "Connection", "Recv failure", "Send failure", "Empty reply"})
+    if (error.find(what) != std::string::npos) return true;
+  return false;
+}
+
+TEST(S3Writer, PutsManyBinaryObjectsAndReadsThemBack) {
+  s3_writer writer(stack_settings());
+  const auto prefix = key_prefix("many");
+  constexpr std::size_t n = 200, max_size = 2 << 20;
+  std::vector<std::string> bodies;
+  std::vector<s3_object> objects;
+  for (std::size_t i = 0; i < n; ++i) {
+    // 0 B, then sizes growing quadratically up to exactly 2 MiB.
+    bodies.push_back(binary_bytes(i * i * max_size / ((n - 1) * (n - 1)), static_cast<unsigned>(i)));
+  }
+  for (std::size_t i = 0; i < n; ++i) objects.push_back({prefix + "obj-" + std::to_string(i) + ".bin", bodies[i], ""});
+  ASSERT_EQ(bodies.front().size(), 0u);
+  ASSERT_EQ(bodies.back().size(), max_size);
+
+  auto results = writer.put_all(objects);
+  ASSERT_EQ(results.size(), n);
+  EXPECT_EQ(failures(results), "");
+  for (const auto& r : results) {
+    EXPECT_EQ(r.http_status, 200);
+    EXPECT_GT(r.latency.count(), 0);
+  }
+  std::size_t identical = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string error;
+    auto got = writer.get(objects[i].key, &error);
+    ASSERT_TRUE(got) << objects[i].key << ": " << error;
+    EXPECT_EQ(got->size(), bodies[i].size()) << objects[i].key;
+    identical += *got == bodies[i];
+  }
+  EXPECT_EQ(identical, n);
+}
+
+TEST(S3Writer, RePutOverwrites) {
+  s3_writer writer(stack_settings());
+  const auto key = key_prefix("overwrite") + "blob.json";
+  const std::string first = "{\"v\":1}", second = binary_bytes(5000, 7);
+  ASSERT_EQ(failures(writer.put_all({{key, first, "application/json"}})), "");
+  EXPECT_EQ(writer.get(key), first);
+  ASSERT_EQ(failures(writer.put_all({{key, second, ""}})), "");
+  EXPECT_EQ(writer.get(key), second);
+}
+
+TEST(S3Writer, MissingKeyIsNulloptWithNoSuchKey) {
+  s3_writer writer(stack_settings());
+  std::string error;
+  EXPECT_EQ(writer.get(key_prefix("missing") + "nothing-here", &error), std::nullopt);
+  EXPECT_NE(error.find("404"), std::string::npos) << error;
+  EXPECT_NE(error.find("NoSuchKey"), std::string::npos) << error;
+}
+
+TEST(S3Writer, MissingBucketFailsEveryPutClearly) {
+  auto settings = stack_settings();
+  settings.bucket = "tracepipe-no-such-bucket";
+  s3_writer writer(settings);
+  const std::string body = "payload";
+  std::vector<s3_object> objects;
+  for (int i = 0; i < 5; ++i) objects.push_back({"k" + std::to_string(i), body, ""});
+  std::vector<sink::s3_put_result> results;
+  ASSERT_NO_THROW(results = writer.put_all(objects));
+  ASSERT_EQ(results.size(), objects.size());
+  for (const auto& r : results) {
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.http_status, 404);
+    EXPECT_NE(r.error.find("NoSuchBucket"), std::string::npos) << r.error;
+    EXPECT_EQ(r.error.find(settings.secret_key), std::string::npos) << r.error;
+  }
+}
+
+TEST(S3Writer, EmptyKeyIsRefusedWithoutARequest) {
+  s3_writer writer(stack_settings());
+  auto results = writer.put_all({{"", "x", ""}, {key_prefix("empty-key") + "ok", "y", ""}});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_FALSE(results[0].ok);
+  EXPECT_EQ(results[0].http_status, 0);
+  EXPECT_NE(results[0].error.find("empty"), std::string::npos) << results[0].error;
+  EXPECT_TRUE(results[1].ok) << results[1].error;
+}
+
+TEST(S3Writer, ReferenceNamesBucketAndKey) {
+  s3_writer writer(stack_settings());
+  EXPECT_EQ(writer.reference("runs/1/inputs.json"), "s3://" + stack_env().at("S3_BUCKET") + "/runs/1/inputs.json");
+}
+
+TEST(S3Writer, BadSettingsThrowNamingTheSetting) {
+  auto s = stack_settings();
+  s.endpoint = "127.0.0.1:9000";
+  EXPECT_THROW(s3_writer{s}, std::invalid_argument);
+  s = stack_settings();
+  s.bucket.clear();
+  EXPECT_THROW(s3_writer{s}, std::invalid_argument);
+  s = stack_settings();
+  s.max_concurrency = 0;
+  EXPECT_THROW(s3_writer{s}, std::invalid_argument);
+}
+
+TEST(S3Writer, S3DownFailsPutsThenTheSameWriterRecovers) {
+  s3_writer writer(stack_settings());
+  const auto prefix = key_prefix("outage");
+  const std::string body = binary_bytes(10000, 3);
+  auto batch = [&](const std::string& tag) {
+    std::vector<s3_object> objects;
+    for (int i = 0; i < 8; ++i) objects.push_back({prefix + tag + std::to_string(i), body, ""});
+    return objects;
+  };
+  // Warm the connection cache, so the outage also hits kept-alive connections.
+  ASSERT_EQ(failures(writer.put_all(batch("before"))), "");
+
+  stack::stop_component(stack_dir(), "s3", std::cerr);
+  // Whatever fails below, later tests need S3 back.
+  bool restarted = false;
+  std::shared_ptr<void> restore(nullptr, [&](void*) {
+    if (!restarted) stack::start_component(stack_dir(), "s3", std::cerr);
+  });
+  auto down = writer.put_all(batch("during"));
+  ASSERT_EQ(down.size(), 8u);
+  for (const auto& r : down) {
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.http_status, 0);
+    EXPECT_TRUE(connection_error(r.error)) << r.error;
+  }
+
+  stack::start_component(stack_dir(), "s3", std::cerr);
+  restarted = true;
+  auto objects = batch("after");
+  EXPECT_EQ(failures(writer.put_all(objects)), "");
+  EXPECT_EQ(writer.get(objects[0].key), body);
+}
+
+}  // namespace
+}  // namespace tracepipe::test
