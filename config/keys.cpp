@@ -200,8 +200,9 @@ void add_sink_keys(Add& add) {
   add("worker.consumer", W_, "--consumer", "", "name",
       "Consumer name prefix of this process (pipelines add -0, -1 …); empty: <hostname>-<pid>.",
       text_into(at(&S::worker, &W::consumer), true));
-  add("worker.reclaim_idle", W_, "--reclaim-idle", "30s", "duration",
-      "Pending entries idle this long (their consumer died) are claimed by a live one.",
+  add("worker.reclaim_idle", W_, "--reclaim-idle", "60s", "duration",
+      "Pending entries idle this long (their consumer died) are claimed by a live one; live consumers refresh "
+      "what they hold, so keep it above clickhouse.timeout.",
       duration_into(at(&S::worker, &W::reclaim_idle)));
   add("worker.reclaim_interval", W_, "--reclaim-interval", "5s", "duration", "How often to look for such entries.",
       duration_into(at(&S::worker, &W::reclaim_interval)));

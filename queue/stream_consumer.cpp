@@ -226,6 +226,23 @@ error_code stream_consumer::claim_stale(std::chrono::milliseconds min_idle, std:
   return {};
 }
 
+error_code stream_consumer::touch(const std::vector<const stream_message*>& held) {
+  if (held.empty()) return {};
+  if (auto ec = connect()) return ec;
+  std::map<std::string, std::vector<std::string_view>> by_stream;
+  for (const auto* m : held) by_stream[m->stream].push_back(m->id);
+  std::vector<args> cmds;
+  for (const auto& [stream, ids] : by_stream) {
+    args claim{"XCLAIM", stream, options_.group, options_.consumer, "0"};
+    claim.insert(claim.end(), ids.begin(), ids.end());
+    claim.push_back("JUSTID");
+    cmds.push_back(std::move(claim));
+  }
+  std::vector<reply_ptr> replies;
+  if (auto ec = run(conn_, cmds, replies, last_error_)) return ec;
+  return first_error(replies, last_error_);
+}
+
 error_code stream_consumer::ack(const std::vector<const stream_message*>& done) {
   if (done.empty()) return {};
   if (auto ec = connect()) return ec;

@@ -54,6 +54,10 @@ class stream_consumer {
   boost::system::error_code claim_stale(std::chrono::milliseconds min_idle, std::size_t count,
                                         std::uint64_t max_deliveries, std::vector<stream_message>& out,
                                         std::vector<stream_message>& poisoned);
+  /// Resets the idle time of entries this consumer holds (XCLAIM … JUSTID,
+  /// which leaves delivery counts alone), so a live consumer retrying
+  /// through an outage is not taken for dead and reclaimed from.
+  boost::system::error_code touch(const std::vector<const stream_message*>& held);
   /// XACK then XDEL, in one MULTI per stream: the backlog (XLEN) shrinks
   /// only once an entry is done with.
   boost::system::error_code ack(const std::vector<const stream_message*>& done);

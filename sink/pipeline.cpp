@@ -61,7 +61,13 @@ bool pipeline::past_deadline() const {
   return stopping() && clock::now().time_since_epoch().count() > ctx_.stop_deadline->load();
 }
 
+void pipeline::keep_held() {
+  if (held_.empty() || clock::now() - touched_at_ < ctx_.settings.worker.reclaim_idle / 3) return;
+  if (!consumer_.touch(held_)) touched_at_ = clock::now();
+}
+
 bool pipeline::backoff(int attempt, retry_cause cause) {
+  keep_held();
   ctx_.metrics->retries[static_cast<int>(cause)]++;
   auto base = ctx_.settings.worker.retry_initial * (1LL << std::min(attempt, 16));
   auto capped = std::min<std::chrono::milliseconds>(base, ctx_.settings.worker.retry_max);
@@ -198,6 +204,7 @@ pipeline::outcome pipeline::insert(const std::vector<std::size_t>& rows, const s
                                   {ch.async_insert, wait, ch.async_insert_busy_timeout_ms, ch.async_insert_max_data_size},
                                   token);
   for (int attempt = 0;; ++attempt) {
+    keep_held();
     std::string body;
     auto sent_at = now_us();
     for (auto i : rows) built[i].render(body, sent_at);
@@ -241,6 +248,13 @@ void pipeline::recreate_schema() {
 
 pipeline::outcome pipeline::flush() {
   auto items = batch_.take();
+  held_.clear();
+  for (const auto& i : items) held_.push_back(&i.message);
+  touched_at_ = clock::now();
+  struct release {
+    std::vector<const queue::stream_message*>& held;
+    ~release() { held.clear(); }
+  } release_held{held_};
   std::vector<built_row> built(items.size());
   std::vector<std::size_t> good;
   std::vector<const blob*> blobs;

@@ -61,6 +61,8 @@ class pipeline {
   /// Sleeps the backoff for `attempt`; false when it is time to give up instead.
   bool backoff(int attempt, retry_cause cause);
   bool past_deadline() const;
+  /// Keeps the held batch from looking abandoned while it waits on a retry.
+  void keep_held();
   bool stopping() const { return ctx_.stopping->load(); }
 
   const pipeline_context& ctx_;
@@ -75,6 +77,8 @@ class pipeline {
   std::mt19937_64 random_;
   std::chrono::steady_clock::time_point next_reclaim_;
   bool redis_down_reported_ = false;
+  std::vector<const queue::stream_message*> held_;  ///< the batch being flushed
+  std::chrono::steady_clock::time_point touched_at_;
 };
 
 }  // namespace tracepipe::sink

@@ -24,7 +24,7 @@ struct schema_names {
   std::string qualified() const { return database + "." + table; }
 };
 
-/// CREATE DATABASE, CREATE TABLE, CREATE VIEW — all IF NOT EXISTS.
+/// CREATE DATABASE, CREATE TABLE, CREATE VIEW (last) — all IF NOT EXISTS.
 std::vector<std::string> schema_ddl(const schema_names& names, const clickhouse_version& version);
 
 struct insert_options {

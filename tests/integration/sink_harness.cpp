@@ -1,0 +1,123 @@
+#include "sink_harness.hpp"
+
+#include <stdexcept>
+
+#include <simdjson.h>
+
+#include "config/loader.hpp"
+#include "loadgen/http_client.hpp"
+#include "loadgen/wire_format.hpp"
+#include "stack_fixture.hpp"
+
+namespace tracepipe::test {
+
+config::settings sink_settings(const std::string& name) {
+  const auto& env = stack_env();
+  auto s = config::defaults();
+  s.redis.url = env.at("REDIS_URL");
+  s.redis.stream = "test:" + name;
+  s.redis.depth_interval = std::chrono::milliseconds(20);
+  s.ingest.listen = "127.0.0.1:0";
+  s.ingest.threads = 2;
+  s.clickhouse.url = env.at("CLICKHOUSE_URL");
+  s.clickhouse.user = env.at("CLICKHOUSE_USER");
+  s.clickhouse.password = env.at("CLICKHOUSE_PASSWORD");
+  s.clickhouse.database = "test_" + name;
+  s.clickhouse.timeout = std::chrono::seconds(10);
+  s.s3.endpoint = env.at("S3_ENDPOINT");
+  s.s3.bucket = env.at("S3_BUCKET");
+  s.s3.region = env.at("S3_REGION");
+  s.s3.access_key = env.at("AWS_ACCESS_KEY_ID");
+  s.s3.secret_key = env.at("AWS_SECRET_ACCESS_KEY");
+  s.s3.timeout = std::chrono::seconds(5);
+  s.worker.group = "g-" + name;
+  s.worker.batch_age = std::chrono::milliseconds(200);
+  s.worker.batch_rows = 500;
+  s.worker.reclaim_idle = std::chrono::seconds(2);
+  s.worker.reclaim_interval = std::chrono::milliseconds(500);
+  s.worker.retry_initial = std::chrono::milliseconds(50);
+  s.worker.retry_max = std::chrono::seconds(1);
+  s.worker.shutdown_deadline = std::chrono::seconds(10);
+  s.worker.dead_letter_stream = "test:" + name + ":dead";
+  clickhouse_probe(s).scalar("DROP DATABASE IF EXISTS " + s.clickhouse.database);
+  return s;
+}
+
+clickhouse_probe::clickhouse_probe(const config::settings& s)
+    : client_({s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, std::chrono::seconds(20)}),
+      table_(s.clickhouse.database + "." + s.clickhouse.table) {}
+
+std::string clickhouse_probe::scalar(const std::string& sql) {
+  auto r = client_.query(sql);
+  if (r.kind != sink::failure::none) throw std::runtime_error("ClickHouse: " + r.message + " in: " + sql);
+  auto line = r.body.substr(0, r.body.find_first_of("\t\n"));
+  return line;
+}
+
+std::vector<std::map<std::string, std::string>> clickhouse_probe::rows(const std::string& sql) {
+  auto r = client_.query(sql + " FORMAT JSONEachRow");
+  if (r.kind != sink::failure::none) throw std::runtime_error("ClickHouse: " + r.message + " in: " + sql);
+  std::vector<std::map<std::string, std::string>> out;
+  simdjson::dom::parser parser;
+  std::size_t start = 0;
+  while (start < r.body.size()) {
+    auto end = r.body.find('\n', start);
+    auto line = r.body.substr(start, end - start);
+    start = end == std::string::npos ? r.body.size() : end + 1;
+    if (line.empty()) continue;
+    std::map<std::string, std::string> row;
+    simdjson::dom::object obj = parser.parse(line).get_object();
+    for (auto [k, v] : obj) {
+      std::string_view s;
+      row[std::string(k)] = v.get(s) == simdjson::SUCCESS ? std::string(s) : simdjson::minify(v);
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::uint64_t clickhouse_probe::distinct_ops() {
+  return count("SELECT count() FROM (SELECT DISTINCT id, kind FROM " + table_ + ")");
+}
+
+std::uint64_t clickhouse_probe::raw_rows() { return count("SELECT count() FROM " + table_); }
+
+std::vector<loadgen::generated_run> sink_runs(std::size_t n, std::uint64_t seed, std::size_t large_every,
+                                              std::size_t large_bytes) {
+  loadgen::run_factory f(seed);
+  std::vector<loadgen::generated_run> runs;
+  while (runs.size() < n)
+    for (auto& r : f.trace({3, 200, "sinktest"}))
+      if (runs.size() < n) runs.push_back(std::move(r));
+  for (std::size_t i = 0; large_every && i < runs.size(); i += large_every)
+    runs[i].inputs_json = R"({"document":")" + std::string(large_bytes, 'x') + R"("})";
+  return runs;
+}
+
+std::size_t send_runs(const std::string& url, const std::vector<loadgen::generated_run>& runs,
+                      std::size_t per_request) {
+  loadgen::http_client client(url);
+  std::size_t accepted = 0;
+  for (std::size_t i = 0, n = 0; i < runs.size(); i += per_request, ++n) {
+    std::vector<loadgen::generated_run> slice(runs.begin() + i, runs.begin() + std::min(runs.size(), i + per_request));
+    loadgen::http_answer a;
+    if (n % 2 == 0) {
+      a = client.request("POST", "/runs/batch", loadgen::batch_body(slice, slice), {{"content-type", "application/json"}});
+    } else {
+      loadgen::multipart_builder mp("sink-" + std::to_string(i));
+      for (const auto& r : slice) {
+        std::vector<loadgen::attachment> files;
+        if (r.parent_run_id.empty()) files.push_back({"notes", "text/plain", "notes of " + r.id});
+        mp.post(r, files);
+        mp.patch(r);
+      }
+      auto body = mp.finish();
+      a = client.request("POST", "/runs/multipart", body.body, {{"content-type", body.content_type()}});
+    }
+    if (a.status != 202) throw std::runtime_error("ingest answered " + std::to_string(a.status) + ": " + a.body);
+    accepted += 2 * slice.size();
+  }
+  return accepted;
+}
+
+}  // namespace tracepipe::test

@@ -1,0 +1,49 @@
+#pragma once
+// What the sink integration tests share: settings for ingest + workers on the
+// test stack, isolated per test (own stream, consumer group, database), a
+// ClickHouse probe, and sending SDK-shaped runs with large payloads.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "loadgen/run_factory.hpp"
+#include "sink/clickhouse_client.hpp"
+
+namespace tracepipe::test {
+
+/// Stream "test:<name>", group "g-<name>", database "test_<name>" (dropped
+/// first), batches of 200 ms, fast reclaim and retries.
+config::settings sink_settings(const std::string& name);
+
+/// Queries against the test ClickHouse.
+class clickhouse_probe {
+ public:
+  explicit clickhouse_probe(const config::settings& s);
+  /// The first column of the first row, as text ("" when none).
+  std::string scalar(const std::string& sql);
+  std::uint64_t count(const std::string& sql) { auto v = scalar(sql); return v.empty() ? 0 : std::stoull(v); }
+  /// Every row as column → value (JSONEachRow, numbers as text).
+  std::vector<std::map<std::string, std::string>> rows(const std::string& sql);
+  /// Distinct (id, kind) rows after dedup, rows before dedup.
+  std::uint64_t distinct_ops();
+  std::uint64_t raw_rows();
+  std::string table() const { return table_; }
+
+ private:
+  sink::clickhouse_client client_;
+  std::string table_;
+};
+
+/// Runs with a payload mix: every `large_every`-th run's inputs are
+/// `large_bytes` (over the 20 KiB blob threshold); roots carry an attachment
+/// when sent as multipart.
+std::vector<loadgen::generated_run> sink_runs(std::size_t n, std::uint64_t seed, std::size_t large_every = 5,
+                                              std::size_t large_bytes = 30 * 1024);
+
+/// Sends runs (post + patch each) through ingest at `url`, alternating batch
+/// and multipart requests of `per_request` runs. Returns operations accepted.
+std::size_t send_runs(const std::string& url, const std::vector<loadgen::generated_run>& runs,
+                      std::size_t per_request = 50);
+
+}  // namespace tracepipe::test
