@@ -21,6 +21,8 @@ struct send_options {
   int batch_size = 50;
   std::string api_key;
   std::uint64_t seed = 1;
+  int large_every = 0;
+  std::size_t large_bytes = 30 * 1024;
 };
 
 struct tally {
@@ -44,6 +46,9 @@ int send_format(const send_options& o, const std::string& format, loadgen::run_f
   while (static_cast<int>(runs.size()) < o.runs)
     for (auto& r : factory.trace(shape))
       if (static_cast<int>(runs.size()) < o.runs) runs.push_back(std::move(r));
+  // Large inputs, like documents handed to a retriever: over the blob threshold.
+  for (std::size_t i = 0; o.large_every > 0 && i < runs.size(); i += o.large_every)
+    runs[i].inputs_json = R"({"document":")" + std::string(o.large_bytes, 'x') + R"("})";
 
   for (std::size_t i = 0; i < runs.size(); i += o.batch_size) {
     std::vector<loadgen::generated_run> slice(runs.begin() + i,
@@ -92,6 +97,12 @@ void add_send_command(CLI::App& app, action& run) {
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--api-key", o.api_key, "Sent as x-api-key")->envname("TRACEPIPE_API_KEY");
   cmd->add_option("--seed", o.seed, "Seed of the generated runs")->capture_default_str();
+  cmd->add_option("--large-every", o.large_every, "Every Nth run gets large inputs (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1'000'000));
+  cmd->add_option("--large-bytes", o.large_bytes, "Size of those large inputs, bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 20 << 20));
   cmd->callback([&run] {
     run = [] {
       loadgen::run_factory factory(o.seed);
