@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   tools::add_worker_commands(app, run);
   tools::add_send_command(app, run);
   tools::add_lag_command(app, run);
+  tools::add_config_command(app, run);
   try {
     app.parse(argc, argv);
     return run ? run() : 0;

@@ -612,3 +612,25 @@ TEST(loader, empty_config_file_means_defaults) {
 
 }  // namespace
 }  // namespace tracepipe::config
+
+namespace tracepipe::config {
+
+TEST(loader, the_shipped_example_config_loads_and_states_the_defaults) {
+  CLI::App app;
+  loader l;
+  l.add_flags(app, {section::redis, section::ingest, section::clickhouse, section::s3, section::worker});
+  std::vector<std::string> args{"--config", std::string(TRACEPIPE_SOURCE_DIR) + "/config/tracepipe.example.yaml"};
+  std::reverse(args.begin(), args.end());
+  app.parse(args);
+  auto s = l.load([](const char*) -> const char* { return nullptr; });
+  auto d = defaults();
+  EXPECT_EQ(s.ingest.body_limit, d.ingest.body_limit);
+  EXPECT_EQ(s.ingest.api_keys, d.ingest.api_keys);
+  EXPECT_EQ(s.clickhouse.url, d.clickhouse.url);
+  EXPECT_EQ(s.clickhouse.async_insert_max_data_size, d.clickhouse.async_insert_max_data_size);
+  EXPECT_EQ(s.worker.reclaim_idle, d.worker.reclaim_idle);
+  EXPECT_EQ(s.worker.batch_rows, d.worker.batch_rows);
+  EXPECT_EQ(s.s3.endpoint, d.s3.endpoint);
+}
+
+}  // namespace tracepipe::config
