@@ -24,11 +24,13 @@ constexpr metric_doc docs[] = {
     {"tracepipe_ingest_redis_ready", "gauge", "1 when the Redis connection is up, else 0."},
 };
 
-void header(std::string& out, const metric_doc& d) {
-  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", d.name, d.help, d.name, d.type);
-}
+void header(std::string& out, const metric_doc& d) { metric_header(out, d.name, d.type, d.help); }
 
 }  // namespace
+
+void metric_header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
 
 std::string_view route_label(route r) {
   switch (r) {

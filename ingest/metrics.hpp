@@ -31,6 +31,9 @@ class histogram {
   std::atomic<std::uint64_t> sum_{0};
 };
 
+/// "# HELP name help" and "# TYPE name type" lines.
+void metric_header(std::string& out, std::string_view name, std::string_view type, std::string_view help);
+
 /// Log-spaced latency bounds, 100 µs … 10 s, in microseconds.
 std::vector<std::uint64_t> latency_bounds_us();
 

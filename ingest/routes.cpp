@@ -7,48 +7,18 @@
 #include <charconv>
 
 #include "ingest/decompress.hpp"
+#include "ingest/json_out.hpp"
 #include "ingest/multipart.hpp"
 #include "ingest/multipart_runs.hpp"
 
 namespace tracepipe::ingest {
 namespace {
 
-/// Length of the valid UTF-8 sequence starting at s[i], or 0.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  return n;
-}
-
 std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      // Details may quote client bytes: keep valid UTF-8, replace the rest.
-      if (auto n = utf8_sequence(s, i)) {
-        out.append(s.substr(i, n));
-        i += n - 1;
-      } else {
-        out += '?';
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
+  std::string out;
+  // Details may quote client bytes: keep valid UTF-8, mark the rest.
+  append_json_string(out, valid_utf8_or_marked(s));
+  return out;
 }
 
 /// Self-hosted LangSmith serves the API under /api/v1 too; SDKs pointed at

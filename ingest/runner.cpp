@@ -15,7 +15,7 @@ struct runner::parts {
   std::shared_ptr<queue::redis_connection> connection;
   std::unique_ptr<queue::stream_producer> producer;
   std::shared_ptr<queue::depth_sampler> sampler;
-  std::unique_ptr<ingest::service> service;
+  std::shared_ptr<ingest::service> service;
   std::unique_ptr<ingest::server> server;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
 };
@@ -28,8 +28,8 @@ runner::runner(const config::settings& settings) : settings_(settings) {
       queue::connection_options{settings.redis.command_timeout, settings.redis.reconnect_delay});
   auto producer = std::make_unique<queue::stream_producer>(connection, settings.redis.stream, settings.redis.shards);
   auto sampler = std::make_shared<queue::depth_sampler>(*producer, settings.redis.depth_interval);
-  auto svc = std::make_unique<service>(settings.ingest, *producer, *sampler);
-  auto srv = std::make_unique<server>(ioc_, *svc);
+  auto svc = std::make_shared<service>(settings.ingest, *producer, *sampler);
+  auto srv = std::make_unique<server>(ioc_, svc);
   parts_.reset(new parts{connection, std::move(producer), sampler, std::move(svc), std::move(srv),
                          boost::asio::make_work_guard(ioc_)});
 }

@@ -12,7 +12,8 @@ namespace tracepipe::ingest {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-server::server(asio::io_context& ioc, service& svc) : ioc_(ioc), svc_(svc), acceptor_(asio::make_strand(ioc)) {}
+server::server(asio::io_context& ioc, std::shared_ptr<service> svc)
+    : ioc_(ioc), svc_(std::move(svc)), acceptor_(asio::make_strand(ioc)) {}
 
 tcp::endpoint server::listen(const std::string& host_port) {
   auto colon = host_port.rfind(':');
@@ -45,7 +46,7 @@ void server::do_accept() {
   acceptor_.async_accept(asio::make_strand(ioc_), [this](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
-      if (svc_.connections.load() >= svc_.settings.max_connections) {
+      if (svc_->connections.load() >= svc_->settings.max_connections) {
         boost::system::error_code ignored;
         socket.close(ignored);
       } else {

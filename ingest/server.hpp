@@ -14,7 +14,9 @@ namespace tracepipe::ingest {
 
 class server {
  public:
-  server(boost::asio::io_context& ioc, service& svc);
+  /// Sessions share ownership of the service: those still queued when the
+  /// io_context is destroyed may outlive the server and its owner.
+  server(boost::asio::io_context& ioc, std::shared_ptr<service> svc);
 
   /// Binds HOST:PORT (port 0 picks a free one); throws std::runtime_error
   /// naming the address when it cannot.
@@ -27,7 +29,7 @@ class server {
   void do_accept();
 
   boost::asio::io_context& ioc_;
-  service& svc_;
+  std::shared_ptr<service> svc_;
   boost::asio::ip::tcp::acceptor acceptor_;
 };
 

@@ -76,12 +76,7 @@ void redis_connection::on_connect(const redisAsyncContext* ctx, int status) {
 void redis_connection::login() {
   auto finish = [self = shared_from_this()](boost::system::error_code ec, const redisReply* r) {
     if (ec) return;  // the disconnect path already reschedules
-    if (r->type == REDIS_REPLY_ERROR) {
-      std::cerr << "tracepipe: Redis at " << self->endpoint_.display() << " refused login: "
-                << std::string_view(r->str, r->len) << "\n";
-      self->lost("login refused");
-      return;
-    }
+    if (r->type == REDIS_REPLY_ERROR) self->lost_later("login refused: " + std::string(r->str, r->len));
   };
   if (!endpoint_.password.empty()) {
     std::vector<std::string_view> auth{"AUTH"};
@@ -93,7 +88,13 @@ void redis_connection::login() {
   if (endpoint_.db != 0) issue({"SELECT", db}, finish);
   // PING last: when it answers, everything before it has answered too.
   issue({"PING"}, [self = shared_from_this()](boost::system::error_code ec, const redisReply* r) {
-    if (ec || r->type == REDIS_REPLY_ERROR || !self->ctx_) return;
+    if (ec || !self->ctx_) return;
+    if (r->type == REDIS_REPLY_ERROR) {
+      // LOADING while a restarted Redis reads its AOF, or a login refusal:
+      // drop this connection and try again with backoff.
+      self->lost_later(std::string(r->str, r->len));
+      return;
+    }
     self->next_delay_ = self->options_.reconnect_delay;
     self->ready_ = true;
     self->down_reported_ = false;
@@ -122,6 +123,11 @@ void redis_connection::lost(const char* why) {
   // come. Outstanding handlers are called now with an error.
   redisAsyncFree(ctx);
   schedule_reconnect();
+}
+
+void redis_connection::lost_later(std::string why) {
+  // Not from inside a hiredis callback: free the context from a fresh handler.
+  asio::post(strand_, [self = shared_from_this(), why = std::move(why)] { self->lost(why.c_str()); });
 }
 
 void redis_connection::report_down(const char* why) {

@@ -67,6 +67,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   void watch_timeouts();
   void lost(const char* why);
   void report_down(const char* why);
+  void lost_later(std::string why);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   redis_endpoint endpoint_;

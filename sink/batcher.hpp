@@ -38,6 +38,7 @@ class batcher {
   /// How long until the age limit makes a flush due (zero when due or empty).
   std::chrono::milliseconds until_due(clock::time_point now) const {
     if (items_.empty()) return limits_.age;
+    if (items_.size() >= limits_.rows || bytes_ >= limits_.bytes) return std::chrono::milliseconds(0);
     auto left = first_at_ + limits_.age - now;
     return left.count() > 0 ? std::chrono::ceil<std::chrono::milliseconds>(left) : std::chrono::milliseconds(0);
   }

@@ -11,9 +11,7 @@ struct doc {
   const char* help;
 };
 
-void header(std::string& out, const doc& d) {
-  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", d.name, d.help, d.name, d.type);
-}
+void header(std::string& out, const doc& d) { ingest::metric_header(out, d.name, d.type, d.help); }
 
 }  // namespace
 

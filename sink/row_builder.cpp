@@ -5,13 +5,13 @@
 #include <fmt/format.h>
 
 #include "ingest/run_fields.hpp"
-#include "sink/detail/json_out.hpp"
+#include "ingest/json_out.hpp"
 #include "sink/schema.hpp"
 
 namespace tracepipe::sink {
 namespace {
 
-using detail::append_json_string;
+using ingest::append_json_string;
 using simdjson::dom::element;
 
 void add_string(std::string& out, const char* name, std::string_view value) {
@@ -88,7 +88,7 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
   for (const char* f : {"parent_run_id", "dotted_order", "name", "run_type", "reference_example_id"})
     add_string(j, f, string_field(run, f));
   add_string(j, "project", m.field("project"));
-  add_string(j, "tenant", m.field("tenant"));
+  add_string(j, "tenant", ingest::valid_utf8_or_marked(m.field("tenant")));  // an HTTP header, any bytes
   add_number(j, "start_time_us", time_field(run, "start_time"));
   add_number(j, "end_time_us", time_field(run, "end_time"));
 
@@ -131,10 +131,12 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
   std::string attachments = "[";
   constexpr std::string_view prefix = "part.attachment.";
   for (const auto& [name, bytes] : m.fields) {
-    if (name.rfind(prefix, 0) != 0 || (name.size() > 13 && name.compare(name.size() - 13, 13, ".content_type") == 0))
-      continue;
-    auto attachment = std::string_view(name).substr(prefix.size());
-    auto content_type = m.field(name + ".content_type");
+    // Attachment names have no '.', so "part.attachment.<name>.content_type"
+    // is the only kind of field with a dot after the prefix.
+    if (name.rfind(prefix, 0) != 0 || name.find('.', prefix.size()) != std::string::npos) continue;
+    // Names and content types come from clients, outside any JSON: make them valid UTF-8.
+    auto attachment = ingest::valid_utf8_or_marked(std::string_view(name).substr(prefix.size()));
+    auto content_type = ingest::valid_utf8_or_marked(m.field(name + ".content_type"));
     if (attachments.size() > 1) attachments += ',';
     attachments += "{\"name\":";
     append_json_string(attachments, attachment);
@@ -145,10 +147,10 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
       auto key = blob_key(run_id, kind, "attachments/" + key_segment(attachment));
       attachments += ",\"s3\":";
       append_json_string(attachments, fmt::format("s3://{}/{}", options_.bucket, key));
-      out.blobs.push_back({std::move(key), bytes, {}, std::string(content_type)});
+      out.blobs.push_back({std::move(key), bytes, {}, content_type});
     } else {
       attachments += ",\"base64\":\"";
-      detail::append_base64(attachments, bytes);
+      ingest::append_base64(attachments, bytes);
       attachments += '"';
       out.inline_bytes += bytes.size();
     }

@@ -32,7 +32,8 @@ std::uint64_t now_us() {
 
 }  // namespace
 
-session::session(asio::ip::tcp::socket&& socket, service& svc) : stream_(std::move(socket)), svc_(svc) {
+session::session(asio::ip::tcp::socket&& socket, std::shared_ptr<service> svc)
+    : stream_(std::move(socket)), owner_(std::move(svc)), svc_(*owner_) {
   ++svc_.connections;
 }
 

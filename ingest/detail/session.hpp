@@ -17,7 +17,7 @@ namespace beast = boost::beast;
 /// enqueue → answer → next request. All steps run on the connection's strand.
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(boost::asio::ip::tcp::socket&& socket, service& svc);
+  session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<service> svc);
   ~session();
   void run();
 
@@ -34,6 +34,7 @@ class session : public std::enable_shared_from_this<session> {
   void close();
 
   beast::tcp_stream stream_;
+  std::shared_ptr<service> owner_;  ///< keeps svc_ alive as long as this session
   service& svc_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

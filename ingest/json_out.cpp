@@ -1,6 +1,6 @@
-#include "sink/detail/json_out.hpp"
+#include "ingest/json_out.hpp"
 
-namespace tracepipe::sink::detail {
+namespace tracepipe::ingest {
 
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
@@ -25,6 +25,36 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+namespace {
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  return n;
+}
+
+}  // namespace
+
+std::string valid_utf8_or_marked(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      out += s[i];
+    } else if (auto n = utf8_sequence(s, i)) {
+      out.append(s.substr(i, n));
+      i += n - 1;
+    } else {
+      out += '?';
+    }
+  }
+  return out;
+}
+
 void append_base64(std::string& out, std::string_view bytes) {
   static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::size_t i = 0;
@@ -46,4 +76,4 @@ void append_base64(std::string& out, std::string_view bytes) {
   }
 }
 
-}  // namespace tracepipe::sink::detail
+}  // namespace tracepipe::ingest

@@ -1,0 +1,18 @@
+#pragma once
+// Writing JSON text: string escaping and base64, appended in place (error
+// answers here, JSONEachRow rows in sink/).
+#include <string>
+#include <string_view>
+
+namespace tracepipe::ingest {
+
+/// Appends s as a JSON string literal (quotes included). Bytes ≥ 0x80 are
+/// copied as they are: the caller vouches for UTF-8 (see valid_utf8_or_marked).
+void append_json_string(std::string& out, std::string_view s);
+/// s with every byte of an invalid UTF-8 sequence replaced by '?': for text
+/// that quotes client bytes.
+std::string valid_utf8_or_marked(std::string_view s);
+/// Appends standard base64 of bytes (no quotes).
+void append_base64(std::string& out, std::string_view bytes);
+
+}  // namespace tracepipe::ingest
