@@ -1,7 +1,7 @@
 -- wrk script of bench/ingest_bench.sh: POSTs the body files given after `--`
 -- (args: PATH FILE...) in turn, as application/json; counts the answers by
 -- status in response() and prints them in done(), one machine-readable line:
---   wrk_result requests=N duration_us=D s202=N other=N errors=N p50_us=N p99_us=N
+--   wrk_result requests=N duration_us=D s202=N other=N errors=N p50_us=N p99_us=N statuses=S:N,...
 -- Every thread starts at a different body so connections do not move in step.
 local threads = {}
 

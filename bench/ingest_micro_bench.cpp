@@ -4,6 +4,7 @@
 // decode_body; the ratios are printed at the end. Every case checks its result
 // once before timing; items are runs.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include <cstdlib>
@@ -158,6 +159,8 @@ BENCHMARK(BM_decode_body_zstd);
 /// The console report, remembering each case's CPU time per iteration.
 class ratio_reporter : public benchmark::ConsoleReporter {
  public:
+  ratio_reporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular) {}
+
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& r : runs)
       if (!r.error_occurred && r.run_type == Run::RT_Iteration) cpu_[r.benchmark_name()] = r.GetAdjustedCPUTime();
