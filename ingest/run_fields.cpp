@@ -27,6 +27,17 @@ std::optional<std::int64_t> to_us(int y, int mo, int d, int h, int mi, int se, s
   return ((static_cast<std::int64_t>(days) * 86400 + h * 3600 + mi * 60 + se) * 1'000'000) + frac_us;
 }
 
+// ASCII only, without the locale lookups of <cctype>: ids are on the hot path.
+constexpr bool hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+bool same_uuid(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
 }  // namespace
 
 bool is_uuid(std::string_view s) {
@@ -34,7 +45,7 @@ bool is_uuid(std::string_view s) {
   for (std::size_t i = 0; i < 36; ++i) {
     if (i == 8 || i == 13 || i == 18 || i == 23) {
       if (s[i] != '-') return false;
-    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
+    } else if (!hex_digit(s[i])) {
       return false;
     }
   }
@@ -43,7 +54,7 @@ bool is_uuid(std::string_view s) {
 
 std::string canonical_uuid(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : out) c = ascii_lower(c);
   return out;
 }
 
@@ -119,8 +130,8 @@ std::optional<std::string> check_dotted_order(std::string_view dotted, std::stri
     dotted.remove_prefix(dot + 1);
     ++index;
   }
-  if (canonical_uuid(last_id) != canonical_uuid(run_id)) return "its last segment does not end with the run's id";
-  if (!trace_id.empty() && canonical_uuid(first_id) != canonical_uuid(trace_id))
+  if (!same_uuid(last_id, run_id)) return "its last segment does not end with the run's id";
+  if (!trace_id.empty() && !same_uuid(first_id, trace_id))
     return "its first segment does not end with the trace_id";
   return std::nullopt;
 }
