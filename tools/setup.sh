@@ -41,13 +41,12 @@ if ((${#missing[@]})); then
   $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# The package scripts may have started system-wide services on the default
-# ports anyway (no policy-rc.d honoured); the project never uses them.
+# Exact versions: the JS SDK test asserts what this SDK version sends.
 mkdir -p "$deps"
 chdb_lib="$deps/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so"  # ClickHouse 26.x in-process, for tests/chdb
 if [ ! -x "$deps/node_modules/.bin/s3rver" ] || [ ! -d "$deps/node_modules/langsmith" ] || [ ! -f "$chdb_lib" ]; then
   echo "setup: npm install s3rver, langsmith and @chdb/lib-linux-x64-gnu (~170 MB) into $deps"
   (cd "$deps" && [ -f package.json ] || echo '{"private":true}' > package.json
-   npm install --no-audit --no-fund --loglevel=error s3rver@3.7.1 langsmith@0.3 @chdb/lib-linux-x64-gnu@26.5.3 >/dev/null)
+   npm install --no-audit --no-fund --loglevel=error s3rver@3.7.1 langsmith@0.3.87 @chdb/lib-linux-x64-gnu@26.5.3 >/dev/null)
 fi
 echo "setup: ok"
