@@ -3,6 +3,7 @@
 // the oldest row — whichever comes first. Pure logic: the caller supplies
 // the clock, so tests script time.
 #include <chrono>
+#include <utility>
 #include <cstddef>
 #include <vector>
 

@@ -1,0 +1,202 @@
+// What the sink sends per server version: the DDL (clock expression,
+// deduplication window) and the INSERT settings ("never send a setting the
+// server rejects"). That the statements also run on 26.x is checked in
+// tests/chdb/sink_statements_test.cpp.
+#include "sink/schema.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sink/clickhouse_version.hpp"
+
+namespace tracepipe::sink {
+namespace {
+
+using settings = std::vector<std::pair<std::string, std::string>>;
+
+clickhouse_version v(const char* text) {
+  auto parsed = clickhouse_version::parse(text);
+  EXPECT_TRUE(parsed) << text;
+  return parsed.value_or(clickhouse_version{});
+}
+
+bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
+
+/// The three columns of one payload field, as the CREATE TABLE spells them.
+std::string fmt_payload(const std::string& f) { return f + " String, " + f + "_s3 String, " + f + "_bytes UInt64"; }
+
+const schema_names names{"tp_db", "tp_runs"};
+
+TEST(sink_schema, ddl_is_database_table_view_all_if_not_exists) {
+  for (const char* version : {"18.16.1", "24.3.2.23"}) {
+    SCOPED_TRACE(version);
+    auto ddl = schema_ddl(names, v(version));
+    ASSERT_EQ(ddl.size(), 3u);
+    EXPECT_EQ(ddl[0], "CREATE DATABASE IF NOT EXISTS tp_db");
+    EXPECT_EQ(ddl[1].rfind("CREATE TABLE IF NOT EXISTS tp_db.tp_runs (", 0), 0u) << ddl[1];
+    EXPECT_EQ(ddl[2].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged AS", 0), 0u) << ddl[2];
+    EXPECT_TRUE(contains(ddl[1], "ENGINE = ReplacingMergeTree(version)")) << ddl[1];
+    EXPECT_TRUE(contains(ddl[1], "ORDER BY (id, kind)")) << ddl[1];
+    EXPECT_TRUE(contains(ddl[2], "FROM tp_db.tp_runs GROUP BY id")) << ddl[2];
+    for (const char* f : payload_fields)
+      EXPECT_TRUE(contains(ddl[1], fmt_payload(f))) << f;
+  }
+}
+
+TEST(sink_schema, default_names) {
+  schema_names defaults;
+  EXPECT_EQ(defaults.qualified(), "tracepipe.runs");
+  EXPECT_EQ(schema_ddl(defaults, v("24.3.2.23"))[0], "CREATE DATABASE IF NOT EXISTS tracepipe");
+}
+
+TEST(sink_schema, ddl_for_18_16_uses_whole_seconds_and_no_dedup_window) {
+  auto ddl = schema_ddl(names, v("18.16.1"));
+  EXPECT_TRUE(contains(ddl[1], "inserted_at_us UInt64 MATERIALIZED toUInt64(now()) * 1000000")) << ddl[1];
+  EXPECT_FALSE(contains(ddl[1], "now64")) << ddl[1];
+  EXPECT_FALSE(contains(ddl[1], "toUnixTimestamp64Micro")) << ddl[1];
+  EXPECT_FALSE(contains(ddl[1], "non_replicated_deduplication_window")) << ddl[1];
+  EXPECT_FALSE(contains(ddl[1], "SETTINGS")) << ddl[1];
+  EXPECT_FALSE(contains(ddl[1], "DateTime64")) << ddl[1];
+}
+
+TEST(sink_schema, ddl_for_24_3_uses_microseconds_and_the_dedup_window) {
+  auto ddl = schema_ddl(names, v("24.3.2.23"));
+  EXPECT_TRUE(contains(ddl[1], "inserted_at_us UInt64 MATERIALIZED toUnixTimestamp64Micro(now64(6))")) << ddl[1];
+  EXPECT_FALSE(contains(ddl[1], "toUInt64(now())")) << ddl[1];
+  EXPECT_TRUE(contains(ddl[1], "SETTINGS non_replicated_deduplication_window = 1000")) << ddl[1];
+}
+
+TEST(sink_schema, ddl_version_boundaries) {
+  // now64 alone (20.1) is not enough: toUnixTimestamp64Micro arrives in 20.5.
+  EXPECT_TRUE(contains(schema_ddl(names, v("20.4.9"))[1], "MATERIALIZED toUInt64(now()) * 1000000"));
+  EXPECT_TRUE(contains(schema_ddl(names, v("20.5.1"))[1], "MATERIALIZED toUnixTimestamp64Micro(now64(6))"));
+  // The window comes with insert_deduplication_token (22.2).
+  EXPECT_FALSE(contains(schema_ddl(names, v("22.1.3"))[1], "non_replicated_deduplication_window"));
+  EXPECT_TRUE(contains(schema_ddl(names, v("22.2.1"))[1], "non_replicated_deduplication_window = 1000"));
+  EXPECT_TRUE(contains(schema_ddl(names, v("26.5.1.1"))[1], "non_replicated_deduplication_window = 1000"));
+}
+
+TEST(sink_schema, merged_view_is_the_same_on_every_version) {
+  EXPECT_EQ(schema_ddl(names, v("18.16.1"))[2], schema_ddl(names, v("26.5.1.1"))[2]);
+  auto view = schema_ddl(names, v("24.3.2.23"))[2];
+  // A set value wins, then the patch, then the newer version.
+  EXPECT_TRUE(contains(view, "argMax(outputs, (outputs != '' OR outputs_s3 != '', kind = 'patch', version)) AS outputs_m"))
+      << view;
+  EXPECT_TRUE(contains(view, "outputs_m AS outputs")) << view;
+  EXPECT_TRUE(contains(view, "patched_m AS patched")) << view;
+}
+
+TEST(sink_schema, insert_settings_18_16_only_strict_fields) {
+  const settings want{{"input_format_skip_unknown_fields", "0"}};
+  // No async settings ever, whatever is configured, and no token it would reject.
+  for (bool async : {true, false})
+    for (bool wait : {true, false}) {
+      insert_options o;
+      o.async_insert = async;
+      o.wait_for_async_insert = wait;
+      EXPECT_EQ(insert_settings(v("18.16.1"), o, "tok-1"), want);
+      EXPECT_EQ(insert_settings(v("18.16.1"), o, ""), want);
+    }
+  EXPECT_EQ(insert_settings(v("21.10.9"), {}, "tok-1"), want) << "the last release without async inserts";
+  EXPECT_EQ(insert_settings(v("21.8.15.7"), {}, "tok-1"), want);
+}
+
+TEST(sink_schema, insert_settings_21_11_async_without_dedup) {
+  insert_options o;
+  o.async_insert_busy_timeout_ms = 50;
+  o.async_insert_max_data_size = 1 << 20;
+  o.wait_for_async_insert = false;
+  const settings want{{"input_format_skip_unknown_fields", "0"},
+                      {"async_insert", "1"},
+                      {"wait_for_async_insert", "0"},
+                      {"async_insert_busy_timeout_ms", "50"},
+                      {"async_insert_max_data_size", "1048576"}};
+  EXPECT_EQ(insert_settings(v("21.11.1"), o, "tok-1"), want);
+  o.wait_for_async_insert = true;
+  EXPECT_EQ(insert_settings(v("21.11.1"), o, "tok-1")[2], (std::pair<std::string, std::string>{"wait_for_async_insert", "1"}));
+  // Synchronous on 21.11: no token either (22.2).
+  o.async_insert = false;
+  EXPECT_EQ(insert_settings(v("21.11.1"), o, "tok-1"), (settings{{"input_format_skip_unknown_fields", "0"}}));
+}
+
+TEST(sink_schema, insert_settings_22_x) {
+  insert_options o;  // defaults: async, wait, 200 ms, 10 MiB
+  const settings async_base{{"input_format_skip_unknown_fields", "0"},
+                            {"async_insert", "1"},
+                            {"wait_for_async_insert", "1"},
+                            {"async_insert_busy_timeout_ms", "200"},
+                            {"async_insert_max_data_size", "10485760"}};
+  // 22.2 … 22.11: an async insert ignores the token, so none is sent; no async_insert_deduplicate yet.
+  for (const char* version : {"22.2.1", "22.8.5.29", "22.11.1"}) {
+    SCOPED_TRACE(version);
+    EXPECT_EQ(insert_settings(v(version), o, "tok-1"), async_base);
+  }
+  // 22.12 adds async_insert_deduplicate; the token still not honoured with async.
+  auto with_dedup = async_base;
+  with_dedup.emplace_back("async_insert_deduplicate", "1");
+  EXPECT_EQ(insert_settings(v("22.12.1"), o, "tok-1"), with_dedup);
+  EXPECT_EQ(insert_settings(v("23.6.3"), o, "tok-1"), with_dedup);
+  // Synchronous inserts have honoured the token since 22.2.
+  insert_options sync = o;
+  sync.async_insert = false;
+  const settings sync_want{{"input_format_skip_unknown_fields", "0"}, {"insert_deduplication_token", "tok-1"}};
+  EXPECT_EQ(insert_settings(v("22.2.1"), sync, "tok-1"), sync_want);
+  EXPECT_EQ(insert_settings(v("22.1.4"), sync, "tok-1"), (settings{{"input_format_skip_unknown_fields", "0"}}));
+}
+
+TEST(sink_schema, insert_settings_23_7_and_24_x_with_token) {
+  insert_options o;
+  o.async_insert_busy_timeout_ms = 1000;
+  o.async_insert_max_data_size = 5'000'000;
+  for (const char* version : {"23.7.1", "24.3.2.23", "24.8.4.13", "26.5.1.1"}) {
+    SCOPED_TRACE(version);
+    for (bool wait : {false, true}) {
+      o.wait_for_async_insert = wait;
+      const settings want{{"input_format_skip_unknown_fields", "0"},
+                          {"async_insert", "1"},
+                          {"wait_for_async_insert", wait ? "1" : "0"},
+                          {"async_insert_busy_timeout_ms", "1000"},
+                          {"async_insert_max_data_size", "5000000"},
+                          {"async_insert_deduplicate", "1"},
+                          {"insert_deduplication_token", "1700000000000-0-1700000000001-4-7"}};
+      EXPECT_EQ(insert_settings(v(version), o, "1700000000000-0-1700000000001-4-7"), want);
+      // No token, no token setting.
+      auto without = want;
+      without.pop_back();
+      EXPECT_EQ(insert_settings(v(version), o, ""), without);
+    }
+    // async_insert off: synchronous, with the token.
+    insert_options sync = o;
+    sync.async_insert = false;
+    EXPECT_EQ(insert_settings(v(version), sync, "t"),
+              (settings{{"input_format_skip_unknown_fields", "0"}, {"insert_deduplication_token", "t"}}));
+  }
+}
+
+TEST(sink_schema, insert_settings_never_repeat_a_name) {
+  for (const char* version : {"18.16.1", "21.11.1", "22.2.1", "22.12.1", "23.7.1", "24.3.2.23", "26.5.1.1"})
+    for (bool async : {false, true}) {
+      insert_options o;
+      o.async_insert = async;
+      std::set<std::string> seen;
+      for (const auto& [k, value] : insert_settings(v(version), o, "tok")) {
+        EXPECT_TRUE(seen.insert(k).second) << version << ": " << k;
+        EXPECT_FALSE(value.empty()) << version << ": " << k;
+      }
+    }
+}
+
+TEST(sink_schema, lag_query) {
+  auto q = lag_query(names, 3600);
+  EXPECT_TRUE(contains(q, "FROM tp_db.tp_runs ")) << q;
+  EXPECT_TRUE(contains(q, "(toUInt64(now()) - 3600) * 1000000")) << q;
+  EXPECT_TRUE(contains(q, "quantile(0.99)(lag_ms)")) << q;
+  EXPECT_EQ(q.substr(q.size() - 11), " FORMAT TSV") << q;
+}
+
+}  // namespace
+}  // namespace tracepipe::sink
