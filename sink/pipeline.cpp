@@ -112,6 +112,8 @@ void pipeline::run() {
     auto block = std::min(batch_.until_due(clock::now()), std::chrono::milliseconds(1000));
     if (batch_.room() > 0 && block.count() > 0) {
       if (auto ec = consumer_.read_new(batch_.room(), block, read)) {
+        // The stream (and its group) was deleted under us: make them again.
+        if (consumer_.last_error().rfind("NOGROUP", 0) == 0 && !consumer_.ensure_group()) continue;
         if (!redis_down_reported_)
           std::cerr << fmt::format("tracepipe worker {}: Redis read failed ({}: {}); retrying\n", name_, ec.message(),
                                    consumer_.last_error());

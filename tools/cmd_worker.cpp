@@ -55,7 +55,7 @@ void add_worker_commands(CLI::App& app, action& run) {
       sink::worker w(settings);
       sink::metrics_server metrics([&w] { return w.metrics().render(); });
       auto ep = metrics.start(settings.worker.listen);
-      std::cout << fmt::format("tracepipe worker: {} pipelines; metrics on http://{}:{}/metrics",
+      std::cout << fmt::format("tracepipe worker: {} sink pipelines; metrics on http://{}:{}/metrics",
                                settings.worker.pipelines, ep.address().to_string(), ep.port())
                 << std::endl;
       return run_worker_until_signal(w);
@@ -75,7 +75,7 @@ void add_worker_commands(CLI::App& app, action& run) {
       ingest::runner ingest(settings);
       ingest.svc().extra_metrics = [&w] { return w.metrics().render(); };
       auto ep = ingest.start();
-      std::cout << fmt::format("tracepipe serve: listening on http://{}:{} ({} pipelines)", ep.address().to_string(),
+      std::cout << fmt::format("tracepipe serve: listening on http://{}:{} ({} sink pipelines)", ep.address().to_string(),
                                ep.port(), settings.worker.pipelines)
                 << std::endl;
       int code = run_worker_until_signal(w);
