@@ -13,6 +13,7 @@ using action = std::function<int()>;
 void add_stack_command(CLI::App& app, action& run);
 void add_ingest_command(CLI::App& app, action& run);
 void add_send_command(CLI::App& app, action& run);
+void add_load_command(CLI::App& app, action& run);
 void add_worker_commands(CLI::App& app, action& run);  ///< worker, serve
 void add_lag_command(CLI::App& app, action& run);
 void add_config_command(CLI::App& app, action& run);

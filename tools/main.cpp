@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   tools::add_ingest_command(app, run);
   tools::add_worker_commands(app, run);
   tools::add_send_command(app, run);
+  tools::add_load_command(app, run);
   tools::add_lag_command(app, run);
   tools::add_config_command(app, run);
   try {

@@ -1,0 +1,431 @@
+#include "loadgen/load_runner.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <deque>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+namespace tracepipe::loadgen {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+
+std::vector<stage> constant_stages(double runs_per_second, std::chrono::nanoseconds duration) {
+  return {{std::chrono::nanoseconds{0}, runs_per_second}, {duration, runs_per_second}};
+}
+
+std::optional<std::vector<stage>> parse_stages(std::string_view text, std::string* error) {
+  if (!schedule::parse_stages(text, error)) return std::nullopt;  // the checks and messages
+  std::vector<stage> out;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    auto item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    auto colon = item.find(':');
+    stage s;
+    s.duration = *schedule::parse_duration(item.substr(0, colon));
+    auto rate = item.substr(colon + 1);
+    std::from_chars(rate.data(), rate.data() + rate.size(), s.target);
+    out.push_back(s);
+  }
+  return out;
+}
+
+namespace {
+
+struct url_parts {
+  std::string host, port, prefix;
+};
+
+url_parts split_url(const std::string& url) {
+  std::string_view rest = url;
+  if (rest.substr(0, 7) != "http://") throw std::runtime_error("only http:// targets are supported: " + url);
+  rest.remove_prefix(7);
+  url_parts u;
+  auto slash = rest.find('/');
+  if (slash != std::string_view::npos) {
+    u.prefix = std::string(rest.substr(slash));
+    if (!u.prefix.empty() && u.prefix.back() == '/') u.prefix.pop_back();
+    rest = rest.substr(0, slash);
+  }
+  auto colon = rest.rfind(':');
+  u.host = std::string(rest.substr(0, colon));
+  u.port = colon == std::string_view::npos ? "80" : std::string(rest.substr(colon + 1));
+  return u;
+}
+
+/// A request waiting for a connection (or for its Retry-After).
+struct pending {
+  std::uint64_t k = 0;       ///< scheduled request
+  std::uint8_t part = 0;     ///< which HTTP request of it (single: post, patch)
+  std::uint8_t attempt = 0;
+  clock_type::time_point intended;
+};
+
+class driver {
+ public:
+  explicit driver(const load_options& o)
+      : o_(o),
+        plan_(o.body),
+        pace_timer_(ioc_),
+        tick_timer_(ioc_),
+        drain_timer_(ioc_),
+        url_(split_url(o.target)) {
+    rpr_ = plan_.options().runs_per_request;
+    auto req_stages = o.stages;
+    for (auto& s : req_stages) s.target /= rpr_;
+    std::string why;
+    auto sched = schedule::from_stages(req_stages, &why);
+    if (!sched) throw std::runtime_error("schedule: " + why);
+    schedule_ = *sched;
+    if (o.connections < 1) throw std::runtime_error("connections must be ≥ 1");
+  }
+
+  load_result run() {
+    resolve_and_probe();
+    for (int i = 0; i < o_.connections; ++i) conns_.push_back(std::make_unique<conn>(ioc_));
+    for (auto it = conns_.rbegin(); it != conns_.rend(); ++it) idle_.push_back(it->get());
+    start_ = clock_type::now();
+    pacer_.emplace(schedule_, start_);
+    window_end_ = start_ + schedule_.total();
+    r_.duration_s = std::chrono::duration<double>(schedule_.total()).count();
+    r_.runs_per_request = rpr_;
+    r_.target_rate = r_.duration_s > 0 ? static_cast<double>(schedule_.total_requests()) * rpr_ / r_.duration_s : 0;
+    on_pace({});
+    tick_at(1);
+    ioc_.run();
+    r_.elapsed_s = std::chrono::duration<double>(clock_type::now() - start_).count();
+    r_.achieved_rate = r_.duration_s > 0 ? static_cast<double>(runs_in_window_) / r_.duration_s : 0;
+    finish_progress();
+    return std::move(r_);
+  }
+
+ private:
+  struct conn {
+    explicit conn(asio::io_context& ioc) : stream(ioc) {}
+    beast::tcp_stream stream;
+    bool connected = false;
+    beast::flat_buffer buffer;
+    std::optional<http::response_parser<http::string_body>> parser;
+    http::request<http::string_body> req;
+    std::vector<prepared_request> scratch;
+    pending job;
+    int runs = 0, operations = 0;
+    clock_type::time_point sent_at;
+  };
+
+  void resolve_and_probe() {
+    tcp::resolver resolver(ioc_);
+    beast::error_code ec;
+    auto results = resolver.resolve(url_.host, url_.port, ec);
+    if (ec) throw std::runtime_error(fmt::format("target {} unreachable: cannot resolve {}: {}", o_.target, url_.host, ec.message()));
+    endpoints_.assign(results.begin(), results.end());
+    tcp::socket probe(ioc_);
+    asio::connect(probe, endpoints_, ec);
+    if (ec)
+      throw std::runtime_error(fmt::format("target {} unreachable: cannot connect to {}:{}: {}", o_.target, url_.host,
+                                           url_.port, ec.message()));
+    probe.close(ec);
+  }
+
+  // --- the schedule -------------------------------------------------------
+
+  void on_pace(beast::error_code ec) {
+    if (ec == asio::error::operation_aborted || schedule_over_) return;
+    if (o_.stop && o_.stop->load()) return end_schedule();
+    auto now = clock_type::now();
+    auto due = pacer_->take_due(now);
+    for (auto n = due.first; n < due.first + due.count; ++n) {
+      ++r_.offered;
+      r_.runs_offered += rpr_;
+      second_.offered_runs += rpr_;
+      auto intended = pacer_->intended_time(n);
+      int parts = plan_.parts(n);
+      for (int p = 0; p < parts; ++p) enqueue({n, static_cast<std::uint8_t>(p), 0, intended});
+    }
+    dispatch();
+    if (pacer_->done()) return end_schedule();
+    pace_timer_.expires_at(*pacer_->next_due());
+    pace_timer_.async_wait([this](beast::error_code e) { on_pace(e); });
+  }
+
+  void enqueue(const pending& p) {
+    if (queue_.size() >= o_.max_queue) {
+      ++r_.dropped;
+      return;
+    }
+    queue_.push_back(p);
+  }
+
+  void end_schedule() {
+    if (schedule_over_) return;
+    schedule_over_ = true;
+    pace_timer_.cancel();
+    drain_timer_.expires_after(o_.drain_timeout);
+    drain_timer_.async_wait([this](beast::error_code e) {
+      if (!e) abandon();
+    });
+    maybe_finish();
+  }
+
+  /// The drain timeout passed: what is still queued or waiting to retry is
+  /// dropped, what is in flight is counted as an error (no answer).
+  void abandon() {
+    abandoned_ = true;
+    r_.dropped += queue_.size() + retries_waiting_ + in_flight_;
+    r_.errors += in_flight_;  // written, never answered
+    queue_.clear();
+    for (auto& t : retry_timers_) t->cancel();
+    for (auto& c : conns_) {
+      beast::error_code ignore;
+      c->stream.socket().close(ignore);
+    }
+    final_row();
+    ioc_.stop();
+  }
+
+  void maybe_finish() {
+    if (schedule_over_ && queue_.empty() && in_flight_ == 0 && retries_waiting_ == 0) {
+      drain_timer_.cancel();
+      tick_timer_.cancel();
+      final_row();
+    }
+  }
+
+  // --- connections --------------------------------------------------------
+
+  void dispatch() {
+    while (!queue_.empty() && !idle_.empty()) {
+      conn* c = idle_.back();
+      idle_.pop_back();
+      c->job = queue_.front();
+      queue_.pop_front();
+      ++in_flight_;
+      if (c->connected) send(c);
+      else connect(c);
+    }
+  }
+
+  void connect(conn* c) {
+    c->stream.expires_after(o_.request_timeout);
+    c->stream.async_connect(endpoints_, [this, c](beast::error_code ec, const tcp::endpoint&) {
+      if (ec) return failed(c, ec, false);
+      c->stream.socket().set_option(tcp::no_delay(true));
+      c->connected = true;
+      send(c);
+    });
+  }
+
+  void send(conn* c) {
+    plan_.build(c->job.k, c->scratch);
+    auto& pr = c->scratch[c->job.part];
+    c->runs = pr.runs;
+    c->operations = pr.operations;
+    auto& req = c->req;
+    req = {};
+    req.version(11);
+    req.method(pr.method[0] == 'P' && pr.method[1] == 'A' ? http::verb::patch : http::verb::post);
+    req.target(url_.prefix + pr.target);
+    req.set(http::field::host, url_.host);
+    req.set(http::field::content_type, pr.content_type);
+    if (!o_.api_key.empty()) req.set("x-api-key", o_.api_key);
+    req.body() = std::move(pr.body);
+    req.prepare_payload();
+    c->sent_at = clock_type::now();
+    ++r_.sent;
+    ++second_.sent;
+    if (c->job.attempt == 0) {
+      r_.runs_sent += c->runs;
+      second_.sent_runs += c->runs;
+      if (c->sent_at < window_end_) runs_in_window_ += c->runs;
+    } else {
+      ++r_.retries;
+    }
+    c->stream.expires_after(o_.request_timeout);
+    http::async_write(c->stream, req, [this, c](beast::error_code ec, std::size_t) {
+      c->scratch[c->job.part].body = std::move(c->req.body());  // keep the capacity for the next request
+      if (ec) return failed(c, ec, true);
+      c->parser.emplace();
+      c->parser->body_limit(1 << 20);
+      http::async_read(c->stream, c->buffer, *c->parser, [this, c](beast::error_code e, std::size_t) {
+        if (e) return failed(c, e, true);
+        on_response(c);
+      });
+    });
+  }
+
+  /// Transport failure: the request gets no answer (an error if it was
+  /// written, else it is dropped); the connection reconnects on next use.
+  void failed(conn* c, beast::error_code, bool was_sent) {
+    --in_flight_;
+    if (abandoned_) return;
+    if (was_sent) {
+      ++r_.errors;
+      ++second_.errors;
+    }
+    ++r_.dropped;
+    beast::error_code ignore;
+    c->stream.socket().close(ignore);
+    c->connected = false;
+    c->buffer.clear();
+    release(c);
+  }
+
+  void on_response(conn* c) {
+    --in_flight_;
+    auto now = clock_type::now();
+    auto& res = c->parser->get();
+    auto corrected = std::chrono::duration_cast<std::chrono::microseconds>(now - c->job.intended).count();
+    auto uncorrected = std::chrono::duration_cast<std::chrono::microseconds>(now - c->sent_at).count();
+    r_.corrected.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, corrected)));
+    r_.uncorrected.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, uncorrected)));
+    second_hist_.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, corrected)));
+    unsigned status = res.result_int();
+    if (status >= 200 && status < 300) {
+      ++r_.accepted;
+      ++second_.accepted;
+      r_.runs_accepted += c->runs;
+      r_.operations_accepted += c->operations;
+    } else {
+      ++r_.rejected[status];
+      if (status == 429) ++second_.rejected_429;
+      else if (status >= 500) ++second_.rejected_5xx;
+      else ++second_.rejected_other;
+      if ((status == 429 || status == 503) && o_.retry && c->job.attempt < o_.max_retries)
+        retry_later(c->job, retry_after(res));
+      else
+        ++r_.dropped;
+    }
+    if (!res.keep_alive()) {
+      beast::error_code ignore;
+      c->stream.socket().close(ignore);
+      c->connected = false;
+      c->buffer.clear();
+    }
+    release(c);
+  }
+
+  double retry_after(const http::response<http::string_body>& res) const {
+    auto h = res[http::field::retry_after];
+    double s = 0;
+    auto [end, ec] = std::from_chars(h.data(), h.data() + h.size(), s);
+    if (h.empty() || ec != std::errc() || end != h.data() + h.size() || !(s >= 0)) return o_.default_retry_after_s;
+    return s;
+  }
+
+  /// As the JS SDK: wait Retry-After, then resend, up to max_retries times.
+  /// The intended time stays the first one: the wait counts in corrected latency.
+  void retry_later(pending job, double seconds) {
+    ++job.attempt;
+    ++retries_waiting_;
+    auto timer = std::make_shared<asio::steady_timer>(ioc_);
+    retry_timers_.push_back(timer);
+    timer->expires_after(std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds)));
+    timer->async_wait([this, job, timer](beast::error_code ec) {
+      std::erase(retry_timers_, timer);
+      if (ec) return;
+      --retries_waiting_;
+      enqueue(job);
+      dispatch();
+      maybe_finish();
+    });
+  }
+
+  void release(conn* c) {
+    idle_.push_back(c);
+    dispatch();
+    maybe_finish();
+  }
+
+  // --- per second ---------------------------------------------------------
+
+  void tick_at(std::uint64_t second) {
+    tick_timer_.expires_at(start_ + std::chrono::seconds(second));
+    tick_timer_.async_wait([this, second](beast::error_code ec) {
+      if (ec) return;
+      if (o_.stop && o_.stop->load()) end_schedule();
+      close_row(second);
+      tick_at(second + 1);
+    });
+  }
+
+  void close_row(std::uint64_t second) {
+    second_.second = second;
+    second_.p99_us = second_hist_.quantile(0.99);
+    r_.timeseries.push_back(second_);
+    second_ = {};
+    second_hist_.reset();
+    print_progress(second);
+  }
+
+  void final_row() {
+    auto elapsed = std::chrono::duration<double>(clock_type::now() - start_).count();
+    if (second_.sent || second_.accepted || second_.errors || second_hist_.count())
+      close_row(static_cast<std::uint64_t>(std::ceil(elapsed)));
+  }
+
+  void print_progress(std::uint64_t second) {
+    if (o_.progress == progress_mode::none || !o_.progress_out) return;
+    if (o_.progress == progress_mode::every_10s && second % 10 != 0) return;
+    const auto& s = r_.timeseries.back();
+    auto t = std::chrono::seconds(second);
+    double target = schedule_.rate_at(t - std::chrono::milliseconds(500)) * rpr_;
+    std::uint64_t r5 = 0;
+    for (auto [st, n] : r_.rejected)
+      if (st >= 500) r5 += n;
+    auto line = fmt::format(
+        "{:>5}s/{:.0f}s  runs/s {:.0f}/{:.0f}  sent {}  accepted {}  429 {}  5xx {}  errors {}  dropped {}  p99 {:.1f}ms",
+        second, r_.duration_s, static_cast<double>(s.sent_runs), target, r_.sent, r_.accepted,
+        r_.rejected.count(429) ? r_.rejected.at(429) : 0, r5, r_.errors, r_.dropped, s.p99_us / 1000.0);
+    if (o_.progress == progress_mode::line) *o_.progress_out << "\r" << line << "\033[K" << std::flush;
+    else *o_.progress_out << line << "\n" << std::flush;
+    printed_line_ = o_.progress == progress_mode::line;
+  }
+
+  void finish_progress() {
+    if (printed_line_ && o_.progress_out) *o_.progress_out << "\n" << std::flush;
+  }
+
+  const load_options& o_;
+  request_plan plan_;
+  int rpr_ = 1;
+  asio::io_context ioc_{1};
+  asio::steady_timer pace_timer_, tick_timer_, drain_timer_;
+  url_parts url_;
+  std::vector<tcp::endpoint> endpoints_;
+  schedule schedule_;
+  std::optional<pacer> pacer_;
+  clock_type::time_point start_, window_end_;
+  std::vector<std::unique_ptr<conn>> conns_;
+  std::vector<conn*> idle_;
+  std::deque<pending> queue_;
+  std::vector<std::shared_ptr<asio::steady_timer>> retry_timers_;
+  std::size_t in_flight_ = 0, retries_waiting_ = 0;
+  std::uint64_t runs_in_window_ = 0;
+  bool schedule_over_ = false, abandoned_ = false, printed_line_ = false;
+  load_result r_;
+  second_row second_;
+  histogram second_hist_;
+};
+
+}  // namespace
+
+load_result run_load(const load_options& options) { return driver(options).run(); }
+
+}  // namespace tracepipe::loadgen

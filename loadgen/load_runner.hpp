@@ -1,0 +1,58 @@
+#pragma once
+// `tracepipe load` as a library function: one io_context thread holds an
+// open-loop schedule (pacer + steady_timer), stamps pre-built request bodies
+// with fresh run ids, and sends them over a pool of keep-alive Beast
+// connections. A request that finds no free connection waits in a bounded
+// queue, and that wait counts: latency is measured from the intended send
+// time (corrected) as well as from the actual one (uncorrected).
+#include <atomic>
+#include <chrono>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loadgen/report.hpp"
+#include "loadgen/request_template.hpp"
+#include "loadgen/schedule.hpp"
+
+namespace tracepipe::loadgen {
+
+enum class progress_mode {
+  none,   ///< --quiet
+  line,   ///< a terminal: one line rewritten every second
+  every_10s,  ///< not a terminal: one summary line per 10 s
+};
+
+struct load_options {
+  std::string target = "http://127.0.0.1:8080";  ///< base URL; a path prefix such as /api/v1 is kept
+  /// The plan in runs per second (k6-style stages; a constant rate is one
+  /// zero-length step stage and one stage of the duration, see constant_stages).
+  std::vector<stage> stages;
+  body_options body;
+  int connections = 32;
+  std::size_t max_queue = 100000;  ///< HTTP requests waiting for a connection; beyond, dropped
+  bool retry = true;               ///< 429/503: wait Retry-After and resend (JS SDK), else count as dropped
+  int max_retries = 4;
+  double default_retry_after_s = 10;  ///< when the header is absent or not a number of seconds
+  std::string api_key;
+  std::chrono::milliseconds request_timeout{30'000};
+  std::chrono::milliseconds drain_timeout{10'000};  ///< after the schedule, for in-flight requests and retries
+  progress_mode progress = progress_mode::none;
+  std::ostream* progress_out = nullptr;  ///< where progress goes (stderr in the tool)
+  const std::atomic<bool>* stop = nullptr;  ///< set from a signal handler: end the schedule now, drain, report
+};
+
+/// `--rate R --duration D` as stages: R runs/s from 0 to D.
+std::vector<stage> constant_stages(double runs_per_second, std::chrono::nanoseconds duration);
+/// "30s:500,2m:5000,30s:0" (runs/s) as stages; the syntax and messages of
+/// schedule::parse_stages.
+std::optional<std::vector<stage>> parse_stages(std::string_view text, std::string* error = nullptr);
+
+/// Runs the load to completion. Throws std::runtime_error when the target
+/// cannot be reached at start (the message names it) or the options are
+/// inconsistent; everything after that is counted, never thrown.
+load_result run_load(const load_options& options);
+
+}  // namespace tracepipe::loadgen

@@ -1,0 +1,81 @@
+#pragma once
+// What a load run measured, and how it is reported: summary.json,
+// timeseries.csv, and k6-style pass/fail thresholds over the summary.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loadgen/histogram.hpp"
+
+namespace tracepipe::loadgen {
+
+/// One second of the run (row of timeseries.csv). Counts are HTTP requests
+/// except offered_runs / sent_runs.
+struct second_row {
+  std::uint64_t second = 0;  ///< since start, the second that ended
+  std::uint64_t offered_runs = 0, sent_runs = 0;
+  std::uint64_t sent = 0, accepted = 0, rejected_429 = 0, rejected_5xx = 0, rejected_other = 0, errors = 0;
+  std::uint64_t p99_us = 0;  ///< corrected latency of the responses in that second
+};
+
+struct load_result {
+  double duration_s = 0;      ///< the schedule's length
+  double elapsed_s = 0;       ///< schedule plus draining of what was in flight
+  double target_rate = 0;     ///< runs/s planned (mean over the schedule)
+  double achieved_rate = 0;   ///< runs sent (first attempts) within the schedule / its length
+  int runs_per_request = 0;
+  // HTTP requests; after draining, sent == accepted + Σ rejected + errors.
+  std::uint64_t offered = 0;   ///< requests the schedule made due
+  std::uint64_t sent = 0;      ///< attempts written, retries included
+  std::uint64_t retries = 0;   ///< of which retries after 429/503
+  std::uint64_t accepted = 0;  ///< 2xx
+  std::map<unsigned, std::uint64_t> rejected;  ///< other statuses
+  std::uint64_t errors = 0;    ///< transport failures (connect, write, read, timeout)
+  std::uint64_t dropped = 0;   ///< never accepted: queue overflow, retries exhausted or disabled, drain timeout
+  // Runs and run operations (posts + patches).
+  std::uint64_t runs_offered = 0, runs_sent = 0, runs_accepted = 0, operations_accepted = 0;
+  histogram corrected;    ///< µs, response time − intended send time (coordinated-omission corrected)
+  histogram uncorrected;  ///< µs, response time − actual send time of that attempt
+  std::vector<second_row> timeseries;
+
+  std::uint64_t rejected_total() const;
+  std::uint64_t rejected_5xx() const;
+};
+
+/// summary.json: sent, accepted, rejected {status: n}, errors, dropped,
+/// target_rate, achieved_rate, http_latency_ms {corrected, uncorrected}
+/// × {p50, p90, p99, p999, max, mean, count}, runs {...}, thresholds.
+struct threshold_outcome;
+std::string summary_json(const load_result& r, const std::vector<threshold_outcome>& thresholds = {});
+/// timeseries.csv with a header row.
+std::string timeseries_csv(const load_result& r);
+
+/// `http_p99<200ms`, `errors==0`, `rate_ratio>=0.99`: metric, operator, and
+/// a number with an optional unit (no expressions). Metrics:
+/// http_p50 http_p90 http_p99 http_p999 http_max http_mean (corrected, ms;
+/// add `_uncorrected`), sent accepted errors dropped rejected rejected_429
+/// rejected_5xx retries achieved_rate target_rate rate_ratio (achieved /
+/// target) error_ratio ((errors + rejected + dropped) / offered).
+/// Operators < <= > >= == !=. Latency units us, ms, s (default ms).
+struct threshold {
+  std::string text;    ///< as given
+  std::string metric;
+  std::string op;
+  double value = 0;    ///< in the metric's unit (ms for latencies)
+  static std::optional<threshold> parse(std::string_view text, std::string* error = nullptr);
+};
+
+struct threshold_outcome {
+  threshold t;
+  double actual = 0;
+  bool passed = false;
+};
+
+/// The metric's value in `r` (nullopt for an unknown name).
+std::optional<double> metric_value(const load_result& r, std::string_view metric);
+std::vector<threshold_outcome> evaluate(const std::vector<threshold>& ts, const load_result& r);
+
+}  // namespace tracepipe::loadgen

@@ -1,0 +1,87 @@
+#pragma once
+// Request bodies for the open-loop generator, built once and stamped with
+// fresh ids per request: a body is serialized with placeholder runs, every
+// occurrence of each run id (in ids, trace ids, parent ids, dotted orders,
+// multipart part names, PATCH paths) is remembered by offset, and request k
+// overwrites those 36-byte spans in a copy with ids unique to (k, run slot).
+// So generating a 100-run batch costs one memcpy and a few hundred hex
+// digits, not a JSON serialization — the generator, not the body builder,
+// stays the limit.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "loadgen/wire_format.hpp"
+
+namespace tracepipe::loadgen {
+
+/// What each request carries (see request_plan).
+enum class run_pattern {
+  post_patch,  ///< posts of this request's runs, patches of the previous request's runs (the SDK pattern, spread out)
+  post,        ///< posts only
+  combined,    ///< posts and patches of the same runs in one request
+};
+
+struct body_options {
+  wire endpoint = wire::batch;
+  run_pattern pattern = run_pattern::post_patch;
+  int runs_per_request = 100;      ///< for single: 1
+  int runs_per_trace = 3;
+  std::size_t payload_min = 200;   ///< inputs/outputs size, bytes, uniform in [min, max] per template
+  std::size_t payload_max = 200;
+  std::uint64_t seed = 1;
+  int ring = 16;                   ///< distinct templates, used round robin
+  std::string project = "tracepipe-load";
+};
+
+/// One HTTP request ready to send.
+struct prepared_request {
+  const char* method = "POST";
+  std::string target;        ///< path, ids stamped (prefix not included)
+  std::string content_type;
+  std::string body;
+  int operations = 0;        ///< run operations (posts + patches) it carries
+  int runs = 0;              ///< new runs it starts (posts)
+};
+
+/// The 36-character id of run slot `slot` of request `k`: a version-4 UUID
+/// whose low 64 bits hold (slot, k) exactly — so ids never repeat within a
+/// load run — and whose high bits are a hash of (seed, k, slot).
+void write_uuid(char* out, std::uint64_t seed, std::uint64_t k, std::uint32_t slot);
+
+class request_plan {
+ public:
+  static constexpr int max_slots = 1 << 14;
+  explicit request_plan(const body_options& o);
+
+  /// HTTP requests of scheduled request k (1, or 2 for single-run post-patch:
+  /// the POST and the previous run's PATCH). Fills `out` (reused buffers).
+  void build(std::uint64_t k, std::vector<prepared_request>& out) const;
+  /// How many HTTP requests build(k) produces.
+  int parts(std::uint64_t k) const {
+    return static_cast<int>(((k == 0 && !first_.empty()) ? first_.front() : templates_[k % templates_.size()]).parts.size());
+  }
+  const body_options& options() const { return o_; }
+
+ private:
+  struct stamp {
+    std::uint32_t offset;  ///< in target (in_target) or body
+    std::uint32_t slot;
+    bool previous;         ///< the previous request's run (a patch)
+    bool in_target;
+  };
+  struct part {
+    prepared_request request;
+    std::vector<stamp> stamps;
+  };
+  struct tmpl {
+    std::vector<part> parts;
+  };
+  tmpl make(const std::vector<generated_run>& runs, const std::vector<generated_run>* previous) const;
+
+  body_options o_;
+  std::vector<tmpl> templates_;  ///< ring; template j patches template j-1's runs
+  std::vector<tmpl> first_;      ///< request 0 in post_patch mode: no previous runs
+};
+
+}  // namespace tracepipe::loadgen
