@@ -2,12 +2,12 @@
 // its exact status and error code, and nothing at all reaches the stream.
 #include <gtest/gtest.h>
 #include <simdjson.h>
-#include <zlib.h>
 
 #include "ingest_harness.hpp"
 #include "loadgen/http_client.hpp"
 #include "loadgen/run_factory.hpp"
 #include "loadgen/wire_format.hpp"
+#include "sink/clickhouse_client.hpp"
 
 namespace tracepipe::test {
 namespace {
@@ -44,18 +44,8 @@ std::string post_with(const std::string& field, const std::string& value) {
 std::string batch_of(const std::string& run) { return R"({"post":[)" + run + "]}"; }
 
 std::string gzip_of_zeros(std::size_t n) {
-  std::string zeros(n, '\0');
-  uLongf size = compressBound(n) + 64;
-  std::string out(size, '\0');
-  z_stream z{};
-  deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
-  z.next_in = reinterpret_cast<Bytef*>(zeros.data());
-  z.avail_in = static_cast<uInt>(n);
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
+  std::string out;
+  EXPECT_TRUE(sink::compress_body(sink::body_compression::gzip, std::string(n, '\0'), out));
   return out;
 }
 

@@ -2,8 +2,6 @@
 // for every wire format and body encoding ingest accepts.
 #include <gtest/gtest.h>
 #include <simdjson.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <set>
 
@@ -11,6 +9,7 @@
 #include "loadgen/http_client.hpp"
 #include "loadgen/run_factory.hpp"
 #include "loadgen/wire_format.hpp"
+#include "sink/clickhouse_client.hpp"
 
 namespace tracepipe::test {
 namespace {
@@ -31,25 +30,14 @@ std::string minified(const std::string& json) {
   return simdjson::minify(p.parse(json));
 }
 
-std::string gzip(const std::string& in) {
-  z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, in.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
+/// The library's own compressor (what the sink sends ClickHouse).
+std::string compressed(sink::body_compression how, const std::string& in) {
+  std::string out;
+  EXPECT_TRUE(sink::compress_body(how, in, out));
   return out;
 }
-
-std::string zstd(const std::string& in) {
-  std::string out(ZSTD_compressBound(in.size()), '\0');
-  out.resize(ZSTD_compress(out.data(), out.size(), in.data(), in.size(), 3));
-  return out;
-}
+std::string gzip(const std::string& in) { return compressed(sink::body_compression::gzip, in); }
+std::string zstd(const std::string& in) { return compressed(sink::body_compression::zstd, in); }
 
 /// Every post and patch of `runs` is in `entries` exactly once, with the JSON
 /// the client sent (re-serialized compactly) and the right fields.
