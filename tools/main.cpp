@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   tools::add_send_command(app, run);
   tools::add_load_command(app, run);
   tools::add_lag_command(app, run);
+  tools::add_report_command(app, run);
   tools::add_config_command(app, run);
   try {
     app.parse(argc, argv);
