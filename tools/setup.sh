@@ -3,7 +3,8 @@
 # tracepipe. Idempotent: a second run only checks.
 #   apt: compiler toolchain, Boost, hiredis, libcurl, simdjson, zstd, zlib,
 #        yaml-cpp, CLI11, fmt, GoogleTest, Google Benchmark, redis-server,
-#        clickhouse-server, wrk, nginx (benchmark baseline)
+#        clickhouse-server, wrk, nginx (benchmark baseline), chromium (renders
+#        report.html in tests/report)
 #   npm: s3rver, the LangSmith JS SDK and libchdb into ./.deps (git-ignored)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,6 +17,7 @@ apt_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   redis-server redis-tools clickhouse-server clickhouse-client
   wrk nginx-light curl procps
+  chromium
 )
 
 missing=()
