@@ -22,8 +22,10 @@ class batcher {
 
   explicit batcher(batch_limits limits) : limits_(limits) {}
 
-  void push(Item item, std::size_t bytes, clock::time_point now) {
-    if (items_.empty()) first_at_ = now;
+  /// `born`: when the row's age starts counting (not necessarily now: a row
+  /// that waited in the queue is that much older). The oldest row sets the age.
+  void push(Item item, std::size_t bytes, clock::time_point born) {
+    if (items_.empty() || born < first_at_) first_at_ = born;
     items_.push_back(std::move(item));
     bytes_ += bytes;
   }

@@ -1,5 +1,6 @@
 #include "sink/pipeline.hpp"
 
+#include <charconv>
 #include <iostream>
 #include <thread>
 
@@ -15,6 +16,16 @@ using clock = std::chrono::steady_clock;
 std::uint64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+/// When ingest received the entry's run: its received_at_us field, else the
+/// stream id's time (when Redis accepted it).
+std::uint64_t received_at_us(const queue::stream_message& m) {
+  auto text = m.field("received_at_us");
+  std::uint64_t us = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), us);
+  if (ec == std::errc{} && end == text.data() + text.size() && us > 0) return us;
+  return m.enqueued_at_ms() * 1000;
 }
 
 blob_mode mode_of(const std::string& text) {
@@ -87,7 +98,12 @@ void pipeline::take(std::vector<queue::stream_message>& messages) {
   for (auto& m : messages) {
     std::size_t bytes = 0;
     for (const auto& [k, v] : m.fields) bytes += v.size();
-    batch_.push(item{std::move(m), dequeued}, bytes, now);
+    auto received = received_at_us(m);
+    // The batch age counts from when ingest received the run, not from now:
+    // the lag bound (≈ 2 × batch age) then holds while pipelines are busy
+    // and entries wait in the stream before they are read.
+    auto waited = std::chrono::microseconds(dequeued > received ? dequeued - received : 0);
+    batch_.push(item{std::move(m), dequeued, received}, bytes, now - waited);
   }
   messages.clear();
 }
@@ -197,6 +213,17 @@ pipeline::outcome pipeline::put_blobs(const std::vector<const blob*>& blobs) {
   return outcome::done;
 }
 
+void pipeline::render(const std::vector<std::size_t>& rows, const std::vector<built_row>& built) {
+  std::size_t size = 0;
+  for (auto i : rows) size += built[i].rendered_size();
+  // One buffer for the pipeline's life: a fresh multi-MB string per batch
+  // costs more in reallocation and page faults than the rendering itself.
+  body_.clear();
+  body_.reserve(size);
+  auto sent_at = now_us();
+  for (auto i : rows) built[i].render(body_, sent_at);
+}
+
 pipeline::outcome pipeline::insert(const std::vector<std::size_t>& rows, const std::vector<built_row>& built,
                                    const std::vector<item>& items, const std::string& token) {
   std::uniform_real_distribution<double> coin(0, 1);
@@ -207,15 +234,13 @@ pipeline::outcome pipeline::insert(const std::vector<std::size_t>& rows, const s
                                   token);
   for (int attempt = 0;; ++attempt) {
     keep_held();
-    std::string body;
-    auto sent_at = now_us();
-    for (auto i : rows) built[i].render(body, sent_at);
-    auto result = clickhouse_.insert(ctx_.names.qualified(), body, fmt::format("{}-{}", token, attempt), compression_,
+    render(rows, built);
+    auto result = clickhouse_.insert(ctx_.names.qualified(), body_, fmt::format("{}-{}", token, attempt), compression_,
                                      settings);
     if (result.kind == failure::none) {
       ctx_.metrics->insert_latency_us.observe(static_cast<std::uint64_t>(result.latency.count()));
       ctx_.metrics->batch_rows.observe(rows.size());
-      ctx_.metrics->batch_bytes.observe(body.size());
+      ctx_.metrics->batch_bytes.observe(body_.size());
       ctx_.metrics->rows_inserted += rows.size();
       ctx_.metrics->batches_inserted++;
       return outcome::done;
@@ -279,9 +304,7 @@ pipeline::outcome pipeline::flush() {
   if (ack(done) == outcome::gave_up) return outcome::gave_up;
   auto acked = now_us();
   for (auto i : good) {
-    auto received = std::stoull(std::string(items[i].message.field("received_at_us").empty()
-                                                ? "0"
-                                                : items[i].message.field("received_at_us")));
+    auto received = items[i].received_at_us;
     if (received && acked > received) ctx_.metrics->ack_lag_us.observe(acked - received);
   }
   return outcome::done;

@@ -45,12 +45,15 @@ class pipeline {
   struct item {
     queue::stream_message message;
     std::uint64_t dequeued_at_us;
+    std::uint64_t received_at_us;  ///< by ingest (else by Redis), µs since the epoch
   };
   enum class outcome { done, gave_up };
 
   void take(std::vector<queue::stream_message>& messages);
   outcome flush();
   outcome put_blobs(const std::vector<const blob*>& blobs);
+  /// The JSONEachRow body of `rows` into body_, stamped with the send time.
+  void render(const std::vector<std::size_t>& rows, const std::vector<built_row>& built);
   outcome insert(const std::vector<std::size_t>& rows, const std::vector<built_row>& built,
                  const std::vector<item>& items, const std::string& token);
   outcome dead_letter(const queue::stream_message& m, const std::string& reason);
@@ -77,6 +80,7 @@ class pipeline {
   std::mt19937_64 random_;
   std::chrono::steady_clock::time_point next_reclaim_;
   bool redis_down_reported_ = false;
+  std::string body_;  ///< the insert body, reused from batch to batch
   std::vector<const queue::stream_message*> held_;  ///< the batch being flushed
   std::chrono::steady_clock::time_point touched_at_;
 };

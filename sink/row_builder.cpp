@@ -1,6 +1,7 @@
 #include "sink/row_builder.hpp"
 
 #include <cctype>
+#include <charconv>
 
 #include <fmt/format.h>
 
@@ -14,13 +15,38 @@ namespace {
 using ingest::append_json_string;
 using simdjson::dom::element;
 
-void add_string(std::string& out, const char* name, std::string_view value) {
-  out += fmt::format(",\"{}\":", name);
+/// Appends ,"<name><suffix>": — plain appends: keys are known and need no escaping.
+void add_key(std::string& out, std::string_view name, std::string_view suffix = {}) {
+  out += ",\"";
+  out += name;
+  out += suffix;
+  out += "\":";
+}
+
+void add_string(std::string& out, std::string_view name, std::string_view value) {
+  add_key(out, name);
   append_json_string(out, value);
 }
 
-void add_number(std::string& out, const char* name, std::uint64_t value) {
-  out += fmt::format(",\"{}\":{}", name, value);
+void append_u64(std::string& out, std::uint64_t value) {
+  char digits[20];
+  auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
+}
+
+void add_number(std::string& out, std::string_view name, std::uint64_t value, std::string_view suffix = {}) {
+  add_key(out, name, suffix);
+  append_u64(out, value);
+}
+
+/// "part.<field>" of every payload field: the stream field of a multipart part.
+const std::vector<std::string>& part_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const char* f : payload_fields) v.push_back(std::string("part.") + f);
+    return v;
+  }();
+  return names;
 }
 
 std::string_view string_field(element run, const char* name) {
@@ -65,7 +91,9 @@ std::string blob_key(std::string_view run_id, std::string_view kind, std::string
 
 void built_row::render(std::string& out, std::uint64_t sent_at_us) const {
   out += json;
-  out += fmt::format(",\"sent_at_us\":{}}}\n", sent_at_us);
+  out += ",\"sent_at_us\":";
+  append_u64(out, sent_at_us);
+  out += "}\n";
 }
 
 std::optional<std::string> row_builder::build(const queue::stream_message& m, std::uint64_t dequeued_at_us,
@@ -105,10 +133,10 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
     }
   j += ']';
 
-  for (const char* f : payload_fields) {
+  for (std::size_t p = 0; p < std::size(payload_fields); ++p) {
+    const char* f = payload_fields[p];
     // A multipart field part travels beside the run; otherwise it is inside it.
-    std::string part_name = std::string("part.") + f;
-    std::string_view part = m.field(part_name);
+    std::string_view part = m.field(part_names()[p]);
     std::string from_run;
     element v;
     if (part.empty() && run[f].get(v) == simdjson::SUCCESS && v.type() != simdjson::dom::element_type::NULL_VALUE)
@@ -124,8 +152,9 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
       add_string(j, f, value);
       out.inline_bytes += value.size();
     }
-    add_string(j, (std::string(f) + "_s3").c_str(), reference);
-    add_number(j, (std::string(f) + "_bytes").c_str(), value.size());
+    add_key(j, f, "_s3");
+    append_json_string(j, reference);
+    add_number(j, f, value.size(), "_bytes");
   }
 
   std::string attachments = "[";
@@ -142,7 +171,7 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
     append_json_string(attachments, attachment);
     attachments += ",\"content_type\":";
     append_json_string(attachments, content_type);
-    attachments += fmt::format(",\"bytes\":{}", bytes.size());
+    add_number(attachments, "bytes", bytes.size());
     if (offload(bytes.size())) {
       auto key = blob_key(run_id, kind, "attachments/" + key_segment(attachment));
       attachments += ",\"s3\":";

@@ -38,6 +38,8 @@ struct built_row {
 
   /// Appends the finished JSONEachRow line, stamped with when the insert is sent.
   void render(std::string& out, std::uint64_t sent_at_us) const;
+  /// An upper bound of what render() appends.
+  std::size_t rendered_size() const { return json.size() + 40; }
 };
 
 class row_builder {

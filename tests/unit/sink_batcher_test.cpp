@@ -71,6 +71,25 @@ TEST(sink_batcher, flushes_on_age_of_the_oldest_row) {
   EXPECT_TRUE(b.due(t0 + 10s));
 }
 
+TEST(sink_batcher, age_counts_from_the_oldest_birth_not_from_the_push) {
+  batcher<int> b({.rows = 100, .bytes = 1 << 20, .age = 1000ms});
+  // Read at t0 + 500ms, a row that waited 300 ms in the queue.
+  b.push(1, 1, t0 + 200ms);
+  EXPECT_EQ(b.until_due(t0 + 500ms), 700ms);
+  // A row read later but born earlier makes the batch older.
+  b.push(2, 1, t0 - 400ms);
+  EXPECT_FALSE(b.due(t0 + 599ms));
+  EXPECT_TRUE(b.due(t0 + 600ms));
+  // A younger row changes nothing.
+  b.push(3, 1, t0 + 550ms);
+  EXPECT_TRUE(b.due(t0 + 600ms));
+  // Born longer ago than the age: due as soon as it is read.
+  batcher<int> late({.rows = 100, .bytes = 1 << 20, .age = 1000ms});
+  late.push(1, 1, t0 - 5s);
+  EXPECT_TRUE(late.due(t0));
+  EXPECT_EQ(late.until_due(t0), 0ms);
+}
+
 TEST(sink_batcher, whichever_limit_comes_first) {
   const batch_limits limits{.rows = 4, .bytes = 100, .age = 500ms};
   {  // rows first
