@@ -52,6 +52,9 @@ std::vector<std::string> prepare_redis(const stack_state& s) {
       "save \"\"\n"
       "appendonly yes\n"
       "appendfsync everysec\n"
+      // A queue's AOF is mostly entries already deleted again; rewriting it
+      // at the default 64 MB meant a fork every few seconds under load.
+      "auto-aof-rewrite-min-size 1gb\n"
       // A full queue must refuse writes, never drop unconsumed entries.
       "maxmemory-policy noeviction\n",
       s.redis_port, redis_quote(data.string()));
