@@ -25,6 +25,7 @@ void parse_entry(const std::string& stream, const redisReply* e, std::vector<str
   m.stream = stream;
   m.id = str(e->element[0]);
   const redisReply* fields = e->element[1];
+  if (fields->type == REDIS_REPLY_ARRAY) m.fields.reserve(fields->elements / 2);
   if (fields->type == REDIS_REPLY_ARRAY)
     for (std::size_t i = 0; i + 1 < fields->elements; i += 2)
       m.fields.emplace_back(str(fields->element[i]), str(fields->element[i + 1]));
