@@ -282,7 +282,9 @@ pipeline::outcome pipeline::flush() {
     std::vector<const queue::stream_message*>& held;
     ~release() { held.clear(); }
   } release_held{held_};
-  std::vector<built_row> built(items.size());
+  // Rows are reused from batch to batch (their strings keep their capacity).
+  if (built_.size() < items.size()) built_.resize(items.size());
+  auto& built = built_;
   std::vector<std::size_t> good;
   std::vector<const blob*> blobs;
   for (std::size_t i = 0; i < items.size(); ++i) {

@@ -81,6 +81,7 @@ class pipeline {
   std::chrono::steady_clock::time_point next_reclaim_;
   bool redis_down_reported_ = false;
   std::string body_;  ///< the insert body, reused from batch to batch
+  std::vector<built_row> built_;  ///< the rows of the batch being flushed, reused likewise
   std::vector<const queue::stream_message*> held_;  ///< the batch being flushed
   std::chrono::steady_clock::time_point touched_at_;
 };

@@ -98,7 +98,12 @@ void built_row::render(std::string& out, std::uint64_t sent_at_us) const {
 
 std::optional<std::string> row_builder::build(const queue::stream_message& m, std::uint64_t dequeued_at_us,
                                               built_row& out) {
-  out = built_row{};
+  // Cleared, not replaced: a reused row keeps its string's capacity (unless
+  // an outsized row left it huge: that memory is not held on to).
+  if (out.json.capacity() > (256 << 10)) out.json = std::string();
+  out.json.clear();
+  out.blobs.clear();
+  out.inline_bytes = 0;
   auto run_id = m.field("run_id");
   auto kind = m.field("kind");
   if (!ingest::is_uuid(run_id) || (kind != "post" && kind != "patch"))

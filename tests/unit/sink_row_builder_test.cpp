@@ -514,6 +514,23 @@ TEST_F(sink_row_builder, keys_are_the_same_on_every_retry) {
   EXPECT_EQ(c.blobs[0].key, "runs/" + r.id + "/patch/outputs");
 }
 
+TEST_F(sink_row_builder, a_reused_row_is_built_as_a_fresh_one) {
+  // Pipelines build each batch into the rows of the last: nothing may carry over.
+  auto big = post_op(run(30 * 1024));
+  big.parts.push_back({"attachment.x", "text/plain", std::string(30 * 1024, 'x')});
+  auto first = make_entry(big);
+  auto second = make_entry(patch_op(run(100, 1)));
+  row_builder builder({.bucket = "b"});
+  built_row reused, fresh;
+  ASSERT_EQ(builder.build(first->message, dequeued_at, reused), std::nullopt);
+  ASSERT_EQ(reused.blobs.size(), 2u);
+  ASSERT_EQ(builder.build(second->message, dequeued_at, reused), std::nullopt);
+  ASSERT_EQ(builder.build(second->message, dequeued_at, fresh), std::nullopt);
+  EXPECT_EQ(reused.json, fresh.json);
+  EXPECT_TRUE(reused.blobs.empty());
+  EXPECT_EQ(reused.inline_bytes, fresh.inline_bytes);
+}
+
 TEST_F(sink_row_builder, error_field) {
   auto r = run();
   ingest::run_op op = patch_op(r, false);
