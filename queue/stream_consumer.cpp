@@ -105,6 +105,10 @@ error_code stream_consumer::connect() {
   }
   // Reads may block up to their BLOCK argument; the socket timeout is on top.
   redisSetTimeout(conn_->c, to_tv(options_.timeout + std::chrono::milliseconds(2000)));
+  // Keep the reader's buffer between replies: by default hiredis frees it
+  // once it holds over 16 KiB unused, and a batch read (megabytes) then
+  // regrows it step by step, copying, on every read.
+  conn_->c->reader->maxbuf = 0;
   std::vector<args> hello;
   std::string db = std::to_string(endpoint_.db);
   if (!endpoint_.password.empty()) {
