@@ -1,5 +1,7 @@
 #include "loadgen/report_html.hpp"
 
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "loadgen/detail/report_tables.hpp"
@@ -47,20 +49,12 @@ const std::vector<chart_def>& chart_defs() {
 
 constexpr const char* palette[] = {"#2563eb", "#f59e0b", "#16a34a", "#dc2626", "#7c3aed"};
 
-/// Seconds whose `second` cell is known, as indices into the table's rows.
-std::vector<std::size_t> known_seconds(const timeseries_table& t) {
-  std::vector<std::size_t> rows;
-  auto second = t.column("second");
-  for (std::size_t i = 0; i < second.size(); ++i)
-    if (second[i]) rows.push_back(i);
-  return rows;
-}
-
 line_chart build_chart(const chart_def& def, const report_inputs& in) {
   line_chart c{def.title, def.unit, {}, {}, {}};
-  auto rows = known_seconds(in.timeseries);
   auto second = in.timeseries.column("second");
-  for (auto i : rows) c.x.push_back(*second[i]);
+  std::vector<std::size_t> rows;  // those with a known second: a point needs an x
+  for (std::size_t i = 0; i < second.size(); ++i)
+    if (second[i]) rows.push_back(i), c.x.push_back(*second[i]);
   for (std::size_t k = 0; k < def.series.size(); ++k) {
     auto column = in.timeseries.column(def.series[k].column);
     chart_series s{def.series[k].label, palette[k % std::size(palette)], {}};

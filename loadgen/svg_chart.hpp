@@ -48,7 +48,8 @@ struct line_chart {
 bool has_data(const line_chart& c);
 
 /// `<svg class="chart">` with one `polyline.series` per unbroken run of a
-/// series' known values (a lone value is a `circle.series`).
+/// series' known values (a lone value is a `circle.series`); without
+/// has_data(c), an empty frame: callers show a note instead.
 std::string render_svg(const line_chart& c);
 
 }  // namespace tracepipe::loadgen
