@@ -34,6 +34,7 @@ class loader {
   settings load(const env_lookup& getenv = ::getenv) const;
 
   const std::string& stack_dir() const { return stack_dir_; }
+  const std::string& config_file() const { return config_file_; }
 
  private:
   std::string config_file_;

@@ -16,6 +16,11 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include "ingest/json_out.hpp"
+#include "loadgen/observer.hpp"
+#include "loadgen/progress.hpp"
+#include "loadgen/target_url.hpp"
+
 namespace tracepipe::loadgen {
 
 namespace asio = boost::asio;
@@ -24,51 +29,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
-std::vector<stage> constant_stages(double runs_per_second, std::chrono::nanoseconds duration) {
-  return {{std::chrono::nanoseconds{0}, runs_per_second}, {duration, runs_per_second}};
-}
-
-std::optional<std::vector<stage>> parse_stages(std::string_view text, std::string* error) {
-  if (!schedule::parse_stages(text, error)) return std::nullopt;  // the checks and messages
-  std::vector<stage> out;
-  while (!text.empty()) {
-    auto comma = text.find(',');
-    auto item = text.substr(0, comma);
-    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    auto colon = item.find(':');
-    stage s;
-    s.duration = *schedule::parse_duration(item.substr(0, colon));
-    auto rate = item.substr(colon + 1);
-    std::from_chars(rate.data(), rate.data() + rate.size(), s.target);
-    out.push_back(s);
-  }
-  return out;
-}
-
 namespace {
-
-struct url_parts {
-  std::string host, port, prefix;
-};
-
-url_parts split_url(const std::string& url) {
-  std::string_view rest = url;
-  if (rest.substr(0, 7) != "http://") throw std::runtime_error("only http:// targets are supported: " + url);
-  rest.remove_prefix(7);
-  url_parts u;
-  auto slash = rest.find('/');
-  if (slash != std::string_view::npos) {
-    u.prefix = std::string(rest.substr(slash));
-    if (!u.prefix.empty() && u.prefix.back() == '/') u.prefix.pop_back();
-    rest = rest.substr(0, slash);
-  }
-  auto colon = rest.rfind(':');
-  u.host = std::string(rest.substr(0, colon));
-  u.port = colon == std::string_view::npos ? "80" : std::string(rest.substr(colon + 1));
-  return u;
-}
 
 /// A request waiting for a connection (or for its Retry-After).
 struct pending {
@@ -107,6 +68,12 @@ class driver {
     r_.duration_s = std::chrono::duration<double>(schedule_.total()).count();
     r_.runs_per_request = rpr_;
     r_.target_rate = r_.duration_s > 0 ? static_cast<double>(schedule_.total_requests()) * rpr_ / r_.duration_s : 0;
+    r_.target = o_.target;
+    r_.config = config_entries();
+    r_.start_wall_us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                      std::chrono::system_clock::now().time_since_epoch())
+                                                      .count());
+    if (o_.watch) o_.watch->begin(start_);
     on_pace({});
     tick_at(1);
     ioc_.run();
@@ -117,6 +84,33 @@ class driver {
   }
 
  private:
+  /// What was asked for, as summary.json's "config".
+  std::vector<std::pair<std::string, std::string>> config_entries() const {
+    const auto& b = plan_.options();
+    auto quoted = [](std::string_view v) {
+      std::string out;
+      ingest::append_json_string(out, v);
+      return out;
+    };
+    std::string stages;
+    for (const auto& st : o_.stages)
+      stages += fmt::format("{}[{},{}]", stages.empty() ? "" : ",",
+                            std::chrono::duration<double>(st.duration).count(), st.target);
+    return {{"endpoint", quoted(b.endpoint == wire::single ? "single" : b.endpoint == wire::multipart ? "multipart" : "batch")},
+            {"pattern", quoted(b.pattern == run_pattern::post ? "post"
+                               : b.pattern == run_pattern::combined ? "combined" : "post-patch")},
+            {"runs_per_request", std::to_string(b.runs_per_request)},
+            {"runs_per_trace", std::to_string(b.runs_per_trace)},
+            {"payload_bytes_min", std::to_string(b.payload_min)},
+            {"payload_bytes_max", std::to_string(b.payload_max)},
+            {"project", quoted(b.project)},
+            {"seed", std::to_string(b.seed)},
+            {"id_salt", std::to_string(b.id_salt)},
+            {"connections", std::to_string(o_.connections)},
+            {"retry_429", o_.retry ? "true" : "false"},
+            {"stages_s_runs_per_s", "[" + stages + "]"}};
+  }
+
   struct conn {
     explicit conn(asio::io_context& ioc) : stream(ioc) {}
     beast::tcp_stream stream;
@@ -301,7 +295,11 @@ class driver {
       ++r_.accepted;
       ++second_.accepted;
       r_.runs_accepted += c->runs;
+      second_.accepted_runs += c->runs;
       r_.operations_accepted += c->operations;
+      r_.accepted_requests.push_back({c->job.k, c->job.part});
+      if (o_.watch && c->runs > 0 && o_.watch->wants_probe(now))
+        o_.watch->probe(plan_.first_post_id(c->job.k, c->job.part), c->sent_at);
     } else {
       ++r_.rejected[status];
       if (status == 429) ++second_.rejected_429;
@@ -383,16 +381,9 @@ class driver {
   void print_progress(std::uint64_t second) {
     if (o_.progress == progress_mode::none || !o_.progress_out) return;
     if (o_.progress == progress_mode::every_10s && second % 10 != 0) return;
-    const auto& s = r_.timeseries.back();
-    auto t = std::chrono::seconds(second);
-    double target = schedule_.rate_at(t - std::chrono::milliseconds(500)) * rpr_;
-    std::uint64_t r5 = 0;
-    for (auto [st, n] : r_.rejected)
-      if (st >= 500) r5 += n;
-    auto line = fmt::format(
-        "{:>5}s/{:.0f}s  runs/s {:.0f}/{:.0f}  sent {}  accepted {}  429 {}  5xx {}  errors {}  dropped {}  p99 {:.1f}ms",
-        second, r_.duration_s, static_cast<double>(s.sent_runs), target, r_.sent, r_.accepted,
-        r_.rejected.count(429) ? r_.rejected.at(429) : 0, r5, r_.errors, r_.dropped, s.p99_us / 1000.0);
+    double target = schedule_.rate_at(std::chrono::seconds(second) - std::chrono::milliseconds(500)) * rpr_;
+    auto line = progress_line(second, target, r_, o_.watch ? o_.watch->queue_depth() : std::nullopt,
+                              o_.watch ? o_.watch->lag_p99_ms() : std::nullopt);
     if (o_.progress == progress_mode::line) *o_.progress_out << "\r" << line << "\033[K" << std::flush;
     else *o_.progress_out << line << "\n" << std::flush;
     printed_line_ = o_.progress == progress_mode::line;

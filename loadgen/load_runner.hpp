@@ -19,6 +19,8 @@
 
 namespace tracepipe::loadgen {
 
+class observer;
+
 enum class progress_mode {
   none,   ///< --quiet
   line,   ///< a terminal: one line rewritten every second
@@ -42,13 +44,8 @@ struct load_options {
   progress_mode progress = progress_mode::none;
   std::ostream* progress_out = nullptr;  ///< where progress goes (stderr in the tool)
   const std::atomic<bool>* stop = nullptr;  ///< set from a signal handler: end the schedule now, drain, report
+  observer* watch = nullptr;  ///< with --stack: gets started with the schedule, and probes of accepted runs
 };
-
-/// `--rate R --duration D` as stages: R runs/s from 0 to D.
-std::vector<stage> constant_stages(double runs_per_second, std::chrono::nanoseconds duration);
-/// "30s:500,2m:5000,30s:0" (runs/s) as stages; the syntax and messages of
-/// schedule::parse_stages.
-std::optional<std::vector<stage>> parse_stages(std::string_view text, std::string* error = nullptr);
 
 /// Runs the load to completion. Throws std::runtime_error when the target
 /// cannot be reached at start (the message names it) or the options are

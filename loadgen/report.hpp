@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "loadgen/histogram.hpp"
@@ -19,6 +20,37 @@ struct second_row {
   std::uint64_t offered_runs = 0, sent_runs = 0;
   std::uint64_t sent = 0, accepted = 0, rejected_429 = 0, rejected_5xx = 0, rejected_other = 0, errors = 0;
   std::uint64_t p99_us = 0;  ///< corrected latency of the responses in that second
+  std::uint64_t accepted_runs = 0;
+  // Seen behind the target (--stack); empty when not measured.
+  std::optional<std::uint64_t> inserted_runs;   ///< posts of this load first inserted in that second
+  std::optional<double> lag_p50_ms, lag_p99_ms;  ///< received → inserted, of the operations inserted in that second
+  std::optional<double> visible_p99_ms;          ///< of the probes sent in that second
+  std::optional<std::uint64_t> queue_depth;
+  std::optional<std::uint64_t> clickhouse_parts;  ///< most active parts of one partition
+};
+
+/// An HTTP request the target answered 2xx: scheduled request k, its part.
+struct accepted_request {
+  std::uint64_t k = 0;
+  int part = 0;
+};
+
+/// What a load run with --stack saw behind the target.
+struct stack_figures {
+  // reconcile (see reconcile.hpp); all zero when it did not run
+  bool reconciled = false;
+  std::uint64_t expected = 0, found = 0, lost = 0, duplicates = 0, late = 0, unacknowledged = 0;
+  bool timed_out = false;
+  double waited_s = 0;
+  double late_after_ms = 0;
+  histogram lag_us;      ///< received → first inserted, per acknowledged operation found
+  // visibility probe
+  histogram visible_us;  ///< sent → first seen in ClickHouse, per probe
+  std::uint64_t probes = 0, probes_not_visible = 0;
+  // components, per-second maxima
+  std::optional<std::uint64_t> queue_depth_max, clickhouse_parts_max;
+  std::uint64_t observer_errors = 0;
+  std::string error;     ///< the last thing that could not be read, empty when none
 };
 
 struct load_result {
@@ -40,6 +72,11 @@ struct load_result {
   histogram corrected;    ///< µs, response time − intended send time (coordinated-omission corrected)
   histogram uncorrected;  ///< µs, response time − actual send time of that attempt
   std::vector<second_row> timeseries;
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> config;  ///< key → JSON value: what was asked for
+  std::uint64_t start_wall_us = 0;                ///< the schedule's second 0, µs since the epoch
+  std::vector<accepted_request> accepted_requests;
+  std::optional<stack_figures> stack;             ///< with --stack
 
   std::uint64_t rejected_total() const;
   std::uint64_t rejected_5xx() const;
@@ -58,8 +95,11 @@ std::string timeseries_csv(const load_result& r);
 /// http_p50 http_p90 http_p99 http_p999 http_max http_mean (corrected, ms;
 /// add `_uncorrected`), sent accepted errors dropped rejected rejected_429
 /// rejected_5xx retries achieved_rate target_rate rate_ratio (achieved /
-/// target) error_ratio ((errors + rejected + dropped) / offered).
-/// Operators < <= > >= == !=. Latency units us, ms, s (default ms).
+/// target) error_ratio ((errors + rejected + dropped) / offered); with
+/// --stack: lag_p50 lag_p90 lag_p99 lag_max visible_p50 … visible_max (ms)
+/// lost duplicates late unacknowledged_found — a threshold on a figure the
+/// run did not measure fails. Operators < <= > >= == !=. Latency units us,
+/// ms, s (default ms).
 struct threshold {
   std::string text;    ///< as given
   std::string metric;

@@ -9,18 +9,6 @@ namespace tracepipe::loadgen {
 
 namespace {
 
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-void hex(char* out, std::uint64_t v, int digits) {
-  static constexpr char d[] = "0123456789abcdef";
-  for (int i = digits - 1; i >= 0; --i, v >>= 4) out[i] = d[v & 0xf];
-}
-
 /// Every offset at which `needle` occurs in `hay`.
 void find_all(const std::string& hay, const std::string& needle, std::uint32_t slot, bool previous, bool in_target,
               auto& stamps) {
@@ -30,23 +18,7 @@ void find_all(const std::string& hay, const std::string& needle, std::uint32_t s
 
 }  // namespace
 
-void write_uuid(char* out, std::uint64_t seed, std::uint64_t k, std::uint32_t slot) {
-  std::uint64_t hi = splitmix64(seed ^ splitmix64(k * 0x100000001b3ull + slot));
-  hi = (hi & 0xffffffffffff0fffull) | 0x0000000000004000ull;  // version 4
-  std::uint64_t lo = 0x8000000000000000ull | (static_cast<std::uint64_t>(slot & 0x3fff) << 48) |
-                     (k & 0xffffffffffffull);  // variant 10, then (slot, k): unique by construction
-  hex(out, hi >> 32, 8);
-  out[8] = '-';
-  hex(out + 9, (hi >> 16) & 0xffff, 4);
-  out[13] = '-';
-  hex(out + 14, hi & 0xffff, 4);
-  out[18] = '-';
-  hex(out + 19, lo >> 48, 4);
-  out[23] = '-';
-  hex(out + 24, lo & 0xffffffffffffull, 12);
-}
-
-request_plan::request_plan(const body_options& o) : o_(o) {
+request_plan::request_plan(const body_options& o) : o_(o), key_(loadgen::id_key(o.seed, o.id_salt)) {
   if (o_.endpoint == wire::single) o_.runs_per_request = 1;
   if (o_.runs_per_request < 1 || o_.runs_per_request >= max_slots)
     throw std::invalid_argument(fmt::format("runs per request must be in [1, {}]", max_slots - 1));
@@ -86,24 +58,36 @@ request_plan::tmpl request_plan::make(const std::vector<generated_run>& runs,
   bool patches_previous = o_.pattern == run_pattern::post_patch;
   int n = static_cast<int>(runs.size());
   tmpl t;
-  auto add = [&](prepared_request r) { t.parts.push_back({std::move(r), {}}); };
+  // Each part with the operations it carries (reconcile looks them up).
+  auto posts_of = [&](int count) {
+    std::vector<carried_op> ops;
+    for (int i = 0; i < count; ++i) ops.push_back({static_cast<std::uint32_t>(i), false, false});
+    return ops;
+  };
+  auto with_patches = [&](std::vector<carried_op> ops, int count) {
+    for (int i = 0; i < count; ++i) ops.push_back({static_cast<std::uint32_t>(i), patches_previous, true});
+    return ops;
+  };
+  auto add = [&](prepared_request r, std::vector<carried_op> ops) { t.parts.push_back({std::move(r), {}, std::move(ops)}); };
+  int m = static_cast<int>(patches.size());
   switch (o_.endpoint) {
     case wire::batch:
-      add({"POST", "/runs/batch", "application/json", batch_body(runs, patches), n + static_cast<int>(patches.size()), n});
+      add({"POST", "/runs/batch", "application/json", batch_body(runs, patches), n + m, n}, with_patches(posts_of(n), m));
       break;
     case wire::multipart: {
       multipart_builder mp(fmt::format("tracepipe-load-{:016x}", o_.seed));
       for (const auto& r : runs) mp.post(r);
       for (const auto& r : patches) mp.patch(r);
       auto body = mp.finish();
-      add({"POST", "/runs/multipart", body.content_type(), std::move(body.body),
-           n + static_cast<int>(patches.size()), n});
+      add({"POST", "/runs/multipart", body.content_type(), std::move(body.body), n + m, n},
+          with_patches(posts_of(n), m));
       break;
     }
     case wire::single:
-      add({"POST", "/runs", "application/json", runs.front().post_json(), 1, 1});
+      add({"POST", "/runs", "application/json", runs.front().post_json(), 1, 1}, posts_of(1));
       if (!patches.empty())
-        add({"PATCH", "/runs/" + patches.front().id, "application/json", patches.front().patch_json(), 1, 0});
+        add({"PATCH", "/runs/" + patches.front().id, "application/json", patches.front().patch_json(), 1, 0},
+            with_patches({}, 1));
       break;
   }
   // Where each run id sits. In post_patch mode, the patch section's ids are
@@ -135,8 +119,22 @@ void request_plan::build(std::uint64_t k, std::vector<prepared_request>& out) co
     r.target.assign(p.request.target);
     r.body.assign(p.request.body);  // reuses r.body's capacity
     for (const auto& s : p.stamps)
-      write_uuid((s.in_target ? r.target.data() : r.body.data()) + s.offset, o_.seed, s.previous ? k - 1 : k, s.slot);
+      write_uuid((s.in_target ? r.target.data() : r.body.data()) + s.offset, key_, s.previous ? k - 1 : k, s.slot);
   }
 }
 
+void request_plan::operations(std::uint64_t k, int part, std::vector<op_key>& out) const {
+  const auto& t = (k == 0 && !first_.empty()) ? first_.front() : templates_[k % templates_.size()];
+  for (const auto& o : t.parts[static_cast<std::size_t>(part)].ops)
+    out.push_back(make_op(o.previous ? k - 1 : k, o.slot, o.patch));
+}
+
+std::string request_plan::first_post_id(std::uint64_t k, int part) const {
+  const auto& t = (k == 0 && !first_.empty()) ? first_.front() : templates_[k % templates_.size()];
+  for (const auto& o : t.parts[static_cast<std::size_t>(part)].ops)
+    if (!o.patch) return run_id(key_, o.previous ? k - 1 : k, o.slot);
+  return {};
+}
+
 }  // namespace tracepipe::loadgen
+

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/run_ids.hpp"
 #include "loadgen/wire_format.hpp"
 
 namespace tracepipe::loadgen {
@@ -29,7 +30,8 @@ struct body_options {
   int runs_per_trace = 3;
   std::size_t payload_min = 200;   ///< inputs/outputs size, bytes, uniform in [min, max] per template
   std::size_t payload_max = 200;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = 1;           ///< payloads, sizes and shapes: the same seed, the same bodies
+  std::uint64_t id_salt = 0;        ///< mixed into run ids (see run_ids.hpp): a fresh salt per load run
   int ring = 16;                   ///< distinct templates, used round robin
   std::string project = "tracepipe-load";
 };
@@ -44,11 +46,6 @@ struct prepared_request {
   int runs = 0;              ///< new runs it starts (posts)
 };
 
-/// The 36-character id of run slot `slot` of request `k`: a version-4 UUID
-/// whose low 64 bits hold (slot, k) exactly — so ids never repeat within a
-/// load run — and whose high bits are a hash of (seed, k, slot).
-void write_uuid(char* out, std::uint64_t seed, std::uint64_t k, std::uint32_t slot);
-
 class request_plan {
  public:
   static constexpr int max_slots = 1 << 14;
@@ -62,6 +59,12 @@ class request_plan {
     return static_cast<int>(((k == 0 && !first_.empty()) ? first_.front() : templates_[k % templates_.size()]).parts.size());
   }
   const body_options& options() const { return o_; }
+  /// What write_uuid hashes for this plan's ids.
+  std::uint64_t id_key() const { return key_; }
+  /// Appends the run operations HTTP request `part` of request k carries.
+  void operations(std::uint64_t k, int part, std::vector<op_key>& out) const;
+  /// The id of the first run that part posts; empty when it posts none.
+  std::string first_post_id(std::uint64_t k, int part) const;
 
  private:
   struct stamp {
@@ -70,9 +73,15 @@ class request_plan {
     bool previous;         ///< the previous request's run (a patch)
     bool in_target;
   };
+  struct carried_op {
+    std::uint32_t slot;
+    bool previous;  ///< of request k − 1
+    bool patch;
+  };
   struct part {
     prepared_request request;
     std::vector<stamp> stamps;
+    std::vector<carried_op> ops;
   };
   struct tmpl {
     std::vector<part> parts;
@@ -80,6 +89,7 @@ class request_plan {
   tmpl make(const std::vector<generated_run>& runs, const std::vector<generated_run>* previous) const;
 
   body_options o_;
+  std::uint64_t key_;
   std::vector<tmpl> templates_;  ///< ring; template j patches template j-1's runs
   std::vector<tmpl> first_;      ///< request 0 in post_patch mode: no previous runs
 };

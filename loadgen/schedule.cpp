@@ -206,4 +206,27 @@ pacer::burst pacer::take_due(clock::time_point now, std::uint64_t limit) {
   return out;
 }
 
+std::vector<stage> constant_stages(double runs_per_second, std::chrono::nanoseconds duration) {
+  return {{std::chrono::nanoseconds{0}, runs_per_second}, {duration, runs_per_second}};
+}
+
+std::optional<std::vector<stage>> parse_stages(std::string_view text, std::string* error) {
+  if (!schedule::parse_stages(text, error)) return std::nullopt;  // the checks and messages
+  std::vector<stage> out;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    auto item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    auto colon = item.find(':');
+    stage s;
+    s.duration = *schedule::parse_duration(item.substr(0, colon));
+    auto rate = item.substr(colon + 1);
+    std::from_chars(rate.data(), rate.data() + rate.size(), s.target);
+    out.push_back(s);
+  }
+  return out;
+}
+
 }  // namespace tracepipe::loadgen

@@ -113,4 +113,10 @@ class pacer {
   std::optional<clock::time_point> next_due_;  // cached due_at(next_)
 };
 
+/// `--rate R --duration D` as stages: R runs/s from 0 to D.
+std::vector<stage> constant_stages(double runs_per_second, std::chrono::nanoseconds duration);
+/// "30s:500,2m:5000,30s:0" (runs/s) as stages; the syntax and messages of
+/// schedule::parse_stages.
+std::optional<std::vector<stage>> parse_stages(std::string_view text, std::string* error = nullptr);
+
 }  // namespace tracepipe::loadgen

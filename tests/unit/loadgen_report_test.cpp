@@ -27,7 +27,14 @@ load_result sample() {
   r.runs_accepted = 9900;
   r.operations_accepted = 19790;
   for (int i = 1; i <= 1000; ++i) r.corrected.record(i * 100), r.uncorrected.record(i * 50);  // up to 100 / 50 ms
-  r.timeseries.push_back({1, 1000, 1000, 100, 99, 1, 0, 0, 0, 12'345});
+  second_row row;
+  row.second = 1;
+  row.offered_runs = row.sent_runs = 1000;
+  row.sent = 100;
+  row.accepted = 99;
+  row.rejected_429 = 1;
+  row.p99_us = 12'345;
+  r.timeseries.push_back(row);
   return r;
 }
 
@@ -107,8 +114,52 @@ TEST(loadgen_summary, json_has_the_keys_and_parses) {
 TEST(loadgen_summary, timeseries_csv_rows) {
   auto csv = timeseries_csv(sample());
   EXPECT_EQ(csv,
-            "second,offered_runs,sent_runs,sent,accepted,429,5xx,other_rejected,errors,p99_ms\n"
-            "1,1000,1000,100,99,1,0,0,0,12.345\n");
+            "second,offered_runs,sent_runs,sent,accepted,429,5xx,other_rejected,errors,p99_ms,accepted_runs,"
+            "inserted_runs,lag_p50_ms,lag_p99_ms,visible_p99_ms,queue_depth,clickhouse_parts\n"
+            "1,1000,1000,100,99,1,0,0,0,12.345,0,,,,,,\n");
+  auto r = sample();
+  r.timeseries[0].accepted_runs = 990;
+  r.timeseries[0].inserted_runs = 980;
+  r.timeseries[0].lag_p99_ms = 1500.5;
+  r.timeseries[0].queue_depth = 42;
+  EXPECT_EQ(timeseries_csv(r).substr(timeseries_csv(r).find('\n') + 1), "1,1000,1000,100,99,1,0,0,0,12.345,990,980,,1500.500,,42,\n");
+}
+
+TEST(loadgen_summary, stack_figures_are_null_until_measured_and_thresholds_on_them_fail) {
+  auto r = sample();
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  auto text = summary_json(r);
+  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  for (auto key : {"lag_ms", "visible_ms", "lost", "duplicates", "late"}) EXPECT_TRUE(doc[key].is_null()) << key;
+  std::vector<threshold> ts{*threshold::parse("lost==0"), *threshold::parse("lag_p99<2s"),
+                            *threshold::parse("visible_p50!=0")};
+  for (const auto& o : evaluate(ts, r)) EXPECT_FALSE(o.passed) << o.t.text << ": not measured must not pass";
+
+  stack_figures f;
+  f.reconciled = true;
+  f.expected = f.found = 500;
+  f.duplicates = 2;
+  for (int i = 1; i <= 100; ++i) f.lag_us.record(static_cast<std::uint64_t>(i) * 20'000);  // 20 ms … 2 s
+  f.visible_us.record(300'000);
+  f.clickhouse_parts_max = 12;
+  r.stack = f;
+  auto text2 = summary_json(r);
+  simdjson::dom::parser parser2;
+  ASSERT_EQ(parser2.parse(text2).get(doc), simdjson::SUCCESS) << text2;
+  EXPECT_EQ(doc["lost"].get_uint64().value(), 0u);
+  EXPECT_EQ(doc["duplicates"].get_uint64().value(), 2u);
+  EXPECT_NEAR(doc["lag_ms"]["p99"].get_double().value(), 1980, 1980 * 0.01);
+  EXPECT_NEAR(doc["visible_ms"]["max"].get_double().value(), 300, 3);
+  EXPECT_EQ(doc["components"]["clickhouse_parts_max"].get_uint64().value(), 12u);
+  EXPECT_TRUE(doc["components"]["queue_depth_max"].is_null());
+  auto out = evaluate({*threshold::parse("lost==0"), *threshold::parse("lag_p99<2s"),
+                       *threshold::parse("lag_p99<1900ms"), *threshold::parse("duplicates==0")},
+                      r);
+  EXPECT_TRUE(out[0].passed);
+  EXPECT_TRUE(out[1].passed) << out[1].actual;
+  EXPECT_FALSE(out[2].passed) << out[2].actual;
+  EXPECT_FALSE(out[3].passed);
 }
 
 }  // namespace

@@ -1,0 +1,107 @@
+#pragma once
+// What `tracepipe load --stack` sees of the write path while it runs, on a
+// thread of its own: once a second the queue depth (Redis), the most active
+// parts of a partition and the lag p99 of recent inserts (ClickHouse); and
+// the visibility probe — a sample of accepted runs, each polled in
+// ClickHouse until found, so visible_at − sent is measured from outside,
+// the form users meet as "traces created but not visible".
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "loadgen/queue_depth_reader.hpp"
+#include "loadgen/stack_target.hpp"
+
+namespace tracepipe::loadgen {
+
+struct observer_options {
+  stack_target target;
+  double probes_per_second = 10;                  ///< 0: no visibility probe
+  std::chrono::milliseconds probe_interval{100};  ///< poll period: the resolution of visible_ms
+};
+
+/// One per-second reading (second s covers [s − 1, s) since the load's start).
+struct component_sample {
+  std::uint64_t second = 0;
+  std::optional<std::uint64_t> queue_depth;
+  std::optional<std::uint64_t> clickhouse_parts;
+  std::optional<double> recent_lag_p99_ms;
+};
+
+struct probe_result {
+  std::uint64_t second = 0;   ///< when its request was sent (as component_sample::second)
+  std::uint64_t visible_us = 0;
+};
+
+class observer {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  /// Checks ClickHouse answers (throws std::runtime_error naming it if not).
+  explicit observer(observer_options options);
+  ~observer();
+  observer(const observer&) = delete;
+  observer& operator=(const observer&) = delete;
+
+  /// Starts the thread; `start` is the load's second 0.
+  void begin(clock::time_point start);
+  /// Stops the thread; probes still unseen count as not visible.
+  void end();
+
+  /// From the load thread: cheap check first, so ids are built only for the sample.
+  bool wants_probe(clock::time_point now);
+  void probe(std::string run_id, clock::time_point sent_at);
+
+  /// Latest readings for the progress line.
+  std::optional<std::uint64_t> queue_depth() const;
+  std::optional<double> lag_p99_ms() const;
+
+  // After end():
+  const std::vector<component_sample>& samples() const { return samples_; }
+  const std::vector<probe_result>& probes() const { return found_; }
+  std::uint64_t probes_sent() const { return probes_sent_; }
+  std::uint64_t probes_not_visible() const { return not_visible_; }
+  std::uint64_t errors() const { return errors_; }
+  const std::string& last_error() const { return last_error_; }
+
+ private:
+  struct waiting {
+    std::string id;
+    clock::time_point sent_at;
+  };
+  void loop();
+  void sample(std::uint64_t second);
+  void poll_probes();
+  std::optional<std::uint64_t> one_number(const std::string& sql);
+  void failed(std::string what);
+  std::uint64_t second_of(clock::time_point t) const;
+
+  observer_options o_;
+  sink::clickhouse_client ch_;
+  std::optional<queue_depth_reader> redis_;
+  clock::time_point start_;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::vector<waiting> inbox_;  ///< guarded by mu_
+  // probe sampling (load thread only)
+  double tokens_ = 0;
+  clock::time_point last_refill_{};
+  // observer thread only until end()
+  std::vector<waiting> polling_;
+  std::vector<component_sample> samples_;
+  std::vector<probe_result> found_;
+  std::uint64_t probes_sent_ = 0, not_visible_ = 0, errors_ = 0;
+  std::string last_error_;
+  std::atomic<std::int64_t> depth_{-1};
+  std::atomic<double> lag_p99_{-1};
+};
+
+}  // namespace tracepipe::loadgen

@@ -1,0 +1,68 @@
+#include "loadgen/run_ids.hpp"
+
+#include <charconv>
+
+namespace tracepipe::loadgen {
+
+namespace {
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+void hex(char* out, std::uint64_t v, int digits) {
+  static constexpr char d[] = "0123456789abcdef";
+  for (int i = digits - 1; i >= 0; --i, v >>= 4) out[i] = d[v & 0xf];
+}
+
+std::optional<std::uint64_t> parse_hex(std::string_view s) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::uint64_t id_key(std::uint64_t seed, std::uint64_t salt) { return salt == 0 ? seed : seed ^ splitmix64(salt); }
+
+void write_uuid(char* out, std::uint64_t key, std::uint64_t k, std::uint32_t slot) {
+  std::uint64_t hi = splitmix64(key ^ splitmix64(k * 0x100000001b3ull + slot));
+  hi = (hi & 0xffffffffffff0fffull) | 0x0000000000004000ull;  // version 4
+  std::uint64_t lo = 0x8000000000000000ull | (static_cast<std::uint64_t>(slot & 0x3fff) << 48) |
+                     (k & 0xffffffffffffull);  // variant 10, then (slot, k): unique by construction
+  hex(out, hi >> 32, 8);
+  out[8] = '-';
+  hex(out + 9, (hi >> 16) & 0xffff, 4);
+  out[13] = '-';
+  hex(out + 14, hi & 0xffff, 4);
+  out[18] = '-';
+  hex(out + 19, lo >> 48, 4);
+  out[23] = '-';
+  hex(out + 24, lo & 0xffffffffffffull, 12);
+}
+
+std::string run_id(std::uint64_t key, std::uint64_t k, std::uint32_t slot) {
+  std::string id(36, '-');
+  write_uuid(id.data(), key, k, slot);
+  return id;
+}
+
+std::optional<op_key> parse_op(std::uint64_t key, std::string_view id, std::string_view kind) {
+  if (id.size() != 36 || (kind != "post" && kind != "patch")) return std::nullopt;
+  auto clock_seq = parse_hex(id.substr(19, 4));
+  auto node = parse_hex(id.substr(24, 12));
+  if (!clock_seq || !node) return std::nullopt;
+  std::uint64_t k = *node;
+  auto slot = static_cast<std::uint32_t>(*clock_seq & 0x3fff);
+  // The low bits alone could be anyone's: the whole id must be ours.
+  char mine[36];
+  write_uuid(mine, key, k, slot);
+  if (std::string_view(mine, 36) != id) return std::nullopt;
+  return make_op(k, slot, kind == "patch");
+}
+
+}  // namespace tracepipe::loadgen

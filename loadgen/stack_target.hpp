@@ -1,0 +1,21 @@
+#pragma once
+// Where the servers behind the load target are (from --stack or --config):
+// what the observer and the reconcile read to see what the write path did.
+#include <chrono>
+#include <string>
+
+#include "sink/clickhouse_client.hpp"
+#include "sink/schema.hpp"
+
+namespace tracepipe::loadgen {
+
+struct stack_target {
+  sink::clickhouse_settings clickhouse;
+  sink::schema_names table;
+  std::string redis_url;      ///< empty: queue depth is not sampled
+  std::string stream_prefix;  ///< the ingest's stream key prefix
+  int shards = 1;
+  std::string project;        ///< the project the load's runs carry
+};
+
+}  // namespace tracepipe::loadgen

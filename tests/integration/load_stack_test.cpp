@@ -1,0 +1,107 @@
+// `tracepipe load` with the stack behind the target in view: the rate held
+// to 1% through real ingest, Redis, sink workers and ClickHouse, every
+// acknowledged run found (lost 0, duplicates 0), the visibility probe and
+// the per-second figures filled; and the reconcile's counts are exact when
+// it is handed acknowledgements that never happened or are missing.
+#include <gtest/gtest.h>
+
+#include "ingest_harness.hpp"
+#include "loadgen/load_runner.hpp"
+#include "loadgen/observer.hpp"
+#include "loadgen/reconcile.hpp"
+#include "loadgen/stack_figures.hpp"
+#include "sink/worker.hpp"
+#include "sink_harness.hpp"
+
+namespace tracepipe::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+loadgen::stack_target target_of(const config::settings& s) {
+  loadgen::stack_target t;
+  t.clickhouse = {s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout};
+  t.table = {s.clickhouse.database, s.clickhouse.table};
+  t.redis_url = s.redis.url;
+  t.stream_prefix = s.redis.stream;
+  t.shards = s.redis.shards;
+  t.project = "tracepipe-load";
+  return t;
+}
+
+TEST(LoadStack, HoldsTheRateAndEveryAcknowledgedRunIsFoundExactlyOnce) {
+  auto s = sink_settings("load_stack");
+  ingest_under_test ingest(s);
+  sink::worker worker(s);
+  worker.start();
+  clickhouse_probe ch(s);
+  ASSERT_TRUE(eventually([&] { return ch.count("EXISTS TABLE " + ch.table()) == 1; }, 20s));
+
+  auto target = target_of(s);
+  loadgen::observer watch({target, 20});
+  loadgen::load_options o;
+  o.target = ingest.url();
+  o.stages = loadgen::constant_stages(2000, 10s);
+  o.body.runs_per_request = 20;
+  o.body.seed = 11;
+  o.body.id_salt = 77;
+  o.connections = 8;
+  o.watch = &watch;
+  auto r = loadgen::run_load(o);
+
+  loadgen::reconcile_options ro;
+  ro.target = target;
+  ro.deadline = 60s;
+  ro.start_us = r.start_wall_us;
+  ro.since_us = r.start_wall_us - 2'000'000;
+  loadgen::request_plan plan(o.body);
+  auto rec = loadgen::reconcile(plan, r.accepted_requests, ro);
+  watch.end();
+  loadgen::attach_stack_figures(r, watch, &rec, ro);
+
+  EXPECT_NEAR(r.achieved_rate, 2000, 2000 * 0.01);
+  EXPECT_EQ(r.runs_accepted, 20000u);
+  EXPECT_EQ(r.errors + r.dropped + r.rejected_total(), 0u);
+  EXPECT_EQ(rec.expected, r.operations_accepted);
+  EXPECT_EQ(rec.found, rec.expected);
+  EXPECT_EQ(rec.lost, 0u);
+  EXPECT_EQ(rec.duplicates, 0u);
+  EXPECT_EQ(rec.unacknowledged, 0u);
+  EXPECT_FALSE(rec.timed_out);
+  EXPECT_TRUE(rec.error.empty()) << rec.error;
+  EXPECT_EQ(ch.distinct_ops(), rec.found);  // and nothing else landed
+  EXPECT_EQ(rec.lag_us.count(), rec.found);
+
+  // ~20 probes a second for 10 s, every one seen, none before it was sent.
+  EXPECT_GE(watch.probes_sent(), 150u);
+  EXPECT_EQ(watch.probes_not_visible(), 0u);
+  EXPECT_EQ(watch.probes().size(), watch.probes_sent());
+  ASSERT_TRUE(r.stack);
+  EXPECT_GT(r.stack->visible_us.min(), 0u);
+  ASSERT_TRUE(r.stack->clickhouse_parts_max);
+  EXPECT_GE(*r.stack->clickhouse_parts_max, 1u);
+  ASSERT_TRUE(r.stack->queue_depth_max);
+  EXPECT_GT(*r.stack->queue_depth_max, 0u);
+  EXPECT_EQ(watch.errors(), 0u) << watch.last_error();
+  std::uint64_t inserted = 0;
+  for (const auto& row : r.timeseries) inserted += row.inserted_runs.value_or(0);
+  EXPECT_EQ(inserted, r.runs_accepted) << "per-second inserted runs add up to the runs accepted";
+
+  // Acknowledgements that never happened are lost, exactly their operations;
+  // a request whose acknowledgement is missing shows up as found-unacknowledged.
+  auto fake = r.accepted_requests;
+  fake.push_back({1'000'000, 0});
+  ro.deadline = 1500ms;
+  auto phantom = loadgen::reconcile(plan, fake, ro);
+  EXPECT_EQ(phantom.lost, 40u);  // 20 posts + 20 patches of request 999,999
+  EXPECT_TRUE(phantom.timed_out);
+  auto missing = r.accepted_requests;
+  missing.erase(missing.begin() + 10);
+  auto unacked = loadgen::reconcile(plan, missing, ro);
+  EXPECT_EQ(unacked.lost, 0u);
+  EXPECT_EQ(unacked.unacknowledged, 20u + 20u);  // request 10's posts and its patches of request 9's runs
+  worker.stop();
+}
+
+}  // namespace
+}  // namespace tracepipe::test
