@@ -435,9 +435,12 @@ measure_bulk() {
       sleep 0.1
     done
     wait_quiet
+    # Streamed from stdin (chunked): --data-binary @file reads the file into
+    # memory first and curl refuses files over 1 GiB ("out of memory").
     curl -sS --fail-with-body "${auth[@]}" -H 'Expect:' -H 'Content-Type: text/plain; charset=UTF-8' \
-      --data-binary @"$file" -o "$out" -w '%{time_total}\n' \
-      "$ch_url/?wait_end_of_query=1&query=INSERT%20INTO%20e2e_bulk.runs%20FORMAT%20JSONEachRow" >"$tmp/bulk_time.txt" &
+      -X POST -T - -o "$out" -w '%{time_total}\n' \
+      "$ch_url/?wait_end_of_query=1&query=INSERT%20INTO%20e2e_bulk.runs%20FORMAT%20JSONEachRow" \
+      <"$file" >"$tmp/bulk_time.txt" &
     ipid=$!
     started+=("$ipid")
     cpu=$(cpu_window "$ipid" "clickhouse=$ch_pid" "curl=$ipid" "ksoftirqd=$(pgrep -d, '^ksoftirqd/' || true)")
