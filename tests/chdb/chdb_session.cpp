@@ -1,6 +1,7 @@
 #include "tests/chdb/chdb_session.hpp"
 
 #include <dlfcn.h>
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -120,5 +121,26 @@ bool run_on_modern_engine(const std::string& sql, std::string& error) {
   error = r.error;
   return r.ok;
 }
+
+namespace {
+
+/// libchdb 26.5 crashes in its exit handlers (SIGSEGV after every test has
+/// passed) once its JIT has compiled an expression: a statement seen
+/// min_count_to_compile_expression (3) times, e.g. the same SELECT in a few
+/// tests. Emptying the compiled-expression cache after the last test lets the
+/// process exit cleanly. Only when the engine is already loaded (RTLD_NOLOAD).
+class drop_compiled_expressions_at_exit : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    void* loaded = dlopen(libchdb_path().c_str(), RTLD_NOW | RTLD_NOLOAD);
+    if (!loaded) return;
+    if (auto* s = chdb_session::get()) s->run("SYSTEM DROP COMPILED EXPRESSION CACHE");
+    dlclose(loaded);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const jit_cache_cleanup =
+    ::testing::AddGlobalTestEnvironment(new drop_compiled_expressions_at_exit);
+
+}  // namespace
 
 }  // namespace tracepipe::test

@@ -3,7 +3,6 @@
 // and to a 26.5 server, an INSERT of rows rendered by the row builder with
 // the settings it sends to a 24.x server, the merged view and the lag report.
 // A deliberately broken statement must fail, or the check proves nothing.
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -23,23 +22,12 @@
 #include "sink/row_builder.hpp"
 #include "sink/schema.hpp"
 #include "tests/chdb/chdb_session.hpp"
+#include "tests/chdb/schema_fixture.hpp"
 
 namespace tracepipe::test {
 namespace {
 
 using sink::clickhouse_version;
-
-std::uint64_t now_us() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
-
-/// A database name no other test (or earlier run in this process) uses.
-std::string unique_database(const char* what) {
-  static std::atomic<int> counter{0};
-  return "tp_sink_" + std::string(what) + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-}
 
 /// A setting's value as it goes into a SETTINGS clause: numbers bare, the rest quoted.
 std::string setting_literal(const std::string& value) {
@@ -84,66 +72,7 @@ struct entries {
   }
 };
 
-/// libchdb 26.5 crashes in its exit handlers (SIGSEGV after every test has
-/// passed) once its JIT has compiled an expression: a statement seen
-/// min_count_to_compile_expression (3) times, e.g. the same SELECT in a few
-/// tests. Emptying the compiled-expression cache after the last test lets the
-/// process exit cleanly. Only when the engine is already loaded (RTLD_NOLOAD).
-class drop_compiled_expressions_at_exit : public ::testing::Environment {
- public:
-  void TearDown() override {
-    void* loaded = dlopen(libchdb_path().c_str(), RTLD_NOW | RTLD_NOLOAD);
-    if (!loaded) return;
-    if (auto* s = chdb_session::get()) s->run("SYSTEM DROP COMPILED EXPRESSION CACHE");
-    dlclose(loaded);
-  }
-};
-[[maybe_unused]] ::testing::Environment* const jit_cache_cleanup =
-    ::testing::AddGlobalTestEnvironment(new drop_compiled_expressions_at_exit);
-
-class sink_statements : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string why;
-    if (!modern_engine_available(&why)) GTEST_SKIP() << "modern-engine check skipped: " << why;
-    session_ = chdb_session::get(&why);
-    ASSERT_NE(session_, nullptr) << why;
-  }
-
-  void TearDown() override {
-    if (session_)
-      for (const auto& db : databases_) session_->run("DROP DATABASE IF EXISTS " + db);
-  }
-
-  /// The worker's schema for `version`, in a fresh database.
-  sink::schema_names create_schema(const char* version) {
-    sink::schema_names names{unique_database("db"), "runs"};
-    databases_.push_back(names.database);
-    auto parsed = clickhouse_version::parse(version);
-    EXPECT_TRUE(parsed) << version;
-    for (const auto& statement : sink::schema_ddl(names, *parsed)) ok(statement);
-    return names;
-  }
-
-  /// Runs sql and expects success; returns the output.
-  std::string ok(const std::string& sql) {
-    auto r = session_->run(sql);
-    EXPECT_TRUE(r.ok) << sql.substr(0, 4000) << "\n→ " << r.error;
-    return r.output;
-  }
-
-  /// Polls until `sql` answers `want` or 5 s pass.
-  std::string eventually(const std::string& sql, const std::string& want) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    std::string got;
-    while ((got = ok(sql)) != want && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    return got;
-  }
-
-  chdb_session* session_ = nullptr;
-  std::vector<std::string> databases_;
-};
+using sink_statements = schema_fixture;
 
 TEST_F(sink_statements, ddl_for_24_3_runs) {
   auto names = create_schema("24.3.2.23");
