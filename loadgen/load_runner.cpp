@@ -16,7 +16,6 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
-#include "ingest/json_out.hpp"
 #include "loadgen/observer.hpp"
 #include "loadgen/progress.hpp"
 #include "loadgen/target_url.hpp"
@@ -69,7 +68,7 @@ class driver {
     r_.runs_per_request = rpr_;
     r_.target_rate = r_.duration_s > 0 ? static_cast<double>(schedule_.total_requests()) * rpr_ / r_.duration_s : 0;
     r_.target = o_.target;
-    r_.config = config_entries();
+    r_.config = config_entries(o_, plan_.options());
     r_.start_wall_us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                       std::chrono::system_clock::now().time_since_epoch())
                                                       .count());
@@ -84,33 +83,6 @@ class driver {
   }
 
  private:
-  /// What was asked for, as summary.json's "config".
-  std::vector<std::pair<std::string, std::string>> config_entries() const {
-    const auto& b = plan_.options();
-    auto quoted = [](std::string_view v) {
-      std::string out;
-      ingest::append_json_string(out, v);
-      return out;
-    };
-    std::string stages;
-    for (const auto& st : o_.stages)
-      stages += fmt::format("{}[{},{}]", stages.empty() ? "" : ",",
-                            std::chrono::duration<double>(st.duration).count(), st.target);
-    return {{"endpoint", quoted(b.endpoint == wire::single ? "single" : b.endpoint == wire::multipart ? "multipart" : "batch")},
-            {"pattern", quoted(b.pattern == run_pattern::post ? "post"
-                               : b.pattern == run_pattern::combined ? "combined" : "post-patch")},
-            {"runs_per_request", std::to_string(b.runs_per_request)},
-            {"runs_per_trace", std::to_string(b.runs_per_trace)},
-            {"payload_bytes_min", std::to_string(b.payload_min)},
-            {"payload_bytes_max", std::to_string(b.payload_max)},
-            {"project", quoted(b.project)},
-            {"seed", std::to_string(b.seed)},
-            {"id_salt", std::to_string(b.id_salt)},
-            {"connections", std::to_string(o_.connections)},
-            {"retry_429", o_.retry ? "true" : "false"},
-            {"stages_s_runs_per_s", "[" + stages + "]"}};
-  }
-
   struct conn {
     explicit conn(asio::io_context& ioc) : stream(ioc) {}
     beast::tcp_stream stream;
@@ -119,6 +91,7 @@ class driver {
     std::optional<http::response_parser<http::string_body>> parser;
     http::request<http::string_body> req;
     std::vector<prepared_request> scratch;
+    std::string compressed;  ///< swapped with the stamped body: both keep their capacity
     pending job;
     int runs = 0, operations = 0;
     clock_type::time_point sent_at;
@@ -239,6 +212,11 @@ class driver {
     req.set(http::field::host, url_.host);
     req.set(http::field::content_type, pr.content_type);
     if (!o_.api_key.empty()) req.set("x-api-key", o_.api_key);
+    if (o_.compression != sink::body_compression::none) {
+      if (!sink::compress_body(o_.compression, pr.body, c->compressed)) return failed(c, {}, false);
+      std::swap(pr.body, c->compressed);
+      req.set(http::field::content_encoding, o_.compression == sink::body_compression::gzip ? "gzip" : "zstd");
+    }
     req.body() = std::move(pr.body);
     req.prepare_payload();
     c->sent_at = clock_type::now();

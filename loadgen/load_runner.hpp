@@ -16,6 +16,7 @@
 #include "loadgen/report.hpp"
 #include "loadgen/request_template.hpp"
 #include "loadgen/schedule.hpp"
+#include "sink/clickhouse_client.hpp"
 
 namespace tracepipe::loadgen {
 
@@ -39,6 +40,8 @@ struct load_options {
   int max_retries = 4;
   double default_retry_after_s = 10;  ///< when the header is absent or not a number of seconds
   std::string api_key;
+  /// Request bodies compressed after stamping, sent with Content-Encoding.
+  sink::body_compression compression = sink::body_compression::none;
   std::chrono::milliseconds request_timeout{30'000};
   std::chrono::milliseconds drain_timeout{10'000};  ///< after the schedule, for in-flight requests and retries
   progress_mode progress = progress_mode::none;
@@ -51,5 +54,10 @@ struct load_options {
 /// cannot be reached at start (the message names it) or the options are
 /// inconsistent; everything after that is counted, never thrown.
 load_result run_load(const load_options& options);
+
+/// What was asked for, as summary.json's "config" (JSON values by key):
+/// enough to run the same load again. `body` is the plan's, after defaults
+/// were resolved (such as the ring's size).
+std::vector<std::pair<std::string, std::string>> config_entries(const load_options& o, const body_options& body);
 
 }  // namespace tracepipe::loadgen

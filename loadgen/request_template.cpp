@@ -1,7 +1,10 @@
 #include "loadgen/request_template.hpp"
 
-#include <cstring>
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
+#include <string_view>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -9,11 +12,26 @@ namespace tracepipe::loadgen {
 
 namespace {
 
-/// Every offset at which `needle` occurs in `hay`.
-void find_all(const std::string& hay, const std::string& needle, std::uint32_t slot, bool previous, bool in_target,
-              auto& stamps) {
-  for (auto pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + needle.size()))
-    stamps.push_back({static_cast<std::uint32_t>(pos), slot, previous, in_target});
+struct id_place {
+  std::uint32_t slot;
+  bool previous;
+};
+using id_places = std::unordered_map<std::string_view, id_place>;
+
+/// Every occurrence of a known id in `text`, in one pass however many runs
+/// there are (bodies with 1 MB fields make a find per id too slow): an id's
+/// first dash is at its offset 8, so only the 36-byte window around each '-'
+/// is looked up (payload text has no dashes).
+template <typename Stamp>
+void find_ids(std::string_view text, const id_places& ids, bool in_target, std::vector<Stamp>& stamps) {
+  for (auto dash = text.find('-', 8); dash != std::string_view::npos; dash = text.find('-', dash + 1)) {
+    auto start = dash - 8;
+    if (start + 36 > text.size()) break;
+    auto it = ids.find(text.substr(start, 36));
+    if (it == ids.end()) continue;
+    stamps.push_back({static_cast<std::uint32_t>(start), it->second.slot, it->second.previous, in_target});
+    dash = start + 35;
+  }
 }
 
 }  // namespace
@@ -22,33 +40,57 @@ request_plan::request_plan(const body_options& o) : o_(o), key_(loadgen::id_key(
   if (o_.endpoint == wire::single) o_.runs_per_request = 1;
   if (o_.runs_per_request < 1 || o_.runs_per_request >= max_slots)
     throw std::invalid_argument(fmt::format("runs per request must be in [1, {}]", max_slots - 1));
-  if (o_.runs_per_trace < 1) throw std::invalid_argument("runs per trace must be ≥ 1");
-  if (o_.payload_max < o_.payload_min) o_.payload_max = o_.payload_min;
-  if (o_.ring < 1) o_.ring = 1;
+  if (o_.runs_per_trace.min < 1 || o_.runs_per_trace.max < o_.runs_per_trace.min)
+    throw std::invalid_argument("runs per trace must be ≥ 1");
+  if (o_.trace_depth && (o_.trace_depth->min < 2 || o_.trace_depth->max < o_.trace_depth->min))
+    throw std::invalid_argument("trace depth must be ≥ 2");
+  if (o_.ring < 1) o_.ring = auto_ring();
   // A patch section must hold another template's runs, or its ids would be
   // stamped as this request's.
-  if (o_.pattern == run_pattern::post_patch && o_.ring < 2) o_.ring = 2;
+  bool post_patch = o_.pattern == run_pattern::post_patch;
+  if (post_patch && o_.ring < 2) o_.ring = 2;
   run_factory factory(o_.seed);
-  std::mt19937_64 sizes(o_.seed ^ 0x5eed);
-  std::vector<std::vector<generated_run>> runs(o_.ring);
-  for (auto& set : runs) {
-    trace_shape shape{o_.runs_per_trace, o_.payload_min, o_.project};
-    if (o_.payload_max > o_.payload_min)
-      shape.payload_bytes = o_.payload_min + sizes() % (o_.payload_max - o_.payload_min + 1);
-    while (static_cast<int>(set.size()) < o_.runs_per_request)
-      for (auto& r : factory.trace(shape))
-        if (static_cast<int>(set.size()) < o_.runs_per_request) set.push_back(std::move(r));
+  std::mt19937_64 shapes(o_.seed ^ 0x5eed);
+  trace_shape shape{.project = o_.project,
+                    .inputs_size = &o_.inputs_size,
+                    .outputs_size = &o_.outputs_size,
+                    .leaf_types = &o_.leaf_types};
+  auto next_set = [&] {
+    std::vector<generated_run> set;
+    while (static_cast<int>(set.size()) < o_.runs_per_request) {
+      // Cut where the request's runs end: what would not fit is not generated.
+      int room = o_.runs_per_request - static_cast<int>(set.size());
+      shape.runs_per_trace = std::min(o_.runs_per_trace.sample(shapes), room);
+      shape.max_depth = o_.trace_depth ? o_.trace_depth->sample(shapes) : 0;
+      for (auto& r : factory.trace(shape)) set.push_back(std::move(r));
+    }
+    return set;
+  };
+  // One set of runs per template, generated as needed: template j patches
+  // set j − 1, and template 0 the last set.
+  templates_.resize(static_cast<std::size_t>(o_.ring));
+  auto first = next_set();
+  std::vector<generated_run> previous;
+  if (post_patch) previous = first;
+  for (int j = 1; j < o_.ring; ++j) {
+    auto set = next_set();
+    templates_[j] = make(set, post_patch ? &previous : nullptr);
+    previous = std::move(set);
   }
-  for (int j = 0; j < o_.ring; ++j) {
-    const auto* previous = o_.pattern == run_pattern::post_patch ? &runs[(j + o_.ring - 1) % o_.ring] : nullptr;
-    templates_.push_back(make(runs[j], previous));
-  }
-  if (o_.pattern == run_pattern::post_patch) {
-    auto saved = o_.pattern;
+  templates_[0] = make(first, post_patch ? &previous : nullptr);
+  if (post_patch) {
     o_.pattern = run_pattern::post;
-    first_.push_back(make(runs[0], nullptr));
-    o_.pattern = saved;
+    first_.push_back(make(first, nullptr));
+    o_.pattern = run_pattern::post_patch;
   }
+}
+
+int request_plan::auto_ring() const {
+  // A run's bytes in a template: its two fields and ~1 KB of ids, times, names and framing.
+  double per_template = (o_.inputs_size.mean() + o_.outputs_size.mean() + 1024) * o_.runs_per_request;
+  double wanted = std::ceil(static_cast<double>(o_.min_sampled_runs) / o_.runs_per_request);
+  double affordable = std::floor(static_cast<double>(o_.template_budget) / per_template);
+  return static_cast<int>(std::max(1.0, std::min(wanted, affordable)));
 }
 
 request_plan::tmpl request_plan::make(const std::vector<generated_run>& runs,
@@ -92,16 +134,13 @@ request_plan::tmpl request_plan::make(const std::vector<generated_run>& runs,
   }
   // Where each run id sits. In post_patch mode, the patch section's ids are
   // the previous template's runs; they are stamped with request k − 1.
+  id_places ids;
+  for (int i = 0; i < n; ++i) ids.emplace(runs[i].id, id_place{static_cast<std::uint32_t>(i), false});
+  if (patches_previous)
+    for (int i = 0; i < m; ++i) ids.emplace(patches[i].id, id_place{static_cast<std::uint32_t>(i), true});
   for (auto& p : t.parts) {
-    for (int i = 0; i < n; ++i) {
-      find_all(p.request.body, runs[i].id, i, false, false, p.stamps);
-      find_all(p.request.target, runs[i].id, i, false, true, p.stamps);
-    }
-    if (patches_previous)
-      for (int i = 0; i < static_cast<int>(patches.size()); ++i) {
-        find_all(p.request.body, patches[i].id, i, true, false, p.stamps);
-        find_all(p.request.target, patches[i].id, i, true, true, p.stamps);
-      }
+    find_ids(p.request.body, ids, false, p.stamps);
+    find_ids(p.request.target, ids, true, p.stamps);
   }
   return t;
 }

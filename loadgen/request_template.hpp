@@ -8,10 +8,13 @@
 // digits, not a JSON serialization — the generator, not the body builder,
 // stays the limit.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "loadgen/run_ids.hpp"
+#include "loadgen/size_distribution.hpp"
+#include "loadgen/trace_mix.hpp"
 #include "loadgen/wire_format.hpp"
 
 namespace tracepipe::loadgen {
@@ -27,12 +30,21 @@ struct body_options {
   wire endpoint = wire::batch;
   run_pattern pattern = run_pattern::post_patch;
   int runs_per_request = 100;      ///< for single: 1
-  int runs_per_trace = 3;
-  std::size_t payload_min = 200;   ///< inputs/outputs size, bytes, uniform in [min, max] per template
-  std::size_t payload_max = 200;
+  /// Drawn per trace. A trace is cut where a request's runs end (so single,
+  /// one run per request, sends roots only).
+  count_range runs_per_trace{3, 3};
+  std::optional<count_range> trace_depth;  ///< levels (≥ 2), drawn per trace; none: a chain
+  size_distribution inputs_size = size_distribution::fixed(200);  ///< drawn per run
+  size_distribution outputs_size = size_distribution::fixed(200);
+  run_type_mix leaf_types;          ///< runs with children are chains
   std::uint64_t seed = 1;           ///< payloads, sizes and shapes: the same seed, the same bodies
   std::uint64_t id_salt = 0;        ///< mixed into run ids (see run_ids.hpp): a fresh salt per load run
-  int ring = 16;                   ///< distinct templates, used round robin
+  /// Distinct templates, used round robin. 0: enough for min_sampled_runs
+  /// runs, so that the mixes above show in what is sent, but no more than
+  /// template_budget bytes of templates hold (at least 2 for post-patch).
+  int ring = 0;
+  int min_sampled_runs = 2000;
+  std::size_t template_budget = std::size_t{512} << 20;
   std::string project = "tracepipe-load";
 };
 
@@ -87,6 +99,7 @@ class request_plan {
     std::vector<part> parts;
   };
   tmpl make(const std::vector<generated_run>& runs, const std::vector<generated_run>* previous) const;
+  int auto_ring() const;
 
   body_options o_;
   std::uint64_t key_;

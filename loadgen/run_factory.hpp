@@ -1,11 +1,16 @@
 #pragma once
 // Seeded synthetic runs shaped like the LangSmith SDKs' traces: a root run
-// and its descendants, each a post at start and a patch at end, with ids,
-// trace ids and dotted_order exactly as the SDKs compute them.
+// and its descendants (a chain, or a tree of bounded depth), each a post at
+// start and a patch at end, with ids, trace ids and dotted_order exactly as
+// the SDKs compute them, run types and names as integrations give them, and
+// inputs/outputs sizes drawn per run.
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "loadgen/size_distribution.hpp"
+#include "loadgen/trace_mix.hpp"
 
 namespace tracepipe::loadgen {
 
@@ -29,9 +34,16 @@ struct generated_run {
 };
 
 struct trace_shape {
-  int runs_per_trace = 3;         ///< root plus children, a chain of depth runs_per_trace
-  std::size_t payload_bytes = 200;  ///< approximate size of inputs and of outputs
+  int runs_per_trace = 3;           ///< the root and its descendants
+  std::size_t payload_bytes = 200;  ///< size of inputs and of outputs when no distribution is given
   std::string project = "tracepipe-demo";
+  /// Levels, the root's included. 0: a chain, each run the child of the
+  /// previous one; else (at least 2) each run the child of a random earlier
+  /// run less deep than max_depth.
+  int max_depth = 0;
+  const size_distribution* inputs_size = nullptr;  ///< drawn per run; null: payload_bytes
+  const size_distribution* outputs_size = nullptr;
+  const run_type_mix* leaf_types = nullptr;        ///< null: run_type_mix's default
 };
 
 class run_factory {
@@ -39,11 +51,13 @@ class run_factory {
   explicit run_factory(std::uint64_t seed) : rng_(seed) {}
 
   std::string uuid();
-  /// One trace: runs_per_trace runs, each the child of the previous one.
+  /// One trace of shape.runs_per_trace runs, parents before their children.
+  /// A run with children is a chain; a leaf's type is drawn from the mix.
   std::vector<generated_run> trace(const trace_shape& shape);
 
  private:
   std::string payload(std::size_t bytes, const char* key);
+  std::size_t size_of(const size_distribution* d, std::size_t otherwise) { return d ? d->sample(rng_) : otherwise; }
   std::mt19937_64 rng_;
   std::int64_t clock_us_ = 1'700'000'000'000'000;
 };

@@ -29,7 +29,12 @@ struct load_cli {
   std::string stages;
   std::string endpoint = "batch";
   std::string pattern = "post-patch";
+  std::string runs_per_trace = "3";
+  std::string trace_depth;
   std::string payload = "200";
+  std::string inputs_size, outputs_size;
+  std::string run_types{loadgen::run_type_mix::default_text};
+  std::string compression = "none";
   std::string on_429 = "retry";
   int timeout_ms = 30'000;
   int drain_ms = 10'000;
@@ -124,6 +129,32 @@ void print_stack_figures(const loadgen::load_result& r) {
     std::cerr << fmt::format("tracepipe load: {} error(s) reading the stack, last: {}\n", f.observer_errors, f.error);
 }
 
+template <typename T>
+T parsed_or_usage(const std::string& flag, std::optional<T> v, const std::string& why) {
+  if (!v) usage(flag + ": " + why);
+  return std::move(*v);
+}
+
+/// What the bodies carry: shapes, sizes, types (loadgen/request_template.hpp).
+void parse_body_mix(load_cli& c) {
+  auto& b = c.o.body;
+  std::string why;
+  b.runs_per_trace =
+      parsed_or_usage("--runs-per-trace", loadgen::count_range::parse(c.runs_per_trace, 1, 10000, &why), why);
+  if (!c.trace_depth.empty())
+    b.trace_depth = parsed_or_usage("--trace-depth", loadgen::count_range::parse(c.trace_depth, 2, 10000, &why), why);
+  auto size = [&](const std::string& flag, const std::string& text) {
+    return parsed_or_usage(flag, loadgen::size_distribution::parse(text, &why), why);
+  };
+  b.inputs_size = c.inputs_size.empty() ? size("--payload-bytes", c.payload) : size("--inputs-size", c.inputs_size);
+  b.outputs_size =
+      c.outputs_size.empty() ? size("--payload-bytes", c.payload) : size("--outputs-size", c.outputs_size);
+  b.leaf_types = parsed_or_usage("--run-types", loadgen::run_type_mix::parse(c.run_types, &why), why);
+  c.o.compression = c.compression == "gzip"   ? sink::body_compression::gzip
+                    : c.compression == "zstd" ? sink::body_compression::zstd
+                                              : sink::body_compression::none;
+}
+
 int run_load_command(load_cli& c) {
   auto& o = c.o;
   std::string why;
@@ -143,16 +174,7 @@ int run_load_command(load_cli& c) {
   o.body.pattern = c.pattern == "post" ? loadgen::run_pattern::post
                    : c.pattern == "combined" ? loadgen::run_pattern::combined
                                              : loadgen::run_pattern::post_patch;
-  {
-    auto dash = c.payload.find('-');
-    try {
-      o.body.payload_min = std::stoul(c.payload.substr(0, dash));
-      o.body.payload_max = dash == std::string::npos ? o.body.payload_min : std::stoul(c.payload.substr(dash + 1));
-    } catch (const std::exception&) {
-      usage("--payload-bytes: '" + c.payload + "' is not N or MIN-MAX");
-    }
-    if (o.body.payload_max < o.body.payload_min) usage("--payload-bytes: MAX < MIN");
-  }
+  parse_body_mix(c);
   o.retry = c.on_429 == "retry";
   o.request_timeout = std::chrono::milliseconds(c.timeout_ms);
   o.drain_timeout = std::chrono::milliseconds(c.drain_ms);
@@ -241,12 +263,39 @@ void add_load_command(CLI::App& app, action& run) {
                   "start, patch at end); post: posts only; combined: post and patch of a run in one request")
       ->capture_default_str()
       ->check(CLI::IsMember({"post-patch", "post", "combined"}));
-  cmd->add_option("--runs-per-trace", o.body.runs_per_trace, "Trace shape: a root and its chain of children")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 10000));
-  cmd->add_option("--payload-bytes", c.payload, "Size of inputs and of outputs per run: N, or MIN-MAX (uniform per "
-                                                "body template)")
+  cmd->add_option("--runs-per-trace", c.runs_per_trace,
+                  "Runs per trace: N, or MIN-MAX drawn per trace (e.g. 1-20). A trace is cut where a request's runs "
+                  "end (--endpoint single sends roots only)")
       ->capture_default_str();
+  cmd->add_option("--trace-depth", c.trace_depth,
+                  "Levels of a trace at most, the root's included: N or MIN-MAX drawn per trace (e.g. 2 = a root "
+                  "and its children; 2-5); each run is the child of a random earlier run less deep. Default: a "
+                  "chain, each run the child of the previous one");
+  cmd->add_option("--inputs-size", c.inputs_size,
+                  "Size of each run's inputs, drawn per run: 2KB (fixed), 1KB-20KB (uniform), "
+                  "lognormal:median=2KB,sigma=1.2[,max=1MB], or a mix 80%:1KB,19%:20KB,1%:1MB (percentages sum to "
+                  "100, sizes may be ranges). KB = 1000 B, KiB = 1024 B, MB = 10^6 B, MiB = 2^20 B. Default: "
+                  "--payload-bytes");
+  cmd->add_option("--outputs-size", c.outputs_size, "Size of each run's outputs, as --inputs-size");
+  cmd->add_option("--payload-bytes", c.payload, "Shorthand for --inputs-size and --outputs-size both (e.g. 200, "
+                                                "100-2000, 80%:1KB,20%:20KB)")
+      ->capture_default_str();
+  cmd->add_option("--run-types", c.run_types,
+                  "run_type of leaf runs by relative weight (e.g. llm:50,chain:30,tool:20; types: chain llm tool "
+                  "retriever embedding prompt parser); runs with children are chains. Names follow the type "
+                  "(ChatOpenAI, search, VectorStoreRetriever, …)")
+      ->capture_default_str();
+  cmd->add_option("--ring", o.body.ring,
+                  "Distinct request bodies (templates), sent round robin with fresh ids. 0: enough for 2000 sampled "
+                  "runs so the size, shape and type mixes show, but at most ~512 MiB of templates (a 1% tail of "
+                  "1 MB fields makes each 100-run body ~3 MB)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  cmd->add_option("--compression", c.compression,
+                  "Request bodies compressed after their ids are stamped, sent with Content-Encoding (fastest "
+                  "level; the generator's CPU grows with the body size)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "gzip", "zstd"}));
   cmd->add_option("--seed", o.body.seed, "Seed of the generated runs and ids")->capture_default_str();
   cmd->add_option("--api-key", o.api_key, "Sent as x-api-key")->envname("TRACEPIPE_API_KEY");
   cmd->add_option("--connections", o.connections, "Keep-alive connections in the pool")

@@ -1,10 +1,12 @@
 // `tracepipe load` in-process against an in-process ingest on the test
 // stack's Redis: exact counts end to end, the rate held, the report written,
-// and 429s counted, retried after Retry-After or dropped.
+// 429s counted, retried after Retry-After or dropped, and compressed bodies
+// accepted.
 #include <gtest/gtest.h>
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -115,6 +117,36 @@ TEST(Load, RejectedRequestsAreRetriedAfterRetryAfter) {
   // A retry waits Retry-After (1 s), and corrected latency counts that wait.
   EXPECT_GE(r.corrected.max(), 1'000'000u);
   EXPECT_LT(r.uncorrected.max(), 1'000'000u);
+}
+
+// Compressed bodies with the generator's mixes (tree traces, sizes drawn per
+// run, run types): the real ingest decodes and accepts every one.
+TEST(Load, CompressedMixedBodiesAreAccepted) {
+  for (auto method : {sink::body_compression::gzip, sink::body_compression::zstd}) {
+    bool gzip = method == sink::body_compression::gzip;
+    SCOPED_TRACE(gzip ? "gzip" : "zstd");
+    ingest_under_test ingest(test_settings(gzip ? "load_gzip" : "load_zstd"));
+    for (auto endpoint : {loadgen::wire::batch, loadgen::wire::multipart}) {
+      auto o = options(ingest.url(), 1000, 1s, 20);
+      o.compression = method;
+      o.body.endpoint = endpoint;
+      o.body.runs_per_trace = {1, 12};
+      o.body.trace_depth = loadgen::count_range{2, 4};
+      o.body.inputs_size = *loadgen::size_distribution::parse("80%:100-500,20%:2KB-8KB", nullptr);
+      o.body.outputs_size = *loadgen::size_distribution::parse("lognormal:median=300,sigma=1,max=16KB", nullptr);
+      auto before = redis_probe().xlen(ingest.stream());
+      auto r = loadgen::run_load(o);
+      EXPECT_EQ(r.sent, 50u);
+      EXPECT_EQ(r.accepted, r.sent);
+      EXPECT_TRUE(r.rejected.empty()) << r.rejected.begin()->first;
+      EXPECT_EQ(r.errors, 0u);
+      EXPECT_EQ(redis_probe().xlen(ingest.stream()) - before, static_cast<long long>(r.operations_accepted));
+      auto config =
+          std::find_if(r.config.begin(), r.config.end(), [](const auto& e) { return e.first == "compression"; });
+      ASSERT_NE(config, r.config.end());
+      EXPECT_EQ(config->second, gzip ? "\"gzip\"" : "\"zstd\"");
+    }
+  }
 }
 
 TEST(Load, UnreachableTargetIsAClearError) {

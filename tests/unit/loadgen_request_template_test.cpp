@@ -37,7 +37,7 @@ TEST(loadgen_write_uuid, version4_and_distinct) {
 TEST(loadgen_request_plan, batch_post_patch_valid_unique_and_paired) {
   body_options o;
   o.runs_per_request = 20;
-  o.runs_per_trace = 3;
+  o.runs_per_trace = {3, 3};
   o.ring = 4;
   request_plan plan(o);
   ingest::run_reader reader({});
