@@ -117,7 +117,10 @@ bool size_distribution::read_mix(std::string_view text, std::string* why) {
     if (colon == std::string_view::npos || !pct.ends_with('%') ||
         !parse_number(trim(pct.substr(0, pct.size() - 1)), p) || p <= 0)
       return fail(why, fmt::format("'{}' is not PERCENT%:SIZE (such as 19%:20KB or 1%:512KB-2MB)", item));
-    if (!read_mix_band(sum += p, trim(item.substr(colon + 1)), why)) return false;
+    if (!read_mix_band(sum += p, trim(item.substr(colon + 1)), why)) {
+      if (why) *why = fmt::format("in '{}': {}", item, *why);
+      return false;
+    }
   }
   if (std::fabs(sum - 100) > 1e-6) return fail(why, fmt::format("the percentages sum to {}, not 100", sum));
   return true;
