@@ -35,6 +35,8 @@ class loader {
 
   const std::string& stack_dir() const { return stack_dir_; }
   const std::string& config_file() const { return config_file_; }
+  /// As --stack DIR (for commands that start the stack themselves).
+  void set_stack_dir(std::string dir) { stack_dir_ = std::move(dir); }
 
  private:
   std::string config_file_;

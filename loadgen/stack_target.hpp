@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 
+#include "config/settings.hpp"
 #include "sink/clickhouse_client.hpp"
 #include "sink/schema.hpp"
 
@@ -17,5 +18,8 @@ struct stack_target {
   int shards = 1;
   std::string project;        ///< the project the load's runs carry
 };
+
+/// Where the runs of `project` land, from the settings of the stack behind the target.
+stack_target stack_target_of(const config::settings& s, const std::string& project);
 
 }  // namespace tracepipe::loadgen

@@ -4,20 +4,12 @@
 
 #include <atomic>
 #include <csignal>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-
-#include <fmt/format.h>
 
 #include "config/loader.hpp"
 #include "config/units.hpp"
 #include "loadgen/load_runner.hpp"
-#include "loadgen/observer.hpp"
-#include "loadgen/reconcile.hpp"
-#include "loadgen/report_html.hpp"
-#include "loadgen/stack_figures.hpp"
 #include "tools/commands.hpp"
+#include "tools/load_session.hpp"
 
 namespace tracepipe::tools {
 namespace {
@@ -54,80 +46,12 @@ extern "C" void on_stop_signal(int) { stop_requested.store(true); }
 
 [[noreturn]] void usage(const std::string& what) { throw CLI::ValidationError(what); }
 
-void write_file(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f << text;
-  if (!f.flush()) throw std::runtime_error("cannot write " + p.string());
-}
-
-std::uint64_t fresh_salt() {
-  return static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) ^
-         (static_cast<std::uint64_t>(::getpid()) << 48);
-}
-
 std::chrono::milliseconds parse_ms(const std::string& flag, const std::string& text) {
   auto d = config::parse_duration(text);
   if (!d) usage(flag + ": '" + text + "' is not a duration such as 500ms, 10s or 2m");
   return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
 }
 
-loadgen::stack_target stack_target_of(const config::settings& s, const std::string& project) {
-  loadgen::stack_target t;
-  t.clickhouse = {s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout};
-  t.table = {s.clickhouse.database, s.clickhouse.table};
-  t.redis_url = s.redis.url;
-  t.stream_prefix = s.redis.stream;
-  t.shards = s.redis.shards;
-  t.project = project;
-  return t;
-}
-
-/// After the schedule: wait for the write path to drain, look every
-/// acknowledged operation up, stop the observer, fold it all into r.
-void see_behind_the_target(loadgen::load_result& r, const loadgen::load_options& o,
-                           const loadgen::stack_target& target, loadgen::observer& watch,
-                           std::chrono::milliseconds timeout, std::chrono::milliseconds late_after) {
-  loadgen::reconcile_options ro;
-  ro.target = target;
-  ro.deadline = timeout;
-  ro.late_after = late_after;
-  ro.start_us = r.start_wall_us;
-  ro.since_us = r.start_wall_us - 2'000'000;  // ingest's clock may trail ours a little
-  ro.stop = &stop_requested;
-  stop_requested.store(false);  // a Ctrl-C that ended the schedule early still reconciles
-  if (o.progress != loadgen::progress_mode::none)
-    ro.progress = [](const std::string& line) { std::cerr << line << "\n"; };
-  std::optional<loadgen::reconcile_result> rec;
-  if (timeout.count() > 0) {
-    loadgen::request_plan plan(o.body);  // the same seed and salt: the same ids
-    rec = loadgen::reconcile(plan, r.accepted_requests, ro);
-  }
-  watch.end();
-  loadgen::attach_stack_figures(r, watch, rec ? &*rec : nullptr, ro);
-}
-
-void print_stack_figures(const loadgen::load_result& r) {
-  if (!r.stack) return;
-  const auto& f = *r.stack;
-  auto pct = [](const loadgen::histogram& h) {
-    return h.count() ? fmt::format("p50 {:.0f} p90 {:.0f} p99 {:.0f} max {:.0f} (n={})", h.quantile(0.5) / 1e3,
-                                   h.quantile(0.9) / 1e3, h.quantile(0.99) / 1e3, h.max() / 1e3, h.count())
-                     : std::string("not measured");
-  };
-  if (f.reconciled)
-    std::cout << fmt::format(
-        "reconcile: acknowledged {} found {} lost {} duplicates {} late(>{:.0f}s) {} unacknowledged-found {}{}\n"
-        "lag ms (received → inserted)  {}\n",
-        f.expected, f.found, f.lost, f.duplicates, f.late_after_ms / 1e3, f.late, f.unacknowledged,
-        f.timed_out ? fmt::format("  (gave up after {:.0f} s)", f.waited_s) : "", pct(f.lag_us));
-  std::cout << fmt::format("visible ms (sent → found)     {}{}\n", pct(f.visible_us),
-                           f.probes_not_visible ? fmt::format("  never seen: {}", f.probes_not_visible) : "");
-  auto opt = [](const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : std::string("-"); };
-  std::cout << fmt::format("queue depth max {}  ClickHouse parts max {}\n", opt(f.queue_depth_max),
-                           opt(f.clickhouse_parts_max));
-  if (!f.error.empty())
-    std::cerr << fmt::format("tracepipe load: {} error(s) reading the stack, last: {}\n", f.observer_errors, f.error);
-}
 
 template <typename T>
 T parsed_or_usage(const std::string& flag, std::optional<T> v, const std::string& why) {
@@ -187,53 +111,19 @@ int run_load_command(load_cli& c) {
   o.progress = c.quiet ? loadgen::progress_mode::none
                : isatty(STDERR_FILENO) ? loadgen::progress_mode::line
                                        : loadgen::progress_mode::every_10s;
-  o.progress_out = &std::cerr;
-  o.stop = &stop_requested;
-  o.body.id_salt = c.id_salt >= 0 ? static_cast<std::uint64_t>(c.id_salt) : fresh_salt();
-  auto reconcile_timeout = parse_ms("--reconcile-timeout", c.reconcile_timeout);
-  auto late_after = parse_ms("--late-after", c.late_after);
-  if (!c.out.empty()) std::filesystem::create_directories(c.out);
-
-  std::optional<loadgen::stack_target> target;
-  std::unique_ptr<loadgen::observer> watch;
-  if (!c.stack.stack_dir().empty() || !c.stack.config_file().empty()) {
-    target = stack_target_of(c.stack.load(), o.body.project);
-    watch = std::make_unique<loadgen::observer>(loadgen::observer_options{*target, c.probe_rate});
-    o.watch = watch.get();
-  }
-
+  o.body.id_salt = c.id_salt >= 0 ? static_cast<std::uint64_t>(c.id_salt) : fresh_id_salt();
+  load_session session;
+  session.reconcile_timeout = parse_ms("--reconcile-timeout", c.reconcile_timeout);
+  session.late_after = parse_ms("--late-after", c.late_after);
+  session.probe_rate = c.probe_rate;
+  session.thresholds = std::move(ts);
+  session.out = c.out;
+  if (!c.stack.stack_dir().empty() || !c.stack.config_file().empty())
+    session.stack = loadgen::stack_target_of(c.stack.load(), o.body.project);
+  session.options = o;
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  auto r = loadgen::run_load(o);
-  if (watch) see_behind_the_target(r, o, *target, *watch, reconcile_timeout, late_after);
-  auto outcomes = loadgen::evaluate(ts, r);
-
-  if (!c.out.empty()) {
-    write_file(std::filesystem::path(c.out) / "summary.json", loadgen::summary_json(r, outcomes));
-    write_file(std::filesystem::path(c.out) / "timeseries.csv", loadgen::timeseries_csv(r));
-    auto html = std::filesystem::path(c.out) / "report.html";
-    write_file(html, loadgen::render_report_html(loadgen::read_report_files(c.out)));
-  }
-  std::string rejected;
-  for (auto [s, n] : r.rejected) rejected += fmt::format(" {}×{}", n, s);
-  std::cout << fmt::format(
-      "runs/s target {:.0f} achieved {:.0f}  requests sent {} accepted {} rejected{} errors {} dropped {}\n"
-      "latency ms (corrected)   p50 {:.2f} p90 {:.2f} p99 {:.2f} p99.9 {:.2f} max {:.2f}\n"
-      "latency ms (uncorrected) p50 {:.2f} p90 {:.2f} p99 {:.2f} p99.9 {:.2f} max {:.2f}\n",
-      r.target_rate, r.achieved_rate, r.sent, r.accepted, rejected.empty() ? " 0" : rejected, r.errors, r.dropped,
-      r.corrected.quantile(0.5) / 1e3, r.corrected.quantile(0.9) / 1e3, r.corrected.quantile(0.99) / 1e3,
-      r.corrected.quantile(0.999) / 1e3, r.corrected.max() / 1e3, r.uncorrected.quantile(0.5) / 1e3,
-      r.uncorrected.quantile(0.9) / 1e3, r.uncorrected.quantile(0.99) / 1e3, r.uncorrected.quantile(0.999) / 1e3,
-      r.uncorrected.max() / 1e3);
-  print_stack_figures(r);
-  if (!c.out.empty()) std::cout << "report: " << (std::filesystem::path(c.out) / "report.html").string() << "\n";
-  bool failed = false;
-  for (const auto& t : outcomes)
-    if (!t.passed) {
-      failed = true;
-      std::cerr << fmt::format("threshold failed: {}  (actual {:.3f})\n", t.t.text, t.actual);
-    }
-  return failed ? 3 : 0;
+  return run_load_session(session, stop_requested);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ void add_load_command(CLI::App& app, action& run);
 void add_worker_commands(CLI::App& app, action& run);  ///< worker, serve
 void add_lag_command(CLI::App& app, action& run);
 void add_report_command(CLI::App& app, action& run);
+void add_demo_command(CLI::App& app, action& run);
 void add_config_command(CLI::App& app, action& run);
 
 }  // namespace tracepipe::tools

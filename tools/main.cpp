@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   tools::add_load_command(app, run);
   tools::add_lag_command(app, run);
   tools::add_report_command(app, run);
+  tools::add_demo_command(app, run);
   tools::add_config_command(app, run);
   try {
     app.parse(argc, argv);

@@ -18,17 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-loadgen::stack_target target_of(const config::settings& s) {
-  loadgen::stack_target t;
-  t.clickhouse = {s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout};
-  t.table = {s.clickhouse.database, s.clickhouse.table};
-  t.redis_url = s.redis.url;
-  t.stream_prefix = s.redis.stream;
-  t.shards = s.redis.shards;
-  t.project = "tracepipe-load";
-  return t;
-}
-
 TEST(LoadStack, HoldsTheRateAndEveryAcknowledgedRunIsFoundExactlyOnce) {
   auto s = sink_settings("load_stack");
   ingest_under_test ingest(s);
@@ -37,7 +26,7 @@ TEST(LoadStack, HoldsTheRateAndEveryAcknowledgedRunIsFoundExactlyOnce) {
   clickhouse_probe ch(s);
   ASSERT_TRUE(eventually([&] { return ch.count("EXISTS TABLE " + ch.table()) == 1; }, 20s));
 
-  auto target = target_of(s);
+  auto target = loadgen::stack_target_of(s, "tracepipe-load");
   loadgen::observer watch({target, 20});
   loadgen::load_options o;
   o.target = ingest.url();

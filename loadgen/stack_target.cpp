@@ -1,0 +1,16 @@
+#include "loadgen/stack_target.hpp"
+
+namespace tracepipe::loadgen {
+
+stack_target stack_target_of(const config::settings& s, const std::string& project) {
+  stack_target t;
+  t.clickhouse = {s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout};
+  t.table = {s.clickhouse.database, s.clickhouse.table};
+  t.redis_url = s.redis.url;
+  t.stream_prefix = s.redis.stream;
+  t.shards = s.redis.shards;
+  t.project = project;
+  return t;
+}
+
+}  // namespace tracepipe::loadgen

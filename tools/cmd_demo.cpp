@@ -1,0 +1,132 @@
+// `tracepipe demo`: the main job end to end on one machine — the local
+// stack, the whole write path in this process (ingest + sink workers), a
+// ~30 s staged load with a realistic payload mix watched behind the target,
+// the summary table and report.html, the stack stopped again.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "config/loader.hpp"
+#include "ingest/runner.hpp"
+#include "ingest/service.hpp"
+#include "sink/worker.hpp"
+#include "tools/commands.hpp"
+#include "tools/load_session.hpp"
+#include "tools/stack/stack.hpp"
+
+namespace tracepipe::tools {
+namespace {
+
+struct demo_cli {
+  std::string dir;
+  std::string out;
+  std::string stages = "5s:3000,20s:3000,5s:0";
+  int batch_size = 50;
+  bool keep_stack = false;
+};
+
+std::atomic<bool> stop_requested{false};
+extern "C" void on_demo_signal(int) { stop_requested.store(true); }
+
+/// A fresh directory under the system's temp dir.
+std::string temp_dir() {
+  auto pattern = (std::filesystem::temp_directory_path() / "tracepipe-demo-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot create a directory under " + pattern);
+  return pattern;
+}
+
+/// Stops the stack on every way out, unless asked to keep it.
+struct stack_guard {
+  std::string dir;
+  bool keep;
+  ~stack_guard() {
+    if (keep) {
+      std::cerr << fmt::format("tracepipe demo: the stack keeps running; stop it with: tracepipe stack down --dir {}\n", dir);
+      return;
+    }
+    try {
+      stack::down(dir, std::cerr);
+    } catch (const std::exception& e) {
+      std::cerr << "tracepipe demo: stopping the stack: " << e.what() << "\n";
+    }
+  }
+};
+
+int run_demo(demo_cli& c) {
+  if (c.dir.empty()) c.dir = temp_dir();
+  if (c.out.empty()) c.out = (std::filesystem::path(c.dir) / "report").string();
+  std::string why;
+  auto stages = loadgen::parse_stages(c.stages, &why);
+  if (!stages) throw CLI::ValidationError("--stages: " + why);
+
+  std::cerr << "tracepipe demo: starting Redis, ClickHouse and S3 under " << c.dir << "\n";
+  stack::options so;
+  so.dir = c.dir;
+  stack::up(so, std::cerr);
+  stack_guard guard{c.dir, c.keep_stack};
+
+  config::loader loader;
+  loader.set_stack_dir(c.dir);
+  auto settings = loader.load();
+  settings.ingest.listen = "127.0.0.1:0";
+  sink::worker worker(settings);
+  worker.start();
+  ingest::runner ingest(settings);
+  auto ep = ingest.start();
+  std::cerr << fmt::format("tracepipe demo: write path up (ingest on http://127.0.0.1:{}, {} sink pipelines)\n",
+                           ep.port(), settings.worker.pipelines);
+
+  load_session session;
+  auto& o = session.options;
+  o.target = fmt::format("http://127.0.0.1:{}", ep.port());
+  o.stages = *stages;
+  o.body.runs_per_request = c.batch_size;
+  // A realistic mix: mostly small chains of LLM and tool calls, a tail of
+  // large prompts above the 20 KiB blob threshold (offloaded to S3).
+  o.body.runs_per_trace = {2, 8};
+  o.body.trace_depth = loadgen::count_range{2, 4};
+  o.body.inputs_size = *loadgen::size_distribution::parse("80%:500B-2KB,18%:2KB-12KB,2%:25KB-80KB", &why);
+  o.body.outputs_size = *loadgen::size_distribution::parse("85%:100B-1KB,15%:1KB-8KB", &why);
+  o.body.id_salt = fresh_id_salt();
+  o.connections = 16;
+  o.progress = isatty(STDERR_FILENO) ? loadgen::progress_mode::line : loadgen::progress_mode::every_10s;
+  session.stack = loadgen::stack_target_of(settings, o.body.project);
+  session.probe_rate = 20;
+  session.out = c.out;
+  for (auto t : {"lost==0", "duplicates==0"}) session.thresholds.push_back(*loadgen::threshold::parse(t));
+
+  std::signal(SIGINT, on_demo_signal);
+  std::signal(SIGTERM, on_demo_signal);
+  int code = run_load_session(session, stop_requested);
+  worker.stop();
+  ingest.stop();
+  return code;
+}
+
+}  // namespace
+
+void add_demo_command(CLI::App& app, action& run) {
+  static demo_cli c;
+  auto* cmd = app.add_subcommand(
+      "demo",
+      "The main job end to end on this machine: start the local stack (Redis, ClickHouse, S3), run ingest and "
+      "sink workers in this process, drive a ~30 s staged load of SDK-shaped runs at it while watching the queue, "
+      "ClickHouse and visibility, reconcile every acknowledged run, print the summary and the path of "
+      "report.html, stop the stack. Exit 0 ok, 3 when a run was lost or duplicated, 1 on failure");
+  cmd->add_option("--dir", c.dir, "Stack directory (default: a new one under the temp dir; data stays after)");
+  cmd->add_option("--out", c.out, "Report directory (default: DIR/report)");
+  cmd->add_option("--stages", c.stages, "The load in runs/s, k6-style ramps")->capture_default_str();
+  cmd->add_option("--batch-size", c.batch_size, "Runs per request")->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_flag("--keep-stack", c.keep_stack, "Leave the stack running afterwards");
+  cmd->callback([&run] {
+    run = [] { return run_demo(c); };
+  });
+}
+
+}  // namespace tracepipe::tools

@@ -1,0 +1,37 @@
+#pragma once
+// One load run from the first request to the report, shared by `tracepipe
+// load` and `tracepipe demo`: the schedule, then (with the stack in view)
+// the drain and reconcile, thresholds, summary.json, timeseries.csv,
+// report.html, and the summary table on stdout.
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "loadgen/load_runner.hpp"
+#include "loadgen/stack_target.hpp"
+
+namespace tracepipe::tools {
+
+struct load_session {
+  loadgen::load_options options;                 ///< stop and progress_out are set by run_load_session
+  std::optional<loadgen::stack_target> stack;    ///< set: observe the write path and reconcile
+  double probe_rate = 10;                        ///< visibility probes per second
+  std::chrono::milliseconds reconcile_timeout{60'000};  ///< 0: no reconcile
+  std::chrono::milliseconds late_after{10'000};
+  std::vector<loadgen::threshold> thresholds;
+  std::string out;                               ///< directory for the files; empty: none
+};
+
+/// A salt for run ids that differs between runs (see loadgen/run_ids.hpp).
+std::uint64_t fresh_id_salt();
+
+/// Runs the session; `stop` (set by a signal) ends the schedule early and
+/// cuts the reconcile short — the report is still written. Returns 0, or 3
+/// when a threshold failed. Throws std::runtime_error when the target or
+/// the stack cannot be reached at start.
+int run_load_session(load_session& session, std::atomic<bool>& stop);
+
+}  // namespace tracepipe::tools
