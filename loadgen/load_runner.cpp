@@ -1,13 +1,10 @@
 #include "loadgen/load_runner.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <deque>
 #include <memory>
-#include <ostream>
 #include <stdexcept>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,7 +14,6 @@
 #include <fmt/format.h>
 
 #include "loadgen/observer.hpp"
-#include "loadgen/progress.hpp"
 #include "loadgen/target_url.hpp"
 
 namespace tracepipe::loadgen {
@@ -55,30 +51,32 @@ class driver {
     if (!sched) throw std::runtime_error("schedule: " + why);
     schedule_ = *sched;
     if (o.connections < 1) throw std::runtime_error("connections must be ≥ 1");
+    closed_ = o.concurrency > 0;
   }
 
   load_result run() {
-    resolve_and_probe();
-    for (int i = 0; i < o_.connections; ++i) conns_.push_back(std::make_unique<conn>(ioc_));
+    endpoints_ = resolve_target(ioc_, url_, o_.target);
+    for (int i = 0; i < (closed_ ? o_.concurrency : o_.connections); ++i) conns_.push_back(std::make_unique<conn>(ioc_));
     for (auto it = conns_.rbegin(); it != conns_.rend(); ++it) idle_.push_back(it->get());
     start_ = clock_type::now();
     pacer_.emplace(schedule_, start_);
     window_end_ = start_ + schedule_.total();
     r_.duration_s = std::chrono::duration<double>(schedule_.total()).count();
     r_.runs_per_request = rpr_;
-    r_.target_rate = r_.duration_s > 0 ? static_cast<double>(schedule_.total_requests()) * rpr_ / r_.duration_s : 0;
+    r_.target_rate = closed_ || r_.duration_s <= 0 ? 0 : static_cast<double>(schedule_.total_requests()) * rpr_ / r_.duration_s;
     r_.target = o_.target;
     r_.config = config_entries(o_, plan_.options());
     r_.start_wall_us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                       std::chrono::system_clock::now().time_since_epoch())
                                                       .count());
     if (o_.watch) o_.watch->begin(start_);
-    on_pace({});
+    if (closed_) start_closed_loop();
+    else on_pace({});
     tick_at(1);
     ioc_.run();
     r_.elapsed_s = std::chrono::duration<double>(clock_type::now() - start_).count();
     r_.achieved_rate = r_.duration_s > 0 ? static_cast<double>(runs_in_window_) / r_.duration_s : 0;
-    finish_progress();
+    progress_.finish();
     return std::move(r_);
   }
 
@@ -97,20 +95,6 @@ class driver {
     clock_type::time_point sent_at;
   };
 
-  void resolve_and_probe() {
-    tcp::resolver resolver(ioc_);
-    beast::error_code ec;
-    auto results = resolver.resolve(url_.host, url_.port, ec);
-    if (ec) throw std::runtime_error(fmt::format("target {} unreachable: cannot resolve {}: {}", o_.target, url_.host, ec.message()));
-    endpoints_.assign(results.begin(), results.end());
-    tcp::socket probe(ioc_);
-    asio::connect(probe, endpoints_, ec);
-    if (ec)
-      throw std::runtime_error(fmt::format("target {} unreachable: cannot connect to {}:{}: {}", o_.target, url_.host,
-                                           url_.port, ec.message()));
-    probe.close(ec);
-  }
-
   // --- the schedule -------------------------------------------------------
 
   void on_pace(beast::error_code ec) {
@@ -118,18 +102,39 @@ class driver {
     if (o_.stop && o_.stop->load()) return end_schedule();
     auto now = clock_type::now();
     auto due = pacer_->take_due(now);
-    for (auto n = due.first; n < due.first + due.count; ++n) {
-      ++r_.offered;
-      r_.runs_offered += rpr_;
-      second_.offered_runs += rpr_;
-      auto intended = pacer_->intended_time(n);
-      int parts = plan_.parts(n);
-      for (int p = 0; p < parts; ++p) enqueue({n, static_cast<std::uint8_t>(p), 0, intended});
-    }
+    for (auto n = due.first; n < due.first + due.count; ++n) offer(n, pacer_->intended_time(n));
     dispatch();
     if (pacer_->done()) return end_schedule();
     pace_timer_.expires_at(*pacer_->next_due());
     pace_timer_.async_wait([this](beast::error_code e) { on_pace(e); });
+  }
+
+  /// Request n is due at `intended`: each of its HTTP requests waits for a connection.
+  void offer(std::uint64_t n, clock_type::time_point intended) {
+    ++r_.offered;
+    r_.runs_offered += rpr_;
+    second_.offered_runs += rpr_;
+    int parts = plan_.parts(n);
+    for (int p = 0; p < parts; ++p) enqueue({n, static_cast<std::uint8_t>(p), 0, intended});
+  }
+
+  /// Closed loop (--concurrency): no schedule; every connection is kept busy,
+  /// a new request made the moment one is free, until the duration ends.
+  void start_closed_loop() {
+    pace_timer_.expires_at(window_end_);
+    pace_timer_.async_wait([this](beast::error_code e) {
+      if (!e) end_schedule();
+    });
+    keep_connections_busy();
+  }
+
+  void keep_connections_busy() {
+    if (o_.stop && o_.stop->load()) return end_schedule();
+    auto now = clock_type::now();
+    while (closed_ && !schedule_over_ && queue_.empty() && idle_.size() > 0 && now < window_end_) {
+      offer(next_closed_++, now);
+      dispatch();
+    }
   }
 
   void enqueue(const pending& p) {
@@ -284,7 +289,7 @@ class driver {
       else if (status >= 500) ++second_.rejected_5xx;
       else ++second_.rejected_other;
       if ((status == 429 || status == 503) && o_.retry && c->job.attempt < o_.max_retries)
-        retry_later(c->job, retry_after(res));
+        retry_later(c->job, parse_retry_after(res[http::field::retry_after], o_.default_retry_after_s));
       else
         ++r_.dropped;
     }
@@ -295,14 +300,6 @@ class driver {
       c->buffer.clear();
     }
     release(c);
-  }
-
-  double retry_after(const http::response<http::string_body>& res) const {
-    auto h = res[http::field::retry_after];
-    double s = 0;
-    auto [end, ec] = std::from_chars(h.data(), h.data() + h.size(), s);
-    if (h.empty() || ec != std::errc() || end != h.data() + h.size() || !(s >= 0)) return o_.default_retry_after_s;
-    return s;
   }
 
   /// As the JS SDK: wait Retry-After, then resend, up to max_retries times.
@@ -326,6 +323,7 @@ class driver {
   void release(conn* c) {
     idle_.push_back(c);
     dispatch();
+    if (closed_) keep_connections_busy();
     maybe_finish();
   }
 
@@ -357,18 +355,9 @@ class driver {
   }
 
   void print_progress(std::uint64_t second) {
-    if (o_.progress == progress_mode::none || !o_.progress_out) return;
-    if (o_.progress == progress_mode::every_10s && second % 10 != 0) return;
-    double target = schedule_.rate_at(std::chrono::seconds(second) - std::chrono::milliseconds(500)) * rpr_;
-    auto line = progress_line(second, target, r_, o_.watch ? o_.watch->queue_depth() : std::nullopt,
-                              o_.watch ? o_.watch->lag_p99_ms() : std::nullopt);
-    if (o_.progress == progress_mode::line) *o_.progress_out << "\r" << line << "\033[K" << std::flush;
-    else *o_.progress_out << line << "\n" << std::flush;
-    printed_line_ = o_.progress == progress_mode::line;
-  }
-
-  void finish_progress() {
-    if (printed_line_ && o_.progress_out) *o_.progress_out << "\n" << std::flush;
+    double target = closed_ ? 0 : schedule_.rate_at(std::chrono::seconds(second) - std::chrono::milliseconds(500)) * rpr_;
+    progress_.second(second, target, r_, o_.watch ? o_.watch->queue_depth() : std::nullopt,
+                     o_.watch ? o_.watch->lag_p99_ms() : std::nullopt);
   }
 
   const load_options& o_;
@@ -387,7 +376,10 @@ class driver {
   std::vector<std::shared_ptr<asio::steady_timer>> retry_timers_;
   std::size_t in_flight_ = 0, retries_waiting_ = 0;
   std::uint64_t runs_in_window_ = 0;
-  bool schedule_over_ = false, abandoned_ = false, printed_line_ = false;
+  bool closed_ = false;
+  std::uint64_t next_closed_ = 0;  ///< closed loop: the next request to make
+  bool schedule_over_ = false, abandoned_ = false;
+  progress_printer progress_{o_.progress, o_.progress_out};
   load_result r_;
   second_row second_;
   histogram second_hist_;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "loadgen/progress.hpp"
 #include "loadgen/report.hpp"
 #include "loadgen/request_template.hpp"
 #include "loadgen/schedule.hpp"
@@ -22,11 +23,6 @@ namespace tracepipe::loadgen {
 
 class observer;
 
-enum class progress_mode {
-  none,   ///< --quiet
-  line,   ///< a terminal: one line rewritten every second
-  every_10s,  ///< not a terminal: one summary line per 10 s
-};
 
 struct load_options {
   std::string target = "http://127.0.0.1:8080";  ///< base URL; a path prefix such as /api/v1 is kept
@@ -35,6 +31,10 @@ struct load_options {
   std::vector<stage> stages;
   body_options body;
   int connections = 32;
+  /// > 0: closed loop instead (for comparison): this many connections, each
+  /// sending its next request as soon as its answer arrives, for the stages'
+  /// length; no schedule, so no target rate and corrected ≈ uncorrected.
+  int concurrency = 0;
   std::size_t max_queue = 100000;  ///< HTTP requests waiting for a connection; beyond, dropped
   bool retry = true;               ///< 429/503: wait Retry-After and resend (JS SDK), else count as dropped
   int max_retries = 4;

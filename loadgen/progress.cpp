@@ -1,5 +1,7 @@
 #include "loadgen/progress.hpp"
 
+#include <ostream>
+
 #include <fmt/format.h>
 
 namespace tracepipe::loadgen {
@@ -14,6 +16,20 @@ std::string progress_line(std::uint64_t second, double target_runs_per_s, const 
   if (queue_depth) line += fmt::format("  queue {}", *queue_depth);
   if (lag_p99_ms) line += fmt::format("  lag p99 {:.0f}ms", *lag_p99_ms);
   return line;
+}
+
+void progress_printer::second(std::uint64_t second, double target_runs_per_s, const load_result& r,
+                              std::optional<std::uint64_t> queue_depth, std::optional<double> lag_p99_ms) {
+  if (mode_ == progress_mode::none || !out_) return;
+  if (mode_ == progress_mode::every_10s && second % 10 != 0) return;
+  auto line = progress_line(second, target_runs_per_s, r, queue_depth, lag_p99_ms);
+  if (mode_ == progress_mode::line) *out_ << "\r" << line << "\033[K" << std::flush;
+  else *out_ << line << "\n" << std::flush;
+  printed_line_ = mode_ == progress_mode::line;
+}
+
+void progress_printer::finish() {
+  if (printed_line_ && out_) *out_ << "\n" << std::flush;
 }
 
 }  // namespace tracepipe::loadgen

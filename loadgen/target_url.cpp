@@ -1,7 +1,11 @@
 #include "loadgen/target_url.hpp"
 
+#include <charconv>
 #include <stdexcept>
 #include <string_view>
+
+#include <boost/asio/connect.hpp>
+#include <fmt/format.h>
 
 namespace tracepipe::loadgen {
 
@@ -20,6 +24,32 @@ url_parts split_url(const std::string& url) {
   u.host = std::string(rest.substr(0, colon));
   u.port = colon == std::string_view::npos ? "80" : std::string(rest.substr(colon + 1));
   return u;
+}
+
+std::vector<boost::asio::ip::tcp::endpoint> resolve_target(boost::asio::io_context& ioc, const url_parts& url,
+                                                           const std::string& target) {
+  using tcp = boost::asio::ip::tcp;
+  tcp::resolver resolver(ioc);
+  boost::system::error_code ec;
+  auto results = resolver.resolve(url.host, url.port, ec);
+  if (ec)
+    throw std::runtime_error(
+        fmt::format("target {} unreachable: cannot resolve {}: {}", target, url.host, ec.message()));
+  std::vector<tcp::endpoint> endpoints(results.begin(), results.end());
+  tcp::socket probe(ioc);
+  boost::asio::connect(probe, endpoints, ec);
+  if (ec)
+    throw std::runtime_error(
+        fmt::format("target {} unreachable: cannot connect to {}:{}: {}", target, url.host, url.port, ec.message()));
+  probe.close(ec);
+  return endpoints;
+}
+
+double parse_retry_after(std::string_view h, double fallback) {
+  double s = 0;
+  auto [end, ec] = std::from_chars(h.data(), h.data() + h.size(), s);
+  if (h.empty() || ec != std::errc() || end != h.data() + h.size() || !(s >= 0)) return fallback;
+  return s;
 }
 
 }  // namespace tracepipe::loadgen

@@ -89,8 +89,9 @@ int run_load_command(load_cli& c) {
   } else {
     auto d = loadgen::schedule::parse_duration(c.duration, &why);
     if (!d) usage("--duration: " + why);
-    if (!(c.rate > 0)) usage("--rate (runs/s) or --stages is required");
-    o.stages = loadgen::constant_stages(c.rate, *d);
+    if (o.concurrency > 0 && c.rate > 0) usage("--concurrency (closed loop) and --rate (open loop) exclude each other");
+    if (!(c.rate > 0) && o.concurrency == 0) usage("--rate (runs/s), --stages or --concurrency is required");
+    o.stages = loadgen::constant_stages(o.concurrency > 0 ? 1 : c.rate, *d);
   }
   o.body.endpoint = c.endpoint == "single" ? loadgen::wire::single
                     : c.endpoint == "multipart" ? loadgen::wire::multipart
@@ -189,6 +190,10 @@ void add_load_command(CLI::App& app, action& run) {
       ->check(CLI::IsMember({"none", "gzip", "zstd"}));
   cmd->add_option("--seed", o.body.seed, "Seed of the generated runs and ids")->capture_default_str();
   cmd->add_option("--api-key", o.api_key, "Sent as x-api-key")->envname("TRACEPIPE_API_KEY");
+  cmd->add_option("--concurrency", o.concurrency,
+                  "Closed loop instead of a rate, for comparison: N connections each sending its next request the "
+                  "moment its answer arrives, for --duration (latency then hides queueing: coordinated omission)")
+      ->check(CLI::Range(1, 10000));
   cmd->add_option("--connections", o.connections, "Keep-alive connections in the pool")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));

@@ -100,5 +100,22 @@ TEST(loadgen_coordinated_omission, corrected_latency_shows_a_stall_that_uncorrec
   EXPECT_GE(r.uncorrected.max(), 1'000'000u);
 }
 
+TEST(loadgen_coordinated_omission, closed_loop_hides_the_stall_in_both_measures) {
+  stalling_endpoint endpoint(100, 1000ms);
+  load_options o;
+  o.target = endpoint.url();
+  o.stages = constant_stages(1, 2s);  // only its length counts
+  o.concurrency = 1;
+  o.body.runs_per_request = 1;
+  o.body.pattern = run_pattern::post;
+  auto r = run_load(o);
+  EXPECT_EQ(r.target_rate, 0.0) << "a closed loop has no schedule";
+  ASSERT_GT(r.accepted, 200u) << "one connection, back to back, for the 1 s that is not the stall";
+  EXPECT_EQ(r.accepted, static_cast<std::uint64_t>(endpoint.requests()));
+  EXPECT_LT(r.corrected.quantile(0.99), 100'000u) << "nothing waited behind the stall: it was never sent";
+  EXPECT_GE(r.corrected.max(), 1'000'000u);
+  EXPECT_GE(r.uncorrected.max(), 1'000'000u);
+}
+
 }  // namespace
 }  // namespace tracepipe::loadgen
