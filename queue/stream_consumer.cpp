@@ -1,5 +1,7 @@
 #include "queue/stream_consumer.hpp"
 
+#include "queue/stream_replies.hpp"
+
 #include <cerrno>
 #include <charconv>
 #include <map>
@@ -66,6 +68,36 @@ error_code first_error(const std::vector<reply_ptr>& replies, std::string& last_
 }
 
 }  // namespace
+
+namespace replies {
+
+error_code read_group(const redisReply* r, std::vector<stream_message>& out) {
+  if (r->type == REDIS_REPLY_NIL) return {};  // BLOCK timed out
+  if (r->type != REDIS_REPLY_ARRAY) return error::unexpected_reply;
+  for (std::size_t i = 0; i < r->elements; ++i) {
+    const redisReply* per_stream = r->element[i];
+    if (per_stream->type != REDIS_REPLY_ARRAY || per_stream->elements != 2) return error::unexpected_reply;
+    auto stream = str(per_stream->element[0]);
+    for (std::size_t j = 0; j < per_stream->element[1]->elements; ++j)
+      parse_entry(stream, per_stream->element[1]->element[j], out);
+  }
+  return {};
+}
+
+error_code pending(const redisReply* r, std::vector<std::pair<std::string, std::uint64_t>>& out) {
+  for (std::size_t i = 0; i < r->elements; ++i) {
+    const redisReply* p = r->element[i];
+    if (p->type != REDIS_REPLY_ARRAY || p->elements < 4) return error::unexpected_reply;
+    out.emplace_back(str(p->element[0]), static_cast<std::uint64_t>(p->element[3]->integer));
+  }
+  return {};
+}
+
+void claimed(const std::string& stream, const redisReply* r, std::vector<stream_message>& out) {
+  for (std::size_t i = 0; i < r->elements; ++i) parse_entry(stream, r->element[i], out);
+}
+
+}  // namespace replies
 
 std::string_view stream_message::field(std::string_view name) const {
   for (const auto& [k, v] : fields)
@@ -166,17 +198,7 @@ error_code stream_consumer::read_group(const std::vector<std::string>& ids, std:
   std::vector<reply_ptr> replies;
   if (auto ec = run(conn_, {cmd}, replies, last_error_)) return ec;
   if (auto ec = first_error(replies, last_error_)) return ec;
-  const redisReply* r = replies[0].get();
-  if (r->type == REDIS_REPLY_NIL) return {};  // BLOCK timed out
-  if (r->type != REDIS_REPLY_ARRAY) return error::unexpected_reply;
-  for (std::size_t i = 0; i < r->elements; ++i) {
-    const redisReply* per_stream = r->element[i];
-    if (per_stream->type != REDIS_REPLY_ARRAY || per_stream->elements != 2) return error::unexpected_reply;
-    auto stream = str(per_stream->element[0]);
-    for (std::size_t j = 0; j < per_stream->element[1]->elements; ++j)
-      parse_entry(stream, per_stream->element[1]->element[j], out);
-  }
-  return {};
+  return replies::read_group(replies[0].get(), out);
 }
 
 error_code stream_consumer::read_own_pending(std::size_t count, std::vector<stream_message>& out) {
@@ -209,20 +231,18 @@ error_code stream_consumer::claim_stale(std::chrono::milliseconds min_idle, std:
     if (auto ec = first_error(pending, last_error_)) return ec;
     std::map<std::string, std::uint64_t> deliveries;
     args claim{"XCLAIM", stream, options_.group, options_.consumer, idle_text};
-    std::vector<std::string> ids;
-    for (std::size_t i = 0; i < pending[0]->elements; ++i) {
-      const redisReply* p = pending[0]->element[i];
-      if (p->type != REDIS_REPLY_ARRAY || p->elements < 4) return error::unexpected_reply;
-      ids.push_back(str(p->element[0]));
-      deliveries[ids.back()] = static_cast<std::uint64_t>(p->element[3]->integer);
-    }
+    std::vector<std::pair<std::string, std::uint64_t>> ids;
+    if (auto ec = replies::pending(pending[0].get(), ids)) return ec;
     if (ids.empty()) continue;
-    for (const auto& id : ids) claim.push_back(id);
+    for (const auto& [id, n] : ids) {
+      deliveries[id] = n;
+      claim.push_back(id);
+    }
     std::vector<reply_ptr> claimed;
     if (auto ec = run(conn_, {claim}, claimed, last_error_)) return ec;
     if (auto ec = first_error(claimed, last_error_)) return ec;
     std::vector<stream_message> got;
-    for (std::size_t i = 0; i < claimed[0]->elements; ++i) parse_entry(stream, claimed[0]->element[i], got);
+    replies::claimed(stream, claimed[0].get(), got);
     for (auto& m : got) {
       m.deliveries = deliveries[m.id] + 1;  // XCLAIM delivered it once more
       (m.deliveries > max_deliveries ? poisoned : out).push_back(std::move(m));

@@ -1,0 +1,27 @@
+#pragma once
+// How stream_consumer reads Redis's stream replies, apart from its I/O so
+// the parsing can be unit-tested and fuzzed on raw replies. Malformed
+// replies never crash: they give error::unexpected_reply or are skipped.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/system/error_code.hpp>
+
+#include "queue/stream_consumer.hpp"
+
+struct redisReply;
+
+namespace tracepipe::queue::replies {
+
+/// XREADGROUP: nil (BLOCK timed out) or [[stream, [[id, [field, value, …]], …]], …].
+boost::system::error_code read_group(const redisReply* r, std::vector<stream_message>& out);
+
+/// XPENDING key group IDLE ms - + count: [[id, consumer, idle, deliveries], …] → (id, deliveries).
+boost::system::error_code pending(const redisReply* r, std::vector<std::pair<std::string, std::uint64_t>>& out);
+
+/// XCLAIM of one stream's ids: [[id, [field, value, …]], …]; entries deleted meanwhile come back nil and are skipped.
+void claimed(const std::string& stream, const redisReply* r, std::vector<stream_message>& out);
+
+}  // namespace tracepipe::queue::replies
