@@ -4,14 +4,14 @@
 #   apt: compiler toolchain, Boost, hiredis, libcurl, simdjson, zstd, zlib,
 #        yaml-cpp, CLI11, fmt, GoogleTest, Google Benchmark, redis-server,
 #        clickhouse-server, wrk, nginx (benchmark baseline), chromium (renders
-#        report.html in tests/report)
+#        report.html in tests/report), clang + libFuzzer's runtime (fuzz/)
 #   npm: s3rver, the LangSmith JS SDK and libchdb into ./.deps (git-ignored)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deps="$root/.deps"
 
 apt_packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config clang libclang-rt-14-dev
   libboost1.81-dev libhiredis-dev libcurl4-openssl-dev libsimdjson-dev
   libzstd-dev zlib1g-dev libyaml-cpp-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of fuzz/ in ./build-fuzz (clang,
+# -fsanitize=fuzzer,address,undefined over the project's libraries too) and
+# runs each for SECONDS (default 600) on its committed seeds plus what earlier
+# runs found (build-fuzz/corpus/<target>, never committed). Prints per target
+# the runs executed, coverage and findings; exits 1 on any finding, whose
+# input is kept in build-fuzz/findings/ (reproduce: build-fuzz/fuzz/<target> FILE).
+#   bash bench/fuzz.sh [SECONDS] [TARGET…]
+# tools/fuzz_ci.sh is the bounded CI run of the same.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+seconds=${1:-600}
+shift || true
+build="$root/build-fuzz"
+all_targets=(http_request_fuzz run_reader_fuzz multipart_fuzz redis_reply_fuzz clickhouse_reply_fuzz)
+targets=("$@")
+((${#targets[@]})) || targets=("${all_targets[@]}")
+
+command -v clang++ >/dev/null || { echo "fuzz: clang++ is missing (tools/setup.sh installs it)" >&2; exit 2; }
+flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+nice -n 19 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+  -DTRACEPIPE_FUZZ=ON -DTRACEPIPE_BUILD_TESTS=OFF -DTRACEPIPE_BUILD_BENCH=OFF >/dev/null
+nice -n 19 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" -- --no-print-directory 2>&1 |
+  grep -vE '^\[ *[0-9]+%\]' || true
+
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
+findings_dir="$build/findings"
+mkdir -p "$findings_dir"
+failed=0
+printf '%-24s %12s %8s %8s %9s\n' target runs cov ft findings
+for t in "${targets[@]}"; do
+  bin="$build/fuzz/$t"
+  test -x "$bin" || { echo "fuzz: $bin was not built" >&2; exit 2; }
+  work="$build/corpus/$t"
+  mkdir -p "$work"
+  log="$build/$t.log"
+  before=$(find "$findings_dir" -name "$t-*" | wc -l)
+  # The first corpus dir receives new inputs; the committed seeds are read only.
+  rc=0
+  nice -n 19 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    -print_final_stats=1 -artifact_prefix="$findings_dir/$t-" "$work" "$root/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
+  after=$(find "$findings_dir" -name "$t-*" | wc -l)
+  runs=$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1 || true)
+  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || true)
+  ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || true)
+  found=$((after - before))
+  printf '%-24s %12s %8s %8s %9s\n' "$t" "${runs:-?}" "${cov:-?}" "${ft:-?}" "$found"
+  if ((found > 0 || rc != 0)); then
+    failed=1
+    echo "fuzz: $t failed (exit $rc); log $log; inputs:" >&2
+    find "$findings_dir" -name "$t-*" -newer "$bin" >&2 || true
+    grep -m1 -A25 -E '^==[0-9]+==ERROR|runtime error|fuzz invariant failed|deadly signal' "$log" >&2 || true
+  fi
+done
+exit "$failed"
