@@ -1,6 +1,6 @@
 #include "sink/s3_writer.hpp"
 
-#include "sink/sha256.hpp"
+#include "ingest/sha256.hpp"
 #include "sink/sigv4.hpp"
 
 #include <curl/curl.h>
@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 namespace tracepipe::sink {
+using ingest::sha256_hex;
 namespace {
 
 using steady = std::chrono::steady_clock;

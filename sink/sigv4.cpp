@@ -1,6 +1,6 @@
 #include "sink/sigv4.hpp"
 
-#include "sink/sha256.hpp"
+#include "ingest/sha256.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,6 +8,10 @@
 #include <map>
 
 namespace tracepipe::sink {
+using ingest::hmac_sha256;
+using ingest::sha256_digest;
+using ingest::sha256_hex;
+using ingest::to_hex;
 namespace {
 
 bool unreserved(unsigned char c) {
