@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "config/api_keys.hpp"
 #include "config/units.hpp"
 #include "queue/redis_endpoint.hpp"
 
@@ -120,7 +121,7 @@ void add_sink_keys(Add& add) {
   add("clickhouse.user", C_, "--clickhouse-user", "default", "name", "ClickHouse user (sent in X-ClickHouse-User).",
       text_into(at(&S::clickhouse, &C::user)), {"CLICKHOUSE_USER"});
   add("clickhouse.password", C_, "--clickhouse-password", "", "secret",
-      "ClickHouse password (sent in X-ClickHouse-Key, never logged).", text_into(at(&S::clickhouse, &C::password), true),
+      "ClickHouse password (sent in X-ClickHouse-Key, never logged); file:PATH reads it from a file.", text_into(at(&S::clickhouse, &C::password), true),
       {"CLICKHOUSE_PASSWORD"}, true);
   add("clickhouse.database", C_, "--clickhouse-database", "tracepipe", "name",
       "Database of the runs table; created on start if absent.", text_into(at(&S::clickhouse, &C::database)));
@@ -170,9 +171,9 @@ void add_sink_keys(Add& add) {
       text_into(at(&S::s3, &T::bucket)), {"S3_BUCKET"});
   add("s3.region", T_, "--s3-region", "us-east-1", "name", "Region used in request signing.",
       text_into(at(&S::s3, &T::region)), {"S3_REGION", "AWS_REGION"});
-  add("s3.access_key", T_, "--s3-access-key", "", "secret", "Access key id.",
+  add("s3.access_key", T_, "--s3-access-key", "", "secret", "Access key id; file:PATH reads it from a file.",
       text_into(at(&S::s3, &T::access_key), true), {"AWS_ACCESS_KEY_ID"}, true);
-  add("s3.secret_key", T_, "--s3-secret-key", "", "secret", "Secret access key (never logged).",
+  add("s3.secret_key", T_, "--s3-secret-key", "", "secret", "Secret access key (never logged); file:PATH reads it from a file.",
       text_into(at(&S::s3, &T::secret_key), true), {"AWS_SECRET_ACCESS_KEY"}, true);
   add("s3.concurrency", T_, "--s3-concurrency", "16", "count", "PUTs in flight per pipeline.",
       count_into(at(&S::s3, &T::concurrency), 1, 1024));
@@ -244,7 +245,8 @@ std::vector<key> make_keys() {
   auto R_ = section::redis;
   auto I_ = section::ingest;
   add("redis.url", R_, "--redis-url", "redis://127.0.0.1:6379", "url",
-      "Redis server holding the run streams; a password may be given as redis://:PASSWORD@host:port.",
+      "Redis server holding the run streams; a password (sent with AUTH) may be given as redis://:PASSWORD@host:port; "
+      "file:PATH reads the URL from a file.",
       redis_url_into(), {"REDIS_URL"}, true);
   add("redis.stream", R_, "--stream", "tracepipe:runs", "key",
       "Prefix of the stream keys; shard n is '<prefix>:{n}' so shards spread over a Redis Cluster.",
@@ -303,12 +305,10 @@ std::vector<key> make_keys() {
       "Value of the Retry-After header sent with 429 and 503.",
       count_into(at(&S::ingest, &I::retry_after_s), 0, 3600));
   add("ingest.api_keys", I_, "--api-keys", "", "list",
-      "Comma-separated API keys accepted in x-api-key; empty means no authentication.",
-      [](settings& s, std::string_view text) -> std::optional<std::string> {
-        s.ingest.api_keys = parse_list(text);
-        return std::nullopt;
-      },
-      {}, true);
+      "Comma-separated hashes of the keys accepted in x-api-key, each sha256:<hex> (from `tracepipe key hash`), "
+      "optionally bound to one project as sha256:<hex>@project; empty means no authentication; file:PATH reads them "
+      "from a file, one a line.",
+      [](settings& s, std::string_view text) { return parse_api_keys(text, s.ingest.api_keys); }, {}, true);
   add("ingest.default_project", I_, "--default-project", "default", "name",
       "Project recorded for runs that name neither session_name nor session_id.",
       text_into(at(&S::ingest, &I::default_project)));

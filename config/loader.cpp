@@ -1,8 +1,11 @@
 #include "config/loader.hpp"
 
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -10,7 +13,28 @@
 namespace tracepipe::config {
 namespace {
 
+/// A secret given as file:PATH is that file's content, one trailing newline
+/// dropped, so it never has to sit in the environment, a flag or the YAML.
+std::string read_secret_file(const key& k, std::string_view path, const std::string& source) {
+  auto fail = [&] {
+    return error(fmt::format("config key '{}' from {}: cannot read secret file '{}': {}", k.name, source, path,
+                             std::strerror(errno)));
+  };
+  std::ifstream in{std::string(path), std::ios::binary};
+  if (!in) throw fail();
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw fail();
+  if (!content.empty() && content.back() == '\n') content.pop_back();
+  if (!content.empty() && content.back() == '\r') content.pop_back();
+  return content;
+}
+
 void apply(settings& s, const key& k, std::string_view text, const std::string& source) {
+  std::string from_file;
+  if (k.secret && text.substr(0, 5) == "file:") {
+    from_file = read_secret_file(k, text.substr(5), source);
+    text = from_file;
+  }
   if (auto problem = k.apply(s, text)) {
     // Secrets are never echoed; other values are, to make the mistake obvious.
     auto shown = k.secret ? std::string("(hidden)") : fmt::format("'{}'", text);

@@ -19,6 +19,13 @@ struct redis_settings {
   milliseconds depth_interval;  ///< how often the queue depth is sampled
 };
 
+/// An accepted API key, as configured: its hash, never the key itself.
+struct api_key {
+  std::string sha256_hex;  ///< 64 lower-case hex digits of SHA-256(key)
+  std::string project;     ///< non-empty: the only project the key may write runs into
+  bool operator==(const api_key&) const = default;
+};
+
 struct ingest_settings {
   std::string listen;                    ///< HOST:PORT
   int threads;                           ///< I/O threads
@@ -34,7 +41,7 @@ struct ingest_settings {
   std::size_t inflight_high_watermark;   ///< request bytes held in memory → 429
   std::size_t max_connections;           ///< connections above it are refused
   int retry_after_s;                     ///< Retry-After on 429/503
-  std::vector<std::string> api_keys;     ///< empty: no auth
+  std::vector<api_key> api_keys;         ///< empty: no auth
   std::string default_project;           ///< project of runs naming none
 };
 

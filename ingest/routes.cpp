@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "ingest/api_keys.hpp"
 #include "ingest/decompress.hpp"
 #include "ingest/json_out.hpp"
 #include "ingest/multipart.hpp"
@@ -33,23 +34,6 @@ std::string_view path_of(std::string_view target) {
 
 bool needs_key(route r) {
   return r == route::post_run || r == route::patch_run || r == route::batch || r == route::multipart;
-}
-
-/// Compares every configured key in full, whatever matches, so the time taken
-/// tells nothing about the keys.
-bool key_accepted(std::string_view given, const std::vector<std::string>& keys) {
-  unsigned ok = 0;
-  for (const auto& key : keys) {
-    std::size_t n = std::max(given.size(), key.size());
-    unsigned diff = given.size() != key.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      unsigned char a = i < given.size() ? given[i] : 0;
-      unsigned char b = i < key.size() ? key[i] : 0;
-      diff |= a ^ b;
-    }
-    ok |= diff == 0;
-  }
-  return ok != 0;
 }
 
 outcome answer(route which, unsigned status, std::string body) {
@@ -147,7 +131,7 @@ std::optional<outcome> check_header(const http::request_header<>& header, servic
   }
   if (!needs_key(which)) return std::nullopt;
   const auto& s = svc.settings;
-  if (!s.api_keys.empty() && !key_accepted(header["x-api-key"], s.api_keys))
+  if (!s.api_keys.empty() && !match_api_key(header["x-api-key"], s.api_keys))
     return refuse(which, {401, "unauthorized", "missing or invalid x-api-key"});
   if (!svc.redis_ready())
     return refuse(which, {503, "queue_unavailable", "Redis is not reachable; retry later"});
@@ -195,6 +179,16 @@ outcome handle(request& req, service& svc, run_reader& reader) {
   }
   if (o.ops.size() > s.max_runs_per_request)
     return refuse(which, {413, "too_many_runs", fmt::format("more than {} runs in one request", s.max_runs_per_request)});
+  // The header check let the key in; matched again here (one hash) to know
+  // its project, rather than carry it through the session.
+  if (!s.api_keys.empty()) {
+    const auto* key = match_api_key(req["x-api-key"], s.api_keys);
+    if (!key) return refuse(which, {401, "unauthorized", "missing or invalid x-api-key"});
+    if (auto r = bind_project(*key, o.ops)) {
+      o.ops.clear();
+      return refuse(which, *r);
+    }
+  }
   o.status = 202;
   return o;
 }

@@ -23,6 +23,7 @@ struct run_op {
   std::string run_id;    ///< canonical (lower-case) UUID
   std::string trace_id;  ///< canonical UUID; empty only for a PATCH /runs/{id} naming none
   std::string project;   ///< session_name, else session_id, else the configured default
+  bool project_named = false;  ///< the payload named it (not the default)
   std::string json;      ///< the run object, compact JSON
   std::vector<run_part> parts;
 

@@ -137,10 +137,9 @@ std::optional<rejection> run_reader::read_run(element run, op_kind kind, bool re
     if (auto r = typed_field(run, where, f.name, f.type, f.type_name)) return r;
 
   std::string_view project;
-  if ((run["session_name"].get(project) != simdjson::SUCCESS || project.empty()) &&
-      (run["session_id"].get(project) != simdjson::SUCCESS || project.empty()))
-    project = limits_.default_project;
-  out.project = std::string(project);
+  out.project_named = (run["session_name"].get(project) == simdjson::SUCCESS && !project.empty()) ||
+                      (run["session_id"].get(project) == simdjson::SUCCESS && !project.empty());
+  out.project = std::string(out.project_named ? project : limits_.default_project);
   out.json = simdjson::minify(run);
   return std::nullopt;
 }

@@ -19,5 +19,6 @@ void add_lag_command(CLI::App& app, action& run);
 void add_report_command(CLI::App& app, action& run);
 void add_demo_command(CLI::App& app, action& run);
 void add_config_command(CLI::App& app, action& run);
+void add_key_command(CLI::App& app, action& run);
 
 }  // namespace tracepipe::tools

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include "ingest/api_keys.hpp"
 #include "ingest_harness.hpp"
 #include "loadgen/http_client.hpp"
 #include "loadgen/run_factory.hpp"
@@ -191,7 +192,7 @@ TEST(IngestBadInput, HeaderTooLargeAndTruncatedBody) {
 
 TEST(IngestBadInput, ApiKeysRequiredWhenConfigured) {
   auto s = limited_settings("auth");
-  s.ingest.api_keys = {"key-one", "key-two"};
+  s.ingest.api_keys = {{ingest::api_key_entry("key-one").substr(7), ""}, {ingest::api_key_entry("key-two").substr(7), ""}};
   ingest_under_test ingest(s);
   loadgen::http_client client(ingest.url());
   headers json{{"content-type", "application/json"}};

@@ -23,6 +23,11 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB;
 
+/// ingest.api_keys entries: hashes of keys (any 64 hex digits parse).
+const std::string hash_a = "sha256:" + std::string(64, 'a'), hash_b = "sha256:" + std::string(64, 'b'),
+                  hash_c = "sha256:" + std::string(64, 'c');
+const api_key key_a{std::string(64, 'a'), ""}, key_b{std::string(64, 'b'), ""}, key_c{std::string(64, 'c'), ""};
+
 // ---- units ----
 
 struct bytes_case {
@@ -271,7 +276,8 @@ TEST(keys, apply_validates_each_kind_of_value) {
       {"ingest.retry_after", "3601", false},
       {"ingest.retry_after", "-1", false},
       {"ingest.api_keys", "", true},
-      {"ingest.api_keys", "a,b", true},
+      {"ingest.api_keys", "a,b", false},
+      {"ingest.api_keys", hash_a + "," + hash_b + "@proj", true},
       {"ingest.default_project", "", false},
       {"ingest.default_project", "p", true},
   };
@@ -299,13 +305,13 @@ TEST(keys, apply_stores_the_typed_value) {
   EXPECT_FALSE(find_key("redis.shards")->apply(s, "8"));
   EXPECT_FALSE(find_key("redis.command_timeout")->apply(s, "1.5s"));
   EXPECT_FALSE(find_key("ingest.body_limit")->apply(s, "1MiB"));
-  EXPECT_FALSE(find_key("ingest.api_keys")->apply(s, " k1 ,k2,"));
+  EXPECT_FALSE(find_key("ingest.api_keys")->apply(s, " " + hash_a + " ," + hash_b + ","));
   EXPECT_FALSE(find_key("ingest.listen")->apply(s, "0.0.0.0:0"));
   EXPECT_FALSE(find_key("ingest.queue_high_watermark")->apply(s, "1000000000000"));
   EXPECT_EQ(s.redis.shards, 8);
   EXPECT_EQ(s.redis.command_timeout, 1500ms);
   EXPECT_EQ(s.ingest.body_limit, MiB);
-  EXPECT_EQ(s.ingest.api_keys, (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_EQ(s.ingest.api_keys, (std::vector<api_key>{key_a, key_b}));
   EXPECT_EQ(s.ingest.listen, "0.0.0.0:0");
   EXPECT_EQ(s.ingest.queue_high_watermark, 1'000'000'000'000u);
 }
@@ -400,7 +406,7 @@ TEST(loader, precedence_defaults_stack_file_env_flags) {
   dir.write("stack.env", "# tracepipe stack endpoints\nREDIS_URL=redis://127.0.0.1:1111\nOTHER=x\n");
   auto file = dir.write("tracepipe.yaml",
                         "redis:\n  url: redis://127.0.0.1:2222\n"
-                        "ingest: {body_limit: 1MiB, api_keys: [key-a, key-b]}\n");
+                        "ingest: {body_limit: 1MiB, api_keys: [" + hash_a + ", " + hash_b + "]}\n");
   const fake_env env_values{{"TRACEPIPE_INGEST_BODY_LIMIT", "2MiB"}, {"REDIS_URL", "redis://127.0.0.1:3333"}};
 
   const layers cases[] = {
@@ -426,8 +432,8 @@ TEST(loader, precedence_defaults_stack_file_env_flags) {
     auto s = loaded.load(lookup_in(c.env ? env_values : none));
     EXPECT_EQ(s.ingest.body_limit, c.body_limit);
     EXPECT_EQ(s.redis.url, c.redis_url);
-    const std::vector<std::string> file_keys{"key-a", "key-b"};
-    EXPECT_EQ(s.ingest.api_keys, c.file ? file_keys : std::vector<std::string>());
+    const std::vector<api_key> file_keys{key_a, key_b};
+    EXPECT_EQ(s.ingest.api_keys, c.file ? file_keys : std::vector<api_key>());
     EXPECT_EQ(loaded.get().stack_dir(), c.stack ? dir.path() : std::string());
   }
 }
@@ -453,9 +459,9 @@ TEST(loader, file_sets_nested_keys_of_every_type) {
                         "  json_depth: 32\n"
                         "  read_timeout: 5m\n"
                         "  api_keys:\n"
-                        "    - one\n"
-                        "    - two\n"
-                        "    - three\n"
+                        "    - " + hash_a + "\n"
+                        "    - " + hash_b + "\n"
+                        "    - " + hash_c + "\n"
                         "  default_project: my-project\n");
   cli c({"--config", file});
   auto s = c.load();
@@ -466,7 +472,7 @@ TEST(loader, file_sets_nested_keys_of_every_type) {
   EXPECT_EQ(s.ingest.threads, 4);
   EXPECT_EQ(s.ingest.json_depth, 32u);
   EXPECT_EQ(s.ingest.read_timeout, 5min);
-  EXPECT_EQ(s.ingest.api_keys, (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(s.ingest.api_keys, (std::vector<api_key>{key_a, key_b, key_c}));
   EXPECT_EQ(s.ingest.default_project, "my-project");
   // untouched keys keep their defaults
   EXPECT_EQ(s.ingest.body_limit, 25 * MiB);
@@ -474,12 +480,12 @@ TEST(loader, file_sets_nested_keys_of_every_type) {
 }
 
 TEST(loader, flags_set_every_kind_of_key) {
-  cli c({"--shards", "16", "--redis-timeout", "3s", "--api-keys", "a, b", "--listen", "127.0.0.1:0",
+  cli c({"--shards", "16", "--redis-timeout", "3s", "--api-keys", hash_a + ", " + hash_b, "--listen", "127.0.0.1:0",
          "--max-runs-per-request=5", "--default-project", "flagged"});
   auto s = c.load();
   EXPECT_EQ(s.redis.shards, 16);
   EXPECT_EQ(s.redis.command_timeout, 3s);
-  EXPECT_EQ(s.ingest.api_keys, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(s.ingest.api_keys, (std::vector<api_key>{key_a, key_b}));
   EXPECT_EQ(s.ingest.listen, "127.0.0.1:0");
   EXPECT_EQ(s.ingest.max_runs_per_request, 5u);
   EXPECT_EQ(s.ingest.default_project, "flagged");
