@@ -59,13 +59,18 @@ void append_json_string(std::string& out, std::string_view s) {
 
 namespace {
 
-/// Length of the valid UTF-8 sequence starting at s[i], or 0.
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 (RFC 3629 §4:
+/// no overlong forms, no surrogates, nothing above U+10FFFF).
 std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+  std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (std::size_t k = 1; k < n; ++k)
     if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  // The second byte's range is narrower after E0, ED, F0 and F4.
+  auto c1 = static_cast<unsigned char>(s[i + 1]);
+  if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
+    return 0;
   return n;
 }
 
