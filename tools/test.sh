@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs dependencies, builds, and
 # runs unit tests and integration tests (real Redis, ClickHouse 18.16 and
-# s3rver started by the test binary itself on free loopback ports).
+# s3rver started by the test binary itself on free loopback ports), then the
+# libFuzzer targets of fuzz/ for a bounded time.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/tools/build.sh"
 ctest --test-dir "$root/build" --output-on-failure --timeout 900 "$@"
+# Then every fuzz target for 30 s (tools/fuzz_ci.sh); skipped when ctest
+# arguments pick some tests only.
+(($#)) || bash "$root/tools/fuzz_ci.sh"
