@@ -22,8 +22,9 @@ nice -n 19 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DTRACEPIPE_FUZZ=ON -DTRACEPIPE_BUILD_TESTS=OFF -DTRACEPIPE_BUILD_BENCH=OFF >/dev/null
+# A failed build fails the script (pipefail), never a stale binary fuzzed.
 nice -n 19 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" -- --no-print-directory 2>&1 |
-  grep -vE '^\[ *[0-9]+%\]' || true
+  { grep -vE '^\[ *[0-9]+%\]' || true; }
 
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
