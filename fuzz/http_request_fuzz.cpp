@@ -43,8 +43,10 @@ struct world {
     s.max_runs_per_request = 100;
     s.max_parts = 100;
     svc = std::make_unique<ingest::service>(s, producer, *depth);
+    // As the session's reader_for: the limits view the service's settings.
+    const auto& kept = svc->settings;
     reader = std::make_unique<ingest::run_reader>(
-        ingest::reader_limits{s.json_depth, s.max_runs_per_request, s.default_project});
+        ingest::reader_limits{kept.json_depth, kept.max_runs_per_request, kept.default_project});
   }
 };
 
