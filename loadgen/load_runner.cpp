@@ -173,7 +173,8 @@ class driver {
   }
 
   void maybe_finish() {
-    if (schedule_over_ && queue_.empty() && in_flight_ == 0 && retries_waiting_ == 0) {
+    if (!finished_ && schedule_over_ && queue_.empty() && in_flight_ == 0 && retries_waiting_ == 0) {
+      finished_ = true;
       drain_timer_.cancel();
       tick_timer_.cancel();
       final_row();
@@ -332,7 +333,9 @@ class driver {
   void tick_at(std::uint64_t second) {
     tick_timer_.expires_at(start_ + std::chrono::seconds(second));
     tick_timer_.async_wait([this, second](beast::error_code ec) {
-      if (ec) return;
+      // A tick already due when cancel() ran still arrives without an error:
+      // without the flag it would re-arm the timer forever and run() never return.
+      if (ec || finished_) return;
       if (o_.stop && o_.stop->load()) end_schedule();
       close_row(second);
       tick_at(second + 1);
@@ -378,7 +381,7 @@ class driver {
   std::uint64_t runs_in_window_ = 0;
   bool closed_ = false;
   std::uint64_t next_closed_ = 0;  ///< closed loop: the next request to make
-  bool schedule_over_ = false, abandoned_ = false;
+  bool schedule_over_ = false, abandoned_ = false, finished_ = false;
   progress_printer progress_{o_.progress, o_.progress_out};
   load_result r_;
   second_row second_;
