@@ -1,7 +1,9 @@
 #include "loadgen/request_template.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
@@ -157,8 +159,25 @@ void request_plan::build(std::uint64_t k, std::vector<prepared_request>& out) co
     r.runs = p.request.runs;
     r.target.assign(p.request.target);
     r.body.assign(p.request.body);  // reuses r.body's capacity
-    for (const auto& s : p.stamps)
-      write_uuid((s.in_target ? r.target.data() : r.body.data()) + s.offset, key_, s.previous ? k - 1 : k, s.slot);
+    stamp_ids(p.stamps, k, r);
+  }
+}
+
+void request_plan::stamp_ids(const std::vector<stamp>& stamps, std::uint64_t k, prepared_request& r) const {
+  // An id sits in several places (id, trace_id, parent_run_id, dotted_order,
+  // …): hash it once per request, copy it to the rest.
+  thread_local std::vector<std::array<char, 36>> ids;
+  thread_local std::vector<std::uint8_t> made;
+  auto slots = 2 * static_cast<std::size_t>(o_.runs_per_request);
+  if (ids.size() < slots) ids.resize(slots);
+  made.assign(slots, 0);
+  for (const auto& s : stamps) {
+    auto at = static_cast<std::size_t>(s.slot) * 2 + (s.previous ? 1 : 0);
+    if (!made[at]) {
+      write_uuid(ids[at].data(), key_, s.previous ? k - 1 : k, s.slot);
+      made[at] = 1;
+    }
+    std::memcpy((s.in_target ? r.target.data() : r.body.data()) + s.offset, ids[at].data(), 36);
   }
 }
 

@@ -98,6 +98,7 @@ class request_plan {
   struct tmpl {
     std::vector<part> parts;
   };
+  void stamp_ids(const std::vector<stamp>& stamps, std::uint64_t k, prepared_request& r) const;
   tmpl make(const std::vector<generated_run>& runs, const std::vector<generated_run>* previous) const;
   int auto_ring() const;
 
