@@ -274,11 +274,7 @@ TEST(StackLifecycle, DownStopsEveryProcessUpStarted) {
   }
   ASSERT_EQ(pids.size(), 3u);
   stack::down(dir.path, out);
-  for (int pid : pids) {
-    errno = 0;
-    EXPECT_EQ(kill(pid, 0), -1) << pid;
-    EXPECT_EQ(errno, ESRCH) << pid;
-  }
+  for (int pid : pids) EXPECT_TRUE(gone(pid)) << pid;
   EXPECT_FALSE(fs::exists(fs::path(dir.path) / "stack.env"));
   for (const auto& s : stack::status(dir.path)) EXPECT_FALSE(s.alive) << s.name;
   stack::down(dir.path, out);  // a second down is harmless
@@ -304,7 +300,7 @@ TEST(StackLifecycle, FailedComponentIsNamedAndTheOthersAreStopped) {
   int started = 0;
   for (std::regex re(R"(started (\w+) \(pid (\d+)\))"); std::regex_search(log, m, re); log = m.suffix()) {
     ++started;
-    EXPECT_EQ(kill(std::stoi(m[2]), 0), -1) << m[1];
+    EXPECT_TRUE(gone(std::stoi(m[2]))) << m[1];
   }
   EXPECT_EQ(started, 3) << out.str();
   EXPECT_FALSE(fs::exists(fs::path(dir.path) / "stack.env"));
@@ -328,7 +324,7 @@ TEST(StackLifecycle, ComponentMissingTheDeadlineIsNamedAndStopped) {
   std::smatch m;
   std::string log = out.str();
   ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(started s3 \(pid (\d+)\))"))) << log;
-  EXPECT_EQ(kill(std::stoi(m[1]), 0), -1);
+  EXPECT_TRUE(gone(std::stoi(m[1])));
 }
 
 TEST(StackLifecycle, MissingS3rverPointsToSetup) {

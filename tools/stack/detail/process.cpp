@@ -141,11 +141,14 @@ std::optional<unsigned long long> start_time_of(int pid) {
 bool alive(const process_id& p) {
   if (p.pid <= 0) return false;
   auto st = read_stat(p.pid);
-  if (!st || st->start_time != p.start_time) return false;
-  if (st->state != 'Z' && st->state != 'X') return true;
+  if (st && st->start_time != p.start_time) return false;  // the pid was reused: ours is gone
+  if (st && st->state != 'Z' && st->state != 'X') return true;
   // Our own dead child stays a zombie (kill(pid, 0) succeeds) until reaped.
-  waitpid(p.pid, nullptr, WNOHANG);
-  return false;
+  if (waitpid(p.pid, nullptr, WNOHANG) == p.pid) return false;
+  // A stat that cannot be read may belong to a process in the middle of
+  // exiting: it is gone only once it no longer exists (or is only a zombie
+  // that is not ours to reap).
+  return !st && kill(p.pid, 0) == 0;
 }
 
 void write_pidfile(const std::string& path, const process_id& p) {
