@@ -200,52 +200,7 @@ measure_ingest() {
 # --- (b) nginx return 202 ------------------------------------------------------
 
 # start_nginx WORKERS: sets nginx_pid, nginx_url and nginx_workers (pids).
-start_nginx() {
-  local dir=$tmp/nginx_$1 attempt port i user_line=""
-  mkdir -p "$dir/body" "$dir/proxy" "$dir/fastcgi" "$dir/uwsgi" "$dir/scgi"
-  # As root, workers would drop to nobody, who cannot enter the private temp dir.
-  if (( EUID == 0 )); then user_line="user root;"; fi
-  for ((attempt = 0; attempt < 5; attempt++)); do
-    port=$(free_port)
-    cat >"$dir/nginx.conf" <<EOF
-$user_line
-worker_processes $1;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
-  client_max_body_size 0;
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  server {
-    listen 127.0.0.1:$port;
-    location / { return 202; }
-  }
-}
-EOF
-    nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
-    nginx_pid=$!
-    started+=("$nginx_pid")
-    nginx_url=http://127.0.0.1:$port
-    for ((i = 0; i < 50; i++)); do
-      kill -0 "$nginx_pid" 2>/dev/null || break
-      if [[ $(curl -s -o /dev/null -w '%{http_code}' "$nginx_url/" 2>/dev/null) == 202 ]]; then
-        nginx_workers=$(pgrep -d, -P "$nginx_pid")
-        return
-      fi
-      sleep 0.1
-    done
-    stop "$nginx_pid"
-  done
-  die "nginx did not start: $(cat "$dir/error.log" "$dir/stdout.log" 2>/dev/null)"
-}
+start_nginx() { nginx_202_start "$tmp/nginx_$1" "$1"; }
 
 # measure_nginx WORKERS
 measure_nginx() {
