@@ -1,4 +1,4 @@
-// `tracepipe stack up|down|status|stop|start --dir DIR`
+// `tracepipe stack up|down|status|stop|start|kill|pause|resume --dir DIR`
 #include <iostream>
 
 #include <fmt/format.h>
@@ -50,18 +50,33 @@ void add_stack_command(CLI::App& app, action& run) {
     };
   });
 
-  for (const char* verb : {"stop", "start"}) {
-    bool is_stop = std::string_view(verb) == "stop";
-    auto* sub = cmd->add_subcommand(verb, is_stop ? "Stop one component, keeping its port and data"
-                                                  : "Start one stopped component again on its port and data");
+  // One component at a time: what fault tests and incident reproductions do.
+  struct verb {
+    const char* name;
+    const char* help;
+    void (*act)(const std::string& dir, const std::string& name);
+  };
+  static const verb verbs[] = {
+      {"stop", "Stop one component (SIGTERM), keeping its port and data",
+       [](const std::string& d, const std::string& n) { stack::stop_component(d, n, std::cerr); }},
+      {"start", "Start one stopped component again on its port and data",
+       [](const std::string& d, const std::string& n) { stack::start_component(d, n, std::cerr); }},
+      {"kill", "Kill one component with SIGKILL (a crash: no shutdown); `start` brings it back",
+       [](const std::string& d, const std::string& n) { stack::kill_component(d, n, std::cerr); }},
+      {"pause", "Freeze one component (SIGSTOP): connections stay open, nothing is answered",
+       [](const std::string& d, const std::string& n) { stack::pause_component(d, n, true, std::cerr); }},
+      {"resume", "Let a paused component run again (SIGCONT)",
+       [](const std::string& d, const std::string& n) { stack::pause_component(d, n, false, std::cerr); }},
+  };
+  for (const auto& v : verbs) {
+    auto* sub = cmd->add_subcommand(v.name, v.help);
     dir_option(sub);
     sub->add_option("component", component, "redis, clickhouse or s3")
         ->required()
         ->check(CLI::IsMember({"redis", "clickhouse", "s3"}));
-    sub->callback([&run, is_stop] {
-      run = [is_stop] {
-        if (is_stop) stack::stop_component(opts.dir, component, std::cerr);
-        else stack::start_component(opts.dir, component, std::cerr);
+    sub->callback([&run, act = v.act] {
+      run = [act] {
+        act(opts.dir, component);
         return 0;
       };
     });

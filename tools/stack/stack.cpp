@@ -6,6 +6,7 @@
 #include "tools/stack/detail/state.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -267,6 +268,30 @@ void stop_component(const std::string& dir_arg, const std::string& name, std::os
     log << fmt::format("stack: {} is not running in {}\n", name, dir.string());
   }
   fs::remove(detail::pid_path(dir, name));
+}
+
+void kill_component(const std::string& dir_arg, const std::string& name, std::ostream& log) {
+  check_name(name);
+  auto dir = absolute_dir(dir_arg);
+  dir_lock lock(dir);
+  if (auto p = live_pid(dir, name)) {
+    detail::kill_now({*p});
+    log << fmt::format("stack: killed {} (pid {}) with SIGKILL\n", name, p->pid);
+  } else {
+    log << fmt::format("stack: {} is not running in {}\n", name, dir.string());
+  }
+  fs::remove(detail::pid_path(dir, name));
+}
+
+void pause_component(const std::string& dir_arg, const std::string& name, bool paused, std::ostream& log) {
+  check_name(name);
+  auto dir = absolute_dir(dir_arg);
+  auto p = live_pid(dir, name);
+  if (!p) throw error(fmt::format("{} is not running in {}", name, dir.string()));
+  // The whole group: s3rver's node or a server's helpers stop with it.
+  int sig = paused ? SIGSTOP : SIGCONT;
+  if (getpgid(p->pid) != p->pid || kill(-p->pid, sig) != 0) kill(p->pid, sig);
+  log << fmt::format("stack: {} {} (pid {})\n", paused ? "paused" : "resumed", name, p->pid);
 }
 
 void start_component(const std::string& dir_arg, const std::string& name, std::ostream& log) {

@@ -59,6 +59,15 @@ void stop_component(const std::string& dir, const std::string& name, std::ostrea
 /// Starts one component again on its port and data, and waits until it answers.
 void start_component(const std::string& dir, const std::string& name, std::ostream& log);
 
+/// Kills one component with SIGKILL — a crash: no shutdown, nothing flushed
+/// that it had not written already — and waits until it is gone;
+/// `start_component` brings it back on its port and data.
+void kill_component(const std::string& dir, const std::string& name, std::ostream& log);
+
+/// SIGSTOP (paused) or SIGCONT: a paused component keeps its connections
+/// and port but answers nothing — slow, not dead.
+void pause_component(const std::string& dir, const std::string& name, bool paused, std::ostream& log);
+
 /// The map in DIR/stack.env, as `up` wrote it. Throws `error` if missing.
 std::map<std::string, std::string> read_env(const std::string& dir);
 

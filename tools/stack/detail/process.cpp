@@ -168,25 +168,35 @@ std::optional<process_id> read_pidfile(const std::string& path) {
   return p;
 }
 
-void stop(const std::vector<process_id>& procs, std::chrono::milliseconds grace) {
-  auto any_alive = [&] {
-    for (const auto& p : procs)
-      if (alive(p)) return true;
-    return false;
-  };
-  auto wait_until = [&](clock::time_point deadline) {
-    while (any_alive() && clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  };
+namespace {
+
+bool any_alive(const std::vector<process_id>& procs) {
   for (const auto& p : procs)
-    if (alive(p)) kill(p.pid, SIGTERM);
-  wait_until(clock::now() + grace);
+    if (alive(p)) return true;
+  return false;
+}
+
+void wait_gone(const std::vector<process_id>& procs, clock::duration limit) {
+  auto deadline = clock::now() + limit;
+  while (any_alive(procs) && clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+}  // namespace
+
+void kill_now(const std::vector<process_id>& procs) {
   for (const auto& p : procs) {
     if (!alive(p)) continue;
     // setsid made it a group leader: the group also holds any helpers it forked.
     if (getpgid(p.pid) != p.pid || kill(-p.pid, SIGKILL) != 0) kill(p.pid, SIGKILL);
   }
-  wait_until(clock::now() + std::chrono::seconds(10));
+  wait_gone(procs, std::chrono::seconds(10));
+}
+
+void stop(const std::vector<process_id>& procs, std::chrono::milliseconds grace) {
+  for (const auto& p : procs)
+    if (alive(p)) kill(p.pid, SIGTERM);
+  wait_gone(procs, grace);
+  kill_now(procs);
 }
 
 std::string tail(const std::string& path, int lines) {

@@ -39,6 +39,10 @@ std::optional<process_id> read_pidfile(const std::string& path);
 /// process groups still there; returns once all are gone.
 void stop(const std::vector<process_id>& procs, std::chrono::milliseconds grace);
 
+/// SIGKILL to each live process's group — a crash, not a shutdown — and
+/// returns once all are gone.
+void kill_now(const std::vector<process_id>& procs);
+
 /// The last `lines` lines of a file; empty if unreadable.
 std::string tail(const std::string& path, int lines);
 
