@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "config/failpoint.hpp"
 #include "queue/redis_endpoint.hpp"
 
 namespace tracepipe::sink {
@@ -300,7 +301,10 @@ pipeline::outcome pipeline::flush() {
   if (put_blobs(blobs) == outcome::gave_up) return outcome::gave_up;
   // The same entries make the same token, so a re-sent batch dedups where the server can.
   auto token = fmt::format("{}-{}-{}", items[good.front()].message.id, items[good.back()].message.id, good.size());
+  config::failpoint("worker.before_insert");
   if (insert(good, built, items, token) == outcome::gave_up) return outcome::gave_up;
+  // Inserted, not yet acknowledged: the entries are re-delivered and their rows collapse.
+  config::failpoint("worker.before_ack");
   std::vector<const queue::stream_message*> done;
   for (auto i : good) done.push_back(&items[i].message);
   if (ack(done) == outcome::gave_up) return outcome::gave_up;

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
+#include "config/failpoint.hpp"
 #include "ingest/stream_fields.hpp"
 
 namespace tracepipe::ingest::detail {
@@ -143,6 +144,8 @@ void session::on_enqueued(boost::system::error_code ec, const std::string& detai
                                            fmt::format("the runs could not be enqueued: {}; retry later", why)}),
                    keep_alive);
   }
+  // Enqueued, not yet acknowledged: a client that retries makes duplicates.
+  config::failpoint("ingest.before_reply");
   std::uint64_t bytes = 0;
   for (const auto& op : pending_.ops) bytes += op.bytes();
   svc_.metrics.count_enqueued(pending_.ops.size(), bytes);
