@@ -39,6 +39,8 @@ std::vector<std::pair<std::string, std::string>> config_entries(const load_optio
           {"id_salt", std::to_string(b.id_salt)},
           {"connections", std::to_string(o.connections)},
           {"retry_429", o.retry ? "true" : "false"},
+          {"retry_errors", o.retry_errors ? "true" : "false"},
+          {"max_retries", std::to_string(o.max_retries)},
           {"stages_s_runs_per_s", "[" + stages + "]"}};
 }
 

@@ -31,6 +31,7 @@ struct pending {
   std::uint64_t k = 0;       ///< scheduled request
   std::uint8_t part = 0;     ///< which HTTP request of it (single: post, patch)
   std::uint8_t attempt = 0;
+  bool written = false;      ///< sent at least once (a failed connect is an attempt, not a send)
   clock_type::time_point intended;
 };
 
@@ -115,7 +116,7 @@ class driver {
     r_.runs_offered += rpr_;
     second_.offered_runs += rpr_;
     int parts = plan_.parts(n);
-    for (int p = 0; p < parts; ++p) enqueue({n, static_cast<std::uint8_t>(p), 0, intended});
+    for (int p = 0; p < parts; ++p) enqueue({n, static_cast<std::uint8_t>(p), 0, false, intended});
   }
 
   /// Closed loop (--concurrency): no schedule; every connection is kept busy,
@@ -198,7 +199,7 @@ class driver {
   void connect(conn* c) {
     c->stream.expires_after(o_.request_timeout);
     c->stream.async_connect(endpoints_, [this, c](beast::error_code ec, const tcp::endpoint&) {
-      if (ec) return failed(c, ec, false);
+      if (ec) return failed(c, false);
       c->stream.socket().set_option(tcp::no_delay(true));
       c->connected = true;
       send(c);
@@ -219,7 +220,7 @@ class driver {
     req.set(http::field::content_type, pr.content_type);
     if (!o_.api_key.empty()) req.set("x-api-key", o_.api_key);
     if (o_.compression != sink::body_compression::none) {
-      if (!sink::compress_body(o_.compression, pr.body, c->compressed)) return failed(c, {}, false);
+      if (!sink::compress_body(o_.compression, pr.body, c->compressed)) return failed(c, false, false);
       std::swap(pr.body, c->compressed);
       req.set(http::field::content_encoding, o_.compression == sink::body_compression::gzip ? "gzip" : "zstd");
     }
@@ -228,36 +229,42 @@ class driver {
     c->sent_at = clock_type::now();
     ++r_.sent;
     ++second_.sent;
-    if (c->job.attempt == 0) {
+    if (!c->job.written) {
+      c->job.written = true;
       r_.runs_sent += c->runs;
+      r_.operations_sent += c->operations;
       second_.sent_runs += c->runs;
       if (c->sent_at < window_end_) runs_in_window_ += c->runs;
-    } else {
-      ++r_.retries;
     }
+    if (c->job.attempt > 0) ++r_.retries;
     c->stream.expires_after(o_.request_timeout);
     http::async_write(c->stream, req, [this, c](beast::error_code ec, std::size_t) {
       c->scratch[c->job.part].body = std::move(c->req.body());  // keep the capacity for the next request
-      if (ec) return failed(c, ec, true);
+      if (ec) return failed(c, true);
       c->parser.emplace();
       c->parser->body_limit(1 << 20);
       http::async_read(c->stream, c->buffer, *c->parser, [this, c](beast::error_code e, std::size_t) {
-        if (e) return failed(c, e, true);
+        if (e) return failed(c, true);
         on_response(c);
       });
     });
   }
 
   /// Transport failure: the request gets no answer (an error if it was
-  /// written, else it is dropped); the connection reconnects on next use.
-  void failed(conn* c, beast::error_code, bool was_sent) {
+  /// written). It is sent again after a backoff when errors are retried (it
+  /// may have landed: the server's duplicates are what a fault test counts),
+  /// else dropped; the connection reconnects on next use.
+  void failed(conn* c, bool was_sent, bool retryable = true) {
     --in_flight_;
     if (abandoned_) return;
     if (was_sent) {
       ++r_.errors;
       ++second_.errors;
     }
-    ++r_.dropped;
+    if (retryable && o_.retry_errors && c->job.attempt < o_.max_retries)
+      retry_later(c->job, std::min(8.0, 0.25 * static_cast<double>(1 << c->job.attempt)));
+    else
+      ++r_.dropped;
     beast::error_code ignore;
     c->stream.socket().close(ignore);
     c->connected = false;
@@ -303,7 +310,7 @@ class driver {
     release(c);
   }
 
-  /// As the JS SDK: wait Retry-After, then resend, up to max_retries times.
+  /// As the JS SDK: wait (Retry-After, or the error backoff), then resend, up to max_retries times.
   /// The intended time stays the first one: the wait counts in corrected latency.
   void retry_later(pending job, double seconds) {
     ++job.attempt;

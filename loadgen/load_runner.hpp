@@ -37,7 +37,10 @@ struct load_options {
   int concurrency = 0;
   std::size_t max_queue = 100000;  ///< HTTP requests waiting for a connection; beyond, dropped
   bool retry = true;               ///< 429/503: wait Retry-After and resend (JS SDK), else count as dropped
-  int max_retries = 4;
+  /// No answer (connection refused or reset, timeout): resend after a backoff
+  /// of 250 ms doubling to 8 s, as the SDKs retry network errors; else dropped.
+  bool retry_errors = true;
+  int max_retries = 4;               ///< of one request, 429/503 and errors together
   double default_retry_after_s = 10;  ///< when the header is absent or not a number of seconds
   std::string api_key;
   /// Request bodies compressed after stamping, sent with Content-Encoding.

@@ -115,14 +115,14 @@ std::string summary_json(const load_result& r, const std::vector<threshold_outco
       R"(  "duration_s":{},"elapsed_s":{},"runs_per_request":{},)" "\n"
       R"(  "target_rate":{},"achieved_rate":{},)" "\n"
       R"(  "offered":{},"sent":{},"retries":{},"accepted":{},"rejected":{{{}}},"errors":{},"dropped":{},)" "\n"
-      R"(  "runs":{{"offered":{},"sent":{},"accepted":{},"operations_accepted":{}}},)" "\n"
+      R"(  "runs":{{"offered":{},"sent":{},"accepted":{},"operations_sent":{},"operations_accepted":{}}},)" "\n"
       R"(  "http_latency_ms":{{"corrected":{},"uncorrected":{}}},)" "\n"
       R"(  "http_latency_histogram_us":{{"corrected":"{}","uncorrected":"{}"}},)" "\n"
       "{}"
       R"(  "thresholds":[{}])" "\n}}\n",
       json_escape(r.target), config, num(r.duration_s), num(r.elapsed_s), r.runs_per_request, num(r.target_rate),
       num(r.achieved_rate), r.offered, r.sent, r.retries, r.accepted, rejected, r.errors, r.dropped, r.runs_offered,
-      r.runs_sent, r.runs_accepted, r.operations_accepted, latency_object(r.corrected), latency_object(r.uncorrected),
+      r.runs_sent, r.runs_accepted, r.operations_sent, r.operations_accepted, latency_object(r.corrected), latency_object(r.uncorrected),
       r.corrected.to_text(), r.uncorrected.to_text(), stack_json(r), th);
 }
 

@@ -68,7 +68,7 @@ struct load_result {
   std::uint64_t errors = 0;    ///< transport failures (connect, write, read, timeout)
   std::uint64_t dropped = 0;   ///< never accepted: queue overflow, retries exhausted or disabled, drain timeout
   // Runs and run operations (posts + patches).
-  std::uint64_t runs_offered = 0, runs_sent = 0, runs_accepted = 0, operations_accepted = 0;
+  std::uint64_t runs_offered = 0, runs_sent = 0, runs_accepted = 0, operations_sent = 0, operations_accepted = 0;
   histogram corrected;    ///< µs, response time − intended send time (coordinated-omission corrected)
   histogram uncorrected;  ///< µs, response time − actual send time of that attempt
   std::vector<second_row> timeseries;

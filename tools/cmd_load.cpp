@@ -28,6 +28,7 @@ struct load_cli {
   std::string run_types{loadgen::run_type_mix::default_text};
   std::string compression = "none";
   std::string on_429 = "retry";
+  std::string on_error = "retry";
   int timeout_ms = 30'000;
   int drain_ms = 10'000;
   std::string out;
@@ -101,6 +102,7 @@ int run_load_command(load_cli& c) {
                                              : loadgen::run_pattern::post_patch;
   parse_body_mix(c);
   o.retry = c.on_429 == "retry";
+  o.retry_errors = c.on_error == "retry";
   o.request_timeout = std::chrono::milliseconds(c.timeout_ms);
   o.drain_timeout = std::chrono::milliseconds(c.drain_ms);
   std::vector<loadgen::threshold> ts;
@@ -203,7 +205,12 @@ void add_load_command(CLI::App& app, action& run) {
   cmd->add_option("--on-429", c.on_429, "429/503: retry after Retry-After as the JS SDK does, or count as dropped")
       ->capture_default_str()
       ->check(CLI::IsMember({"retry", "drop"}));
-  cmd->add_option("--max-retries", o.max_retries, "Retries of one request on 429/503")
+  cmd->add_option("--on-error", c.on_error,
+                  "No answer (connection refused or reset, timeout): resend after 250 ms doubling to 8 s as the SDKs "
+                  "do (a request that landed unanswered then lands twice), or count as dropped")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"retry", "drop"}));
+  cmd->add_option("--max-retries", o.max_retries, "Retries of one request, on 429/503 and on errors together")
       ->capture_default_str()
       ->check(CLI::Range(0, 100));
   cmd->add_option("--default-retry-after", o.default_retry_after_s, "Seconds to wait when Retry-After is absent")
