@@ -2,7 +2,7 @@
 // 18.16.1), plus a one-shot loopback socket for what a real server will not
 // do on demand: show us the raw request, or answer 200 with an exception header.
 #include "sink/clickhouse_client.hpp"
-#include "tests/integration/stack_fixture.hpp"
+#include "tests/support/stack_fixture.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -2,7 +2,7 @@
 // bodies, overwrites, S3 errors and an outage. s3rver does not verify
 // signatures (the unit tests check those against AWS's examples).
 #include "sink/s3_writer.hpp"
-#include "tests/integration/stack_fixture.hpp"
+#include "tests/support/stack_fixture.hpp"
 #include "tools/stack/stack.hpp"
 
 #include <gtest/gtest.h>

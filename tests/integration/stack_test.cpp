@@ -1,6 +1,6 @@
 // The stack launcher against the real servers: the fixture's shared stack,
 // plus private stacks for the lifecycle and failure paths.
-#include "tests/integration/stack_fixture.hpp"
+#include "tests/support/stack_fixture.hpp"
 #include "tools/stack/stack.hpp"
 
 #include <curl/curl.h>

@@ -1,4 +1,4 @@
-#include "tests/integration/stack_fixture.hpp"
+#include "tests/support/stack_fixture.hpp"
 
 #include "tools/stack/stack.hpp"
 
@@ -70,9 +70,3 @@ const std::map<std::string, std::string>& stack_env() { return env_; }
 const std::string& stack_dir() { return dir_; }
 
 }  // namespace tracepipe::test
-
-int main(int argc, char** argv) {
-  testing::InitGoogleTest(&argc, argv);
-  testing::AddGlobalTestEnvironment(new tracepipe::test::stack_environment);
-  return RUN_ALL_TESTS();
-}

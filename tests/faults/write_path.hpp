@@ -1,0 +1,82 @@
+#pragma once
+// One fault scenario's write path as real processes on the test stack:
+// `tracepipe ingest` on a port fixed for the scenario (so it can be killed
+// and started again under the same URL), `tracepipe worker`s, and
+// `tracepipe load --stack` driving it and reconciling every acknowledged
+// operation at the end. Each scenario has its own stream, consumer group and
+// ClickHouse database; logs go to the stack's logs/ directory.
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+
+namespace tracepipe::test {
+
+/// What `tracepipe load` is asked to do.
+struct load_plan {
+  double rate = 3000;              ///< runs/s (each a post and a patch: two operations)
+  std::string duration = "15s";
+  int batch_size = 50;
+  std::string reconcile_timeout = "120s";  ///< 0: no reconcile
+  std::vector<std::string> extra;  ///< more `tracepipe load` flags
+};
+
+/// A scenario's figures, as Jepsen's queue checker reports them, in
+/// operations (a run's post and its patch are one each).
+struct jepsen_counts {
+  std::uint64_t attempted = 0;     ///< sent at least once
+  std::uint64_t acknowledged = 0;  ///< answered 2xx
+  std::uint64_t lost = 0;          ///< acknowledged, never found in ClickHouse
+  std::uint64_t duplicated = 0;    ///< extra rows ClickHouse held at the reconcile (before merges)
+  std::uint64_t duplicated_after_dedup = 0;  ///< (id, kind) with more than one row after FINAL
+  std::uint64_t recovered = 0;     ///< found in ClickHouse though never acknowledged
+  std::uint64_t retries = 0, errors = 0, rejected_429 = 0, rejected_503 = 0, dropped = 0;
+  double achieved_rate = 0;        ///< runs/s
+  bool reconcile_timed_out = true;
+  /// One line for the log and tests/faults/README.md's table.
+  std::string line(const std::string& scenario) const;
+};
+
+class write_path {
+ public:
+  /// Names the stream "fault:<name>", group "g-<name>", database
+  /// "fault_<name>" (dropped first), and picks the ingest port.
+  explicit write_path(std::string name);
+  ~write_path();  ///< kills whatever of it still runs
+
+  /// Starts ingest and waits until /ready answers 200.
+  child_process& start_ingest(const child_process::environment& env = {}, std::vector<std::string> extra = {});
+  child_process& ingest() { return *ingest_; }
+  /// Starts a worker with its own consumer name (fast reclaim and retries).
+  child_process& start_worker(const child_process::environment& env = {}, std::vector<std::string> extra = {});
+  /// Starts `tracepipe load --stack` against ingest; its report goes to the stack's dir.
+  void start_load(const load_plan& plan);
+  /// Waits for the load (and its reconcile) to end; the counts of its summary.json.
+  jepsen_counts finish_load();
+
+  std::string url() const;
+  const std::string& database() const { return database_; }
+  /// First column of the first row of `sql` on the stack's ClickHouse.
+  std::string clickhouse_scalar(const std::string& sql) const;
+  /// The log file of a process of this scenario.
+  std::string log_path(const std::string& process) const;
+
+ private:
+  std::string name_, stream_, group_, database_;
+  int port_ = 0;
+  int workers_started_ = 0;
+  std::unique_ptr<child_process> ingest_, load_;
+  std::deque<child_process> workers_;
+  std::string out_dir_;
+};
+
+/// Resident set high-water mark of a process (VmHWM), in bytes; 0 if unreadable.
+std::uint64_t peak_rss_bytes(int pid);
+
+/// Sends one Redis command to the stack's Redis and returns the reply as text.
+std::string redis_command(const std::vector<std::string>& args);
+
+}  // namespace tracepipe::test
