@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "config/api_keys.hpp"
 #include "config/units.hpp"
@@ -99,6 +104,36 @@ setter url_into(std::string clickhouse_settings::*field) {
   };
 }
 
+/// A PEM CA bundle for TLS peer verification: empty (the system's CAs) or a
+/// readable file holding at least one certificate. Checked when the value is
+/// applied, so a wrong path stops startup instead of failing every TLS
+/// handshake later with libcurl's "problem with the SSL CA cert".
+template <class Field>
+setter ca_file_into(Field field) {
+  return [field](settings& s, std::string_view text) -> std::optional<std::string> {
+    if (!text.empty()) {
+      const std::string path(text);
+      std::error_code ec;
+      if (std::filesystem::is_directory(path, ec)) return "is a directory; expected a PEM file of CA certificates";
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return std::string("cannot read the CA file: ") + std::strerror(errno);
+      std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (in.bad()) return std::string("cannot read the CA file: ") + std::strerror(errno);
+      // What OpenSSL loads from a CA file: CERTIFICATE, TRUSTED CERTIFICATE or X509 CERTIFICATE blocks.
+      bool has_certificate = false;
+      for (auto at = pem.find("-----BEGIN "); at != std::string::npos && !has_certificate;
+           at = pem.find("-----BEGIN ", at + 1)) {
+        auto line_end = pem.find('\n', at);
+        auto line = std::string_view(pem).substr(at, line_end == std::string::npos ? std::string::npos : line_end - at);
+        has_certificate = line.find("CERTIFICATE-----") != std::string_view::npos;
+      }
+      if (!has_certificate) return "holds no PEM certificate (-----BEGIN CERTIFICATE-----)";
+    }
+    s.*field.first.*field.second = std::string(text);
+    return std::nullopt;
+  };
+}
+
 setter redis_url_into() {
   return [](settings& s, std::string_view text) -> std::optional<std::string> {
     if (!queue::parse_redis_url(text)) return "expected redis://[[user]:password@]host[:port][/db]";
@@ -123,6 +158,10 @@ void add_sink_keys(Add& add) {
   add("clickhouse.password", C_, "--clickhouse-password", "", "secret",
       "ClickHouse password (sent in X-ClickHouse-Key, never logged); file:PATH reads it from a file.", text_into(at(&S::clickhouse, &C::password), true),
       {"CLICKHOUSE_PASSWORD"}, true);
+  add("clickhouse.ca_file", C_, "--clickhouse-ca-file", "", "path",
+      "PEM file of the CA certificates an https:// ClickHouse is verified against instead of the system's (a "
+      "private CA); checked at start; empty: the system CA store.",
+      ca_file_into(at(&S::clickhouse, &C::ca_file)));
   add("clickhouse.database", C_, "--clickhouse-database", "tracepipe", "name",
       "Database of the runs table; created on start if absent.", text_into(at(&S::clickhouse, &C::database)));
   add("clickhouse.table", C_, "--clickhouse-table", "runs", "name",
@@ -175,6 +214,10 @@ void add_sink_keys(Add& add) {
       text_into(at(&S::s3, &T::access_key), true), {"AWS_ACCESS_KEY_ID"}, true);
   add("s3.secret_key", T_, "--s3-secret-key", "", "secret", "Secret access key (never logged); file:PATH reads it from a file.",
       text_into(at(&S::s3, &T::secret_key), true), {"AWS_SECRET_ACCESS_KEY"}, true);
+  add("s3.ca_file", T_, "--s3-ca-file", "", "path",
+      "PEM file of the CA certificates an https:// S3 endpoint is verified against instead of the system's (a "
+      "private CA); checked at start; empty: the system CA store.",
+      ca_file_into(at(&S::s3, &T::ca_file)), {"AWS_CA_BUNDLE"});
   add("s3.concurrency", T_, "--s3-concurrency", "16", "count", "PUTs in flight per pipeline.",
       count_into(at(&S::s3, &T::concurrency), 1, 1024));
   add("s3.timeout", T_, "--s3-timeout", "15s", "duration", "A PUT not done within this time is retried.",

@@ -58,6 +58,7 @@ struct clickhouse_settings {
   std::size_t async_insert_busy_timeout_ms;
   std::size_t async_insert_max_data_size;
   std::string compression;              ///< auto | zstd | gzip | none
+  std::string ca_file;                  ///< PEM CA bundle verifying https:// instead of the system's; empty: system CAs
 };
 
 struct s3_settings {
@@ -68,6 +69,7 @@ struct s3_settings {
   std::string secret_key;
   std::size_t concurrency;
   milliseconds timeout;
+  std::string ca_file;  ///< PEM CA bundle verifying https:// instead of the system's; empty: system CAs
 };
 
 struct worker_settings {

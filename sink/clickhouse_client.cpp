@@ -146,6 +146,11 @@ clickhouse_client::clickhouse_client(clickhouse_settings settings)
 #else
   curl_easy_setopt(h.curl, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
 #endif
+  if (!settings_.ca_file.empty()) {
+    // Exactly this bundle: not also the CA directory libcurl was built with (/etc/ssl/certs on Debian).
+    curl_easy_setopt(h.curl, CURLOPT_CAINFO, settings_.ca_file.c_str());
+    curl_easy_setopt(h.curl, CURLOPT_CAPATH, static_cast<char*>(nullptr));
+  }
 }
 
 clickhouse_client::~clickhouse_client() = default;

@@ -21,6 +21,9 @@ struct clickhouse_settings {
   std::string user = "default";
   std::string password;
   std::chrono::milliseconds timeout{30000};  ///< whole request, connect included
+  /// PEM CA bundle an https:// server is verified against, instead of the
+  /// system CA store (CURLOPT_CAINFO, no CA path); empty: the system's.
+  std::string ca_file{};
 };
 
 /// The outcome of one request.

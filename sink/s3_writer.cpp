@@ -6,8 +6,10 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
 
@@ -111,6 +113,9 @@ class s3_writer::impl {
     while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
     if (settings_.bucket.empty()) throw std::invalid_argument("s3 bucket is empty");
     if (settings_.max_concurrency == 0) throw std::invalid_argument("s3 max_concurrency must be at least 1");
+    if (!settings_.ca_file.empty() && !std::ifstream(settings_.ca_file))
+      throw std::invalid_argument(
+          fmt::format("s3 ca_file '{}' cannot be read: {}", settings_.ca_file, std::strerror(errno)));
     credentials_ = {settings_.access_key, settings_.secret_key, settings_.region, "s3"};
 
     static std::once_flag curl_init;  // curl_global_init is not thread-safe on every build
@@ -219,6 +224,11 @@ class s3_writer::impl {
     curl_easy_setopt(e, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");  // env proxies only off-box
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.timeout.count()));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.timeout.count()));
+    if (!settings_.ca_file.empty()) {
+      // Exactly this bundle: not also the CA directory libcurl was built with (/etc/ssl/certs on Debian).
+      curl_easy_setopt(e, CURLOPT_CAINFO, settings_.ca_file.c_str());
+      curl_easy_setopt(e, CURLOPT_CAPATH, static_cast<char*>(nullptr));
+    }
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
     if (j.put) {

@@ -24,6 +24,9 @@ struct s3_settings {
   std::string secret_key;
   std::size_t max_concurrency = 16;          ///< requests in flight at once, and connections kept
   std::chrono::milliseconds timeout{15000};  ///< per request, connecting included
+  /// PEM CA bundle an https:// endpoint is verified against, instead of the
+  /// system CA store (CURLOPT_CAINFO, no CA path); empty: the system's.
+  std::string ca_file{};
 };
 
 /// One object to PUT; `body` must stay valid during the call.
@@ -45,7 +48,7 @@ struct s3_put_result {
 class s3_writer {
  public:
   /// Throws std::invalid_argument naming the bad setting (endpoint, bucket,
-  /// max_concurrency); never contacts S3.
+  /// max_concurrency, an unreadable ca_file); never contacts S3.
   explicit s3_writer(s3_settings settings);
   ~s3_writer();
   s3_writer(s3_writer&&) noexcept;

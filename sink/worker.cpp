@@ -34,7 +34,7 @@ worker::~worker() { stop(); }
 
 void worker::prepare_clickhouse() {
   const auto& ch = context_.settings.clickhouse;
-  clickhouse_client client({ch.url, ch.user, ch.password, ch.timeout});
+  clickhouse_client client({ch.url, ch.user, ch.password, ch.timeout, ch.ca_file});
   for (int attempt = 0; !stopping_; ++attempt) {
     clickhouse_result why;
     if (auto v = client.probe_version(&why)) {

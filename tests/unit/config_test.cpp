@@ -189,7 +189,7 @@ TEST(keys, every_key_is_documented_and_its_default_parses) {
     EXPECT_FALSE(problem) << "default '" << k.default_text << "': " << problem.value_or("");
     EXPECT_EQ(find_key(k.name), &k);
   }
-  EXPECT_EQ(keys().size(), 57u);  // README's configuration table lists each
+  EXPECT_EQ(keys().size(), 59u);  // README's configuration table lists each
 }
 
 TEST(keys, env_name_and_find_key) {
@@ -231,6 +231,8 @@ TEST(defaults, equal_the_documented_defaults) {
   EXPECT_EQ(s.ingest.retry_after_s, 1);
   EXPECT_TRUE(s.ingest.api_keys.empty());
   EXPECT_EQ(s.ingest.default_project, "default");
+  EXPECT_EQ(s.clickhouse.ca_file, "");  // the system CA store
+  EXPECT_EQ(s.s3.ca_file, "");
 }
 
 struct value_case {
@@ -383,6 +385,45 @@ std::string load_error(const cli& c, const env_lookup& env = no_env) {
 }
 
 bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
+
+TEST(keys, ca_file_is_empty_or_a_readable_file_of_pem_certificates) {
+  temp_dir dir;
+  const std::string pem = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
+  const auto bundle = dir.write("bundle.pem", "# private CA\n" + pem + pem);
+  const auto trusted = dir.write("trusted.pem", "-----BEGIN TRUSTED CERTIFICATE-----\nMIIB\n-----END TRUSTED CERTIFICATE-----\n");
+  const auto key_only = dir.write("key.pem", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n");
+  const auto der = dir.write("ca.der", std::string("\x30\x82\x01\xb3", 4));
+  const auto empty = dir.write("empty.pem", "");
+  struct ca_case {
+    std::string text;
+    std::string problem_has;  ///< empty: accepted
+  };
+  const ca_case cases[] = {
+      {"", ""},
+      {bundle, ""},
+      {trusted, ""},
+      {dir.path() + "/missing.pem", "No such file or directory"},
+      {dir.path(), "directory"},
+      {key_only, "no PEM certificate"},
+      {der, "no PEM certificate"},
+      {empty, "no PEM certificate"},
+  };
+  for (const char* name : {"clickhouse.ca_file", "s3.ca_file"}) {
+    ASSERT_NE(find_key(name), nullptr) << name;
+    for (const auto& c : cases) {
+      SCOPED_TRACE(std::string(name) + " = '" + c.text + "'");
+      settings s = defaults();
+      auto problem = find_key(name)->apply(s, c.text);
+      if (c.problem_has.empty()) {
+        EXPECT_FALSE(problem) << *problem;
+        EXPECT_EQ(std::string(name) == "s3.ca_file" ? s.s3.ca_file : s.clickhouse.ca_file, c.text);
+      } else {
+        ASSERT_TRUE(problem);
+        EXPECT_TRUE(problem->find(c.problem_has) != std::string::npos) << *problem;
+      }
+    }
+  }
+}
 
 TEST(loader, without_sources_gives_the_defaults) {
   cli c({});
@@ -577,6 +618,29 @@ TEST(loader, secret_values_are_not_echoed) {
   EXPECT_TRUE(contains(message, "redis.url")) << message;
   EXPECT_TRUE(contains(message, "stack.env")) << message;
   EXPECT_FALSE(contains(message, "hunter2")) << message;
+}
+
+TEST(loader, a_missing_ca_file_stops_startup_naming_the_key_the_source_and_the_path) {
+  temp_dir dir;
+  const auto missing = dir.path() + "/private-ca.pem";
+  auto message = load_error(cli({"--clickhouse-ca-file", missing}, {section::clickhouse}));
+  for (const auto& part : {std::string("clickhouse.ca_file"), std::string("flag --clickhouse-ca-file"), missing,
+                           std::string("No such file or directory")})
+    EXPECT_TRUE(contains(message, part)) << message << "\nlacks " << part;
+
+  fake_env env{{"AWS_CA_BUNDLE", missing}};
+  message = load_error(cli({}, {section::s3}), lookup_in(env));
+  EXPECT_TRUE(contains(message, "s3.ca_file")) << message;
+  EXPECT_TRUE(contains(message, "environment variable AWS_CA_BUNDLE")) << message;
+
+  const auto ca = dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  auto s = cli({"--clickhouse-ca-file", ca, "--s3-ca-file", ca}, {section::clickhouse, section::s3}).load();
+  EXPECT_EQ(s.clickhouse.ca_file, ca);
+  EXPECT_EQ(s.s3.ca_file, ca);
+  fake_env tracepipe_names{{"TRACEPIPE_CLICKHOUSE_CA_FILE", ca}, {"TRACEPIPE_S3_CA_FILE", ca}};
+  s = cli({}).load(lookup_in(tracepipe_names));
+  EXPECT_EQ(s.clickhouse.ca_file, ca);
+  EXPECT_EQ(s.s3.ca_file, ca);
 }
 
 TEST(loader, missing_stack_env_is_an_error_naming_the_file) {
