@@ -1,5 +1,6 @@
 #include "ingest/detail/session.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <boost/asio/dispatch.hpp>
@@ -51,10 +52,27 @@ void session::do_read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(svc_.settings.header_limit));
   parser_->body_limit(svc_.settings.body_limit);
-  // A fresh connection has read_timeout to send its first request; a kept-
-  // alive one may idle longer between requests. Both bound slow senders.
-  stream_.expires_after(first_request_ ? svc_.settings.read_timeout : svc_.settings.idle_timeout);
-  first_request_ = false;
+  // Deadlines that bytes trickling in never extend: a fresh connection has
+  // read_timeout from its accept for its whole first request, headers and
+  // body; a kept-alive one idle_timeout for its next request to begin, then
+  // read_timeout from that request's first bytes for all of it.
+  if (first_request_ || buffer_.size() != 0) {  // a fresh connection, or the next request already read
+    first_request_ = false;
+    return read_request();
+  }
+  stream_.expires_after(svc_.settings.idle_timeout);
+  auto room = std::max<std::size_t>(buffer_.capacity() - buffer_.size(), 4096);
+  stream_.async_read_some(buffer_.prepare(room), beast::bind_front_handler(&session::on_idle_read, shared_from_this()));
+}
+
+void session::on_idle_read(beast::error_code ec, std::size_t n) {
+  buffer_.commit(n);
+  if (ec) return close();  // closed, idle too long, or a socket error: no request, nobody to answer
+  read_request();
+}
+
+void session::read_request() {
+  stream_.expires_after(svc_.settings.read_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&session::on_read_header, shared_from_this()));
 }
@@ -95,7 +113,7 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
 }
 
 void session::do_read_body() {
-  stream_.expires_after(svc_.settings.read_timeout);
+  // No new deadline: the request's read_timeout, set before its headers, covers its body too.
   // Beast reads at most the buffer's spare capacity per call: without room,
   // a 100 KB body arrives in ~200 reads of 512 bytes.
   auto expected = parser_->content_length().value_or(64 * 1024);

@@ -23,6 +23,8 @@ class session : public std::enable_shared_from_this<session> {
 
  private:
   void do_read_header();
+  void on_idle_read(beast::error_code ec, std::size_t n);
+  void read_request();
   void on_read_header(beast::error_code ec, std::size_t);
   void do_read_body();
   void on_read_body(beast::error_code ec, std::size_t);
