@@ -494,7 +494,8 @@ TEST_F(sink_row_builder, attachment_keys_differ_for_names_that_differ) {
 TEST_F(sink_row_builder, keys_are_the_same_on_every_retry) {
   auto r = run(30 * 1024);
   auto op = post_op(r);
-  op.parts.push_back({"attachment.x", "text/plain", std::string(30 * 1024, 'x')});
+  const std::string attachment(30 * 1024, 'x');  // run_part::bytes is a view: the bytes must outlive op
+  op.parts.push_back({"attachment.x", "text/plain", attachment});
   auto first = make_entry(op);
   auto replay = make_entry(op, "acme", "1700000009999-0");  // re-delivered under another id
   row_builder builder({.bucket = "b"});
@@ -517,7 +518,8 @@ TEST_F(sink_row_builder, keys_are_the_same_on_every_retry) {
 TEST_F(sink_row_builder, a_reused_row_is_built_as_a_fresh_one) {
   // Pipelines build each batch into the rows of the last: nothing may carry over.
   auto big = post_op(run(30 * 1024));
-  big.parts.push_back({"attachment.x", "text/plain", std::string(30 * 1024, 'x')});
+  const std::string attachment(30 * 1024, 'x');  // run_part::bytes is a view: the bytes must outlive big
+  big.parts.push_back({"attachment.x", "text/plain", attachment});
   auto first = make_entry(big);
   auto second = make_entry(patch_op(run(100, 1)));
   row_builder builder({.bucket = "b"});
@@ -696,7 +698,8 @@ TEST_F(sink_row_builder, invalid_utf8_from_headers_never_makes_invalid_json) {
   auto r = run();
   auto op = post_op(r);
   op.parts.push_back({"attachment.bad\xff\xfename", "text/\xc3plain", "x"});
-  op.parts.push_back({"attachment.big\xe2\x82", "application/octet-stream", std::string(30 * 1024, 'b')});
+  const std::string big(30 * 1024, 'b');  // run_part::bytes is a view: the bytes must outlive op
+  op.parts.push_back({"attachment.big\xe2\x82", "application/octet-stream", big});
   auto e = make_entry(op, "tenant-\xc3");
   row_builder builder({.bucket = "b"});
   built_row row;
