@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "loadgen/detail/seeded_random.hpp"
@@ -11,21 +10,38 @@
 namespace tracepipe::loadgen {
 
 namespace {
-/// Whole seconds (rounded down, also before 1970) and the µs within them.
-std::pair<std::chrono::sys_seconds, std::int64_t> split_us(std::int64_t us) {
-  auto secs = std::chrono::floor<std::chrono::seconds>(std::chrono::microseconds{us});
-  return {std::chrono::sys_seconds{secs}, us - std::chrono::duration_cast<std::chrono::microseconds>(secs).count()};
+/// The UTC calendar fields of a time in µs since the epoch (also before 1970),
+/// computed with <chrono>'s civil calendar in whole days and µs. Not fmt's
+/// time_point formatter: fmt 9 converts any sys_time to system_clock's
+/// nanoseconds first, which overflows int64 (UB) past 2262-04-11 and before
+/// 1677 — the test's 9999-12-31 (UBSan: signed integer overflow in chrono.h).
+struct civil_time {
+  int year;
+  unsigned month, day;
+  long hours, minutes, seconds, micros;
+};
+
+civil_time split_us(std::int64_t us) {
+  using namespace std::chrono;
+  const microseconds t{us};
+  const auto day = floor<days>(t);
+  const year_month_day ymd{sys_days{day}};
+  const hh_mm_ss<microseconds> hms{t - day};
+  return {int(ymd.year()),       unsigned(ymd.month()),  unsigned(ymd.day()),         hms.hours().count(),
+          hms.minutes().count(), hms.seconds().count(), hms.subseconds().count()};
 }
 }  // namespace
 
 std::string dotted_time(std::int64_t us) {
-  auto [secs, frac] = split_us(us);
-  return fmt::format("{:%Y%m%dT%H%M%S}{:06d}Z", secs, frac);
+  auto c = split_us(us);
+  return fmt::format("{:04d}{:02d}{:02d}T{:02d}{:02d}{:02d}{:06d}Z", c.year, c.month, c.day, c.hours, c.minutes,
+                     c.seconds, c.micros);
 }
 
 std::string iso_time(std::int64_t us) {
-  auto [secs, frac] = split_us(us);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06d}Z", secs, frac);
+  auto c = split_us(us);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:06d}Z", c.year, c.month, c.day, c.hours, c.minutes,
+                     c.seconds, c.micros);
 }
 
 std::string run_factory::uuid() {
