@@ -1,6 +1,9 @@
 #include "ingest/runner.hpp"
 
+#include <future>
+
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 
 #include "config/loader.hpp"
 #include "ingest/server.hpp"
@@ -56,6 +59,17 @@ void runner::stop(std::chrono::milliseconds grace) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   parts_->sampler->stop();
   parts_->connection->stop();
+  // Both stops are handlers on the connection's strand: stopping the
+  // io_context right away dropped them unrun, so Redis was never closed (the
+  // hiredis context, its socket, the Asio watch that keeps itself alive and
+  // the connection all leaked — LeakSanitizer, once per runner). Wait until
+  // the strand has run them; bounded, in case a thread is stuck.
+  if (!threads_.empty()) {
+    auto ran = std::make_shared<std::promise<void>>();
+    auto closed = ran->get_future();
+    boost::asio::post(parts_->connection->strand(), [ran] { ran->set_value(); });
+    closed.wait_for(std::chrono::seconds(5));
+  }
   parts_->work.reset();
   ioc_.stop();
   for (auto& t : threads_)
