@@ -4,7 +4,8 @@ namespace tracepipe::loadgen {
 
 stack_target stack_target_of(const config::settings& s, const std::string& project) {
   stack_target t;
-  t.clickhouse = {s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout};
+  t.clickhouse = {s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout,
+                  s.clickhouse.ca_file};
   t.table = {s.clickhouse.database, s.clickhouse.table};
   t.redis_url = s.redis.url;
   t.stream_prefix = s.redis.stream;
