@@ -6,7 +6,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/tools/build.sh"
-ctest --test-dir "$root/build" --output-on-failure --timeout 900 "$@"
+ctest --test-dir "$root/build" --output-on-failure --timeout 1200 "$@"
+# The fault scenarios' Jepsen-style counts (tests/faults/README.md), when they ran.
+results="$root/build/tests/fault-results.txt"
+if [[ -f $results && $results -nt "$root/build/tests/fault_tests" ]]; then cat "$results"; fi
 # Then every fuzz target for 30 s (tools/fuzz_ci.sh); skipped when ctest
 # arguments pick some tests only.
 (($#)) || bash "$root/tools/fuzz_ci.sh"
