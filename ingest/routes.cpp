@@ -109,10 +109,7 @@ outcome refuse(route which, const rejection& r) {
   return o;
 }
 
-std::uint64_t request_reservation(const http::request_header<>& header, const config::ingest_settings& s) {
-  std::string te(header[http::field::transfer_encoding]);
-  for (auto& c : te) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (te.find("chunked") != std::string::npos) return s.body_limit;
+std::uint64_t declared_body_bytes(const http::request_header<>& header, const config::ingest_settings& s) {
   auto length = header[http::field::content_length];
   std::uint64_t n = 0;
   auto [p, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
@@ -140,9 +137,8 @@ std::optional<outcome> check_header(const http::request_header<>& header, servic
     return refuse(which, {429, "queue_full",
                           fmt::format("the queue holds {} entries (high watermark {}); retry later", depth,
                                       s.queue_high_watermark)});
-  // A body of unknown length (chunked) may grow to body_limit: count that.
   auto inflight = svc.inflight_bytes.load();
-  auto wanted = request_reservation(header, s);
+  auto wanted = declared_body_bytes(header, s);
   if (inflight > 0 && inflight + wanted > s.inflight_high_watermark)
     return refuse(which, {429, "too_much_inflight",
                           fmt::format("requests in progress hold {} bytes and this one may need {} (high watermark "

@@ -37,10 +37,11 @@ route route_of(http::verb method, std::string_view target);
 /// missing key, Redis down, over the watermarks. nullopt: read the body.
 std::optional<outcome> check_header(const http::request_header<>& header, service& svc);
 
-/// Bytes a request is counted for while in progress: its Content-Length, or
-/// body_limit when chunked (it may grow that far). Memory stays under the
-/// in-flight watermark plus one request.
-std::uint64_t request_reservation(const http::request_header<>& header, const config::ingest_settings& s);
+/// The body size a request declares (Content-Length, at most body_limit; 0
+/// when chunked or absent). Only a request's own admission looks at it: bytes
+/// count as in flight when they arrive, so clients that declare a large body
+/// and never send it hold nothing back from the others.
+std::uint64_t declared_body_bytes(const http::request_header<>& header, const config::ingest_settings& s);
 
 /// The whole request.
 outcome handle(request& req, service& svc, run_reader& reader);

@@ -78,6 +78,7 @@ void session::read_request() {
 }
 
 void session::on_read_header(beast::error_code ec, std::size_t) {
+  if (ec == beast::error::timeout) svc_.metrics.count_drop(drop_reason::read_timeout);
   if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted)
     return close();
   in_request_ = true;
@@ -100,8 +101,6 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
     bool no_body = !parser_->chunked() && parser_->content_length().value_or(0) == 0;
     return respond(std::move(*early), no_body && header.keep_alive());
   }
-  reserved_bytes_ = request_reservation(header, svc_.settings);
-  svc_.inflight_bytes += reserved_bytes_;
   if (beast::iequals(header[http::field::expect], "100-continue")) {
     auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
     return http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
@@ -118,20 +117,46 @@ void session::do_read_body() {
   // a 100 KB body arrives in ~200 reads of 512 bytes.
   auto expected = parser_->content_length().value_or(64 * 1024);
   buffer_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(expected, 64 * 1024)));
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&session::on_read_body, shared_from_this()));
+  read_body_some();
 }
 
-void session::on_read_body(beast::error_code ec, std::size_t) {
+void session::read_body_some() {
+  // A request without a body is complete with its header; a read now would wait for the next request.
+  if (parser_->is_done()) return process();
+  http::async_read_some(stream_, buffer_, *parser_,
+                        beast::bind_front_handler(&session::on_read_body_some, shared_from_this()));
+}
+
+// The body is read a chunk at a time so that in-flight bytes are the bytes
+// received: a client declaring a large body (or trickling one) holds back
+// only what it has sent, and when requests in progress together pass the
+// watermark, this one is refused mid-body rather than buffered further.
+void session::on_read_body_some(beast::error_code ec, std::size_t) {
   if (ec == http::error::body_limit)
     return respond(refuse(route::other, {413, "body_too_large",
                                          fmt::format("the body exceeds {} bytes", svc_.settings.body_limit)}),
                    false);
+  if (ec == beast::error::timeout) svc_.metrics.count_drop(drop_reason::read_timeout);
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted) return close();
-  if (ec) {
+  if (ec && ec != http::error::need_more) {
     if (ec.category() != beast::error_code(http::error::end_of_stream).category()) return close();
     return respond(refuse(route::other, {400, "bad_request", ec.message()}), false);
   }
-  process();
+  hold(parser_->get().body().size());
+  auto inflight = svc_.inflight_bytes.load();
+  if (!parser_->is_done() && inflight > svc_.settings.inflight_high_watermark && inflight > reserved_bytes_)
+    return respond(refuse(route_of(parser_->get().method(), parser_->get().target()),
+                          {429, "too_much_inflight",
+                           fmt::format("requests in progress hold {} bytes (high watermark {}); retry later", inflight,
+                                       svc_.settings.inflight_high_watermark)}),
+                   false);
+  read_body_some();
+}
+
+void session::hold(std::uint64_t bytes) {
+  if (bytes <= reserved_bytes_) return;
+  svc_.inflight_bytes += bytes - reserved_bytes_;
+  reserved_bytes_ = bytes;
 }
 
 void session::process() {
@@ -139,8 +164,7 @@ void session::process() {
   auto received_at = now_us();
   auto o = handle(req, svc_, reader_for(svc_));
   // A decompressed body is held too until the answer is written.
-  reserved_bytes_ += o.decoded->size();
-  svc_.inflight_bytes += o.decoded->size();
+  hold(reserved_bytes_ + o.decoded->size());
   if (o.ops.empty()) return respond(std::move(o), req.keep_alive());
   pending_ = std::move(o);
   entries_ = stream_entries(pending_.ops, req["x-tenant-id"], received_at, svc_.producer.shards(), entry_storage_);

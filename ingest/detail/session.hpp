@@ -27,7 +27,9 @@ class session : public std::enable_shared_from_this<session> {
   void read_request();
   void on_read_header(beast::error_code ec, std::size_t);
   void do_read_body();
-  void on_read_body(beast::error_code ec, std::size_t);
+  void read_body_some();
+  void on_read_body_some(beast::error_code ec, std::size_t);
+  void hold(std::uint64_t bytes);
   void process();
   void on_enqueued(boost::system::error_code ec, const std::string& detail);
   void respond(outcome o, bool keep_alive);
@@ -44,7 +46,7 @@ class session : public std::enable_shared_from_this<session> {
   outcome pending_;                      ///< the request's decision while its runs are enqueued
   std::vector<queue::stream_entry> entries_;  ///< point into pending_ and entry_storage_
   std::deque<std::string> entry_storage_;
-  std::uint64_t reserved_bytes_ = 0;     ///< counted in svc_.inflight_bytes for this request
+  std::uint64_t reserved_bytes_ = 0;     ///< body bytes (and decompressed ones) counted in svc_.inflight_bytes
   bool in_request_ = false;
   bool first_request_ = true;
   std::chrono::steady_clock::time_point enqueue_start_;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
 
 #include <boost/asio/write.hpp>
 
@@ -56,29 +59,104 @@ TEST(IngestAdmission, QueueWatermarkAnswers429WithRetryAfter) {
   EXPECT_EQ(redis_probe().xlen(ingest.stream()), 20);
 }
 
+// A raw connection to ingest that sends what it is told and keeps its socket.
+struct raw_connection {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket{ioc};
+  explicit raw_connection(const std::string& url) {
+    auto port = static_cast<unsigned short>(std::stoi(url.substr(url.rfind(':') + 1)));
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  }
+  void send(const std::string& bytes) { boost::asio::write(socket, boost::asio::buffer(bytes)); }
+  // Everything until the server closes (or 10 s pass).
+  std::string answer() {
+    socket.set_option(boost::asio::socket_base::receive_buffer_size(1 << 16));
+    std::string got;
+    char buf[4096];
+    boost::system::error_code ec;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto n = socket.read_some(boost::asio::buffer(buf), ec);
+      if (ec) break;
+      got.append(buf, n);
+    }
+    return got;
+  }
+};
+
+std::string post_head(const std::string& length_header) {
+  return "POST /runs/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + length_header + "\r\n\r\n";
+}
+
 TEST(IngestAdmission, InflightBytesWatermarkAnswers429) {
   auto s = test_settings("inflight");
-  s.ingest.inflight_high_watermark = 1;  // any body in progress fills it
+  s.ingest.inflight_high_watermark = 1;  // any body byte in progress fills it
   ingest_under_test ingest(s);
-  // Hold one request open with its body half sent: its bytes stay reserved.
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::socket slow(ioc);
-  auto port = static_cast<unsigned short>(std::stoi(ingest.url().substr(ingest.url().rfind(':') + 1)));
-  slow.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  std::string head = "POST /runs/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{";
-  boost::asio::write(slow, boost::asio::buffer(head));
-  ASSERT_TRUE(eventually([&] { return ingest.runner().svc().inflight_bytes.load() >= 1000; }));
+  // Hold one request open with its body half sent: its bytes stay counted.
+  raw_connection slow(ingest.url());
+  slow.send(post_head("Content-Length: 1000") + "{");
+  ASSERT_TRUE(eventually([&] { return ingest.runner().svc().inflight_bytes.load() >= 1; }));
   loadgen::run_factory f(8);
   loadgen::http_client client(ingest.url());
   auto refused = client.request("POST", "/runs/batch", batch(f, 1), json);
   EXPECT_EQ(refused.status, 429u) << refused.body;
   EXPECT_NE(refused.body.find("too_much_inflight"), std::string::npos) << refused.body;
   EXPECT_FALSE(refused.headers["retry-after"].empty());
-  slow.close();
+  slow.socket.close();
   ASSERT_TRUE(eventually([&] { return ingest.runner().svc().inflight_bytes.load() == 0; }));
   loadgen::http_client after(ingest.url());
   EXPECT_EQ(after.request("POST", "/runs/batch", batch(f, 1), json).status, 202u);
   EXPECT_EQ(redis_probe().xlen(ingest.stream()), 4);
+}
+
+// Declaring a large body reserves nothing: 42 connections that each announce
+// 25 MiB (42 × the body limit is over twice the 512 MiB watermark) and send
+// none of it hold back no one, and the in-flight gauge stays at 0.
+TEST(IngestAdmission, DeclaredButUnsentBodiesDoNotLockOthersOut) {
+  auto s = test_settings("declared");
+  ingest_under_test ingest(s);
+  ASSERT_GE(s.ingest.body_limit * 42, 2 * s.ingest.inflight_high_watermark);
+  std::vector<std::unique_ptr<raw_connection>> idle;
+  for (int i = 0; i < 42; ++i) {
+    idle.push_back(std::make_unique<raw_connection>(ingest.url()));
+    idle.back()->send(post_head(fmt::format("Content-Length: {}", s.ingest.body_limit)));
+  }
+  ASSERT_TRUE(eventually([&] { return ingest.runner().svc().requests_in_progress.load() >= 42; }));
+  EXPECT_EQ(ingest.runner().svc().inflight_bytes.load(), 0u);
+  loadgen::run_factory f(10);
+  loadgen::http_client client(ingest.url());
+  for (int i = 0; i < 3; ++i) {
+    auto a = client.request("POST", "/runs/batch", batch(f, 1), json);
+    EXPECT_EQ(a.status, 202u) << a.body;
+  }
+  EXPECT_EQ(redis_probe().xlen(ingest.stream()), 12);
+}
+
+// Bytes that do arrive count: a chunked body that pushes the requests in
+// progress past the watermark is refused mid-body (429, connection closed),
+// and nothing of it is enqueued.
+TEST(IngestAdmission, BodyPastTheWatermarkIsRefusedMidBody) {
+  auto s = test_settings("midbody");
+  s.ingest.inflight_high_watermark = 64 * 1024;
+  ingest_under_test ingest(s);
+  raw_connection holder(ingest.url());
+  holder.send(post_head("Content-Length: 100000") + std::string(40000, ' '));
+  ASSERT_TRUE(eventually([&] { return ingest.runner().svc().inflight_bytes.load() >= 40000; }));
+  raw_connection big(ingest.url());
+  big.send(post_head("Transfer-Encoding: chunked"));
+  std::string chunk = fmt::format("{:x}\r\n{}\r\n", 8192, std::string(8192, ' '));
+  boost::system::error_code ec;
+  for (int i = 0; i < 8 && !ec; ++i) {  // 64 KiB in all: past the watermark with the holder's 40,000
+    boost::asio::write(big.socket, boost::asio::buffer(chunk), ec);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto answer = big.answer();
+  EXPECT_NE(answer.find("HTTP/1.1 429"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("too_much_inflight"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Retry-After"), std::string::npos) << answer;
+  holder.socket.close();
+  ASSERT_TRUE(eventually([&] { return ingest.runner().svc().inflight_bytes.load() == 0; }));
+  EXPECT_EQ(redis_probe().xlen(ingest.stream()), 0);
 }
 
 TEST(IngestAdmission, RedisDownAnswers503ThenRecovers) {
