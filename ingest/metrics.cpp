@@ -22,6 +22,10 @@ constexpr metric_doc docs[] = {
     {"tracepipe_ingest_inflight_bytes", "gauge", "Request bytes held in memory by requests being served."},
     {"tracepipe_ingest_connections", "gauge", "Open HTTP connections."},
     {"tracepipe_ingest_redis_ready", "gauge", "1 when the Redis connection is up, else 0."},
+    {"tracepipe_ingest_connections_dropped_total", "counter",
+     "Connections closed unanswered, by reason: read_timeout (no whole request within ingest.read_timeout), "
+     "max_connections (over ingest.max_connections at accept), accept_error (accept failed, e.g. out of file "
+     "descriptors; accepting pauses 100 ms)."},
 };
 
 void header(std::string& out, const metric_doc& d) { metric_header(out, d.name, d.type, d.help); }
@@ -43,6 +47,14 @@ std::string_view route_label(route r) {
     case route::batch: return "/runs/batch";
     case route::multipart: return "/runs/multipart";
     default: return "other";
+  }
+}
+
+std::string_view drop_label(drop_reason r) {
+  switch (r) {
+    case drop_reason::read_timeout: return "read_timeout";
+    case drop_reason::max_connections: return "max_connections";
+    default: return "accept_error";
   }
 }
 
@@ -100,6 +112,10 @@ std::string metrics::render(std::uint64_t queue_depth, std::uint64_t inflight_by
     header(out, docs[4 + i]);
     out += fmt::format("{} {}\n", docs[4 + i].name, gauges[i]);
   }
+  header(out, docs[8]);
+  for (int r = 0; r < static_cast<int>(drop_reason::count_); ++r)
+    out += fmt::format("{}{{reason=\"{}\"}} {}\n", docs[8].name, drop_label(static_cast<drop_reason>(r)),
+                       drops_[r].load(std::memory_order_relaxed));
   return out;
 }
 

@@ -15,6 +15,10 @@ namespace tracepipe::ingest {
 enum class route { info, ok, ready, metrics, post_run, patch_run, batch, multipart, other, count_ };
 std::string_view route_label(route r);
 
+/// Why ingest dropped a connection without answering.
+enum class drop_reason { read_timeout, max_connections, accept_error, count_ };
+std::string_view drop_label(drop_reason r);
+
 /// A Prometheus histogram with fixed upper bounds, cumulative on output;
 /// lock-free to observe.
 class histogram {
@@ -49,6 +53,7 @@ class metrics {
     bytes_enqueued_ += bytes;
   }
   histogram& enqueue_latency() { return enqueue_latency_; }
+  void count_drop(drop_reason r) { drops_[static_cast<int>(r)].fetch_add(1, std::memory_order_relaxed); }
 
   /// Prometheus text exposition; gauges are read at render time.
   std::string render(std::uint64_t queue_depth, std::uint64_t inflight_bytes, std::uint64_t connections,
@@ -58,6 +63,7 @@ class metrics {
   std::array<std::array<std::atomic<std::uint64_t>, statuses.size()>, static_cast<int>(route::count_)> requests_{};
   std::atomic<std::uint64_t> runs_enqueued_{0};
   std::atomic<std::uint64_t> bytes_enqueued_{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<int>(drop_reason::count_)> drops_{};
   histogram enqueue_latency_{latency_bounds_us()};
 };
 

@@ -1,11 +1,13 @@
 #include "ingest/runner.hpp"
 
 #include <future>
+#include <iostream>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
 #include "config/loader.hpp"
+#include "ingest/open_files.hpp"
 #include "ingest/server.hpp"
 #include "ingest/service.hpp"
 #include "queue/depth_sampler.hpp"
@@ -42,6 +44,9 @@ runner::~runner() { stop(std::chrono::milliseconds(0)); }
 service& runner::svc() { return *parts_->service; }
 
 boost::asio::ip::tcp::endpoint runner::start() {
+  // Connections, plus Redis, files and the process's own descriptors.
+  if (auto warning = raise_open_files_limit(settings_.ingest.max_connections + 64))
+    std::cerr << "tracepipe ingest: warning: " << *warning << "\n";
   auto endpoint = parts_->server->listen(settings_.ingest.listen);
   parts_->connection->start();
   parts_->sampler->start();

@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 server::server(asio::io_context& ioc, std::shared_ptr<service> svc)
-    : ioc_(ioc), svc_(std::move(svc)), acceptor_(asio::make_strand(ioc)) {}
+    : ioc_(ioc), svc_(std::move(svc)), acceptor_(asio::make_strand(ioc)), pause_(acceptor_.get_executor()) {}
 
 tcp::endpoint server::listen(const std::string& host_port) {
   auto colon = host_port.rfind(':');
@@ -38,6 +38,7 @@ void server::stop() {
   asio::post(acceptor_.get_executor(), [this] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    pause_.cancel();
   });
 }
 
@@ -45,16 +46,29 @@ void server::do_accept() {
   // Each connection gets its own strand: its handlers never run concurrently.
   acceptor_.async_accept(asio::make_strand(ioc_), [this](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      if (svc_->connections.load() >= svc_->settings.max_connections) {
-        boost::system::error_code ignored;
-        socket.close(ignored);
-      } else {
-        socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<detail::session>(std::move(socket), svc_)->run();
-      }
+    if (ec) {
+      // Out of file descriptors (EMFILE/ENFILE) or memory: the pending
+      // connection stays in the backlog, so accepting again at once would
+      // fail again at once, a busy loop. Pause; closing connections frees fds.
+      svc_->metrics.count_drop(drop_reason::accept_error);
+      return accept_later();
+    }
+    if (svc_->connections.load() >= svc_->settings.max_connections) {
+      svc_->metrics.count_drop(drop_reason::max_connections);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    } else {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<detail::session>(std::move(socket), svc_)->run();
     }
     do_accept();
+  });
+}
+
+void server::accept_later() {
+  pause_.expires_after(std::chrono::milliseconds(100));
+  pause_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && acceptor_.is_open()) do_accept();
   });
 }
 

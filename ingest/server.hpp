@@ -6,6 +6,7 @@
 #include <string>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include "ingest/service.hpp"
@@ -27,10 +28,12 @@ class server {
 
  private:
   void do_accept();
+  void accept_later();
 
   boost::asio::io_context& ioc_;
   std::shared_ptr<service> svc_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer pause_;  ///< after a failed accept
 };
 
 }  // namespace tracepipe::ingest
