@@ -82,11 +82,6 @@ struct load_result {
   std::uint64_t rejected_5xx() const;
 };
 
-/// summary.json: sent, accepted, rejected {status: n}, errors, dropped,
-/// target_rate, achieved_rate, http_latency_ms {corrected, uncorrected}
-/// × {p50, p90, p99, p999, max, mean, count}, runs {...}, thresholds.
-struct threshold_outcome;
-std::string summary_json(const load_result& r, const std::vector<threshold_outcome>& thresholds = {});
 /// timeseries.csv with a header row.
 std::string timeseries_csv(const load_result& r);
 
@@ -117,5 +112,10 @@ struct threshold_outcome {
 /// The metric's value in `r` (nullopt for an unknown name).
 std::optional<double> metric_value(const load_result& r, std::string_view metric);
 std::vector<threshold_outcome> evaluate(const std::vector<threshold>& ts, const load_result& r);
+
+/// summary.json: sent, accepted, rejected {status: n}, errors, dropped,
+/// target_rate, achieved_rate, http_latency_ms {corrected, uncorrected}
+/// × {p50, p90, p99, p999, max, mean, count}, runs {...}, thresholds.
+std::string summary_json(const load_result& r, const std::vector<threshold_outcome>& thresholds = {});
 
 }  // namespace tracepipe::loadgen
