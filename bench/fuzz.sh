@@ -1,30 +1,23 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of fuzz/ in ./build-fuzz (clang,
-# -fsanitize=fuzzer,address,undefined over the project's libraries too) and
+# Builds the libFuzzer targets of fuzz/ in ./build-sanitize
+# (tools/sanitized_build.sh: clang, ASan + UBSan + coverage over the
+# project's libraries too) and
 # runs each for SECONDS (default 600) on its committed seeds plus what earlier
-# runs found (build-fuzz/corpus/<target>, never committed). Prints per target
+# runs found (build-sanitize/corpus/<target>, never committed). Prints per target
 # the runs executed, coverage and findings; exits 1 on any finding, whose
-# input is kept in build-fuzz/findings/ (reproduce: build-fuzz/fuzz/<target> FILE).
+# input is kept in build-sanitize/findings/ (reproduce: build-sanitize/fuzz/<target> FILE).
 #   bash bench/fuzz.sh [SECONDS] [TARGET…]
 # tools/fuzz_ci.sh is the bounded CI run of the same.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-600}
 shift || true
-build="$root/build-fuzz"
+build="$root/build-sanitize"
 all_targets=(http_request_fuzz run_reader_fuzz multipart_fuzz redis_reply_fuzz clickhouse_reply_fuzz)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 
-command -v clang++ >/dev/null || { echo "fuzz: clang++ is missing (tools/setup.sh installs it)" >&2; exit 2; }
-flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-nice -n 19 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
-  -DTRACEPIPE_FUZZ=ON -DTRACEPIPE_BUILD_TESTS=OFF -DTRACEPIPE_BUILD_BENCH=OFF >/dev/null
-# A failed build fails the script (pipefail), never a stale binary fuzzed.
-nice -n 19 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" -- --no-print-directory 2>&1 |
-  { grep -vE '^\[ *[0-9]+%\]' || true; }
+bash "$root/tools/sanitized_build.sh" "${targets[@]}"
 
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"

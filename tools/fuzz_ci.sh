@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI's fuzz step: builds the fuzz/ targets (bench/fuzz.sh, in ./build-fuzz) and
+# CI's fuzz step: builds the fuzz/ targets (bench/fuzz.sh, in ./build-sanitize) and
 # runs each for FUZZ_SECONDS (default 30) on its committed seeds; any finding
 # (crash, sanitizer report, broken invariant, timeout, out of memory) fails.
 # Longer runs: bash bench/fuzz.sh [SECONDS].
