@@ -5,9 +5,8 @@
 #include <iostream>
 #include <thread>
 
-#include <fmt/format.h>
-
 #include <boost/asio/write.hpp>
+#include <fmt/format.h>
 
 #include "ingest/service.hpp"
 #include "ingest_harness.hpp"
@@ -60,30 +59,6 @@ TEST(IngestAdmission, QueueWatermarkAnswers429WithRetryAfter) {
 }
 
 // A raw connection to ingest that sends what it is told and keeps its socket.
-struct raw_connection {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::socket socket{ioc};
-  explicit raw_connection(const std::string& url) {
-    auto port = static_cast<unsigned short>(std::stoi(url.substr(url.rfind(':') + 1)));
-    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  }
-  void send(const std::string& bytes) { boost::asio::write(socket, boost::asio::buffer(bytes)); }
-  // Everything until the server closes (or 10 s pass).
-  std::string answer() {
-    socket.set_option(boost::asio::socket_base::receive_buffer_size(1 << 16));
-    std::string got;
-    char buf[4096];
-    boost::system::error_code ec;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto n = socket.read_some(boost::asio::buffer(buf), ec);
-      if (ec) break;
-      got.append(buf, n);
-    }
-    return got;
-  }
-};
-
 std::string post_head(const std::string& length_header) {
   return "POST /runs/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + length_header + "\r\n\r\n";
 }

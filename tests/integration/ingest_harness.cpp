@@ -3,7 +3,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -91,19 +90,36 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds dea
   return done();
 }
 
+raw_connection::raw_connection(const std::string& url) {
+  auto port = static_cast<unsigned short>(std::stoi(url.substr(url.rfind(':') + 1)));
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+}
+
+void raw_connection::send(const std::string& bytes) { boost::asio::write(socket, boost::asio::buffer(bytes)); }
+
+std::string raw_connection::answer() {
+  socket.set_option(boost::asio::socket_base::receive_buffer_size(1 << 16));
+  std::string got;
+  char buf[4096];
+  boost::system::error_code ec;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto n = socket.read_some(boost::asio::buffer(buf), ec);
+    if (ec) break;
+    got.append(buf, n);
+  }
+  return got;
+}
+
 std::pair<unsigned, std::string> raw_exchange(const std::string& url, const std::string& bytes) {
   namespace beast = boost::beast;
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::socket socket(ioc);
-  auto port = url.substr(url.rfind(':') + 1);
-  boost::asio::ip::tcp::resolver resolver(ioc);
-  boost::asio::connect(socket, resolver.resolve("127.0.0.1", port));
+  raw_connection c(url);
   beast::error_code ec;
-  boost::asio::write(socket, boost::asio::buffer(bytes), ec);
-  socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  boost::asio::write(c.socket, boost::asio::buffer(bytes), ec);
+  c.socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
   beast::flat_buffer buffer;
   beast::http::response<beast::http::string_body> res;
-  beast::http::read(socket, buffer, res, ec);
+  beast::http::read(c.socket, buffer, res, ec);
   if (ec) return {0, {}};
   return {res.result_int(), res.body()};
 }

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include "config/settings.hpp"
 #include "ingest/runner.hpp"
 
@@ -53,6 +56,17 @@ class ingest_under_test {
 
 /// Polls until done() or the deadline; true when done() held.
 bool eventually(const std::function<bool()>& done, std::chrono::milliseconds deadline = std::chrono::seconds(10));
+
+/// A plain TCP connection to ingest at `url` (http://127.0.0.1:PORT), for
+/// requests no well-behaved client sends: held open, half sent, trickled.
+struct raw_connection {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket{ioc};
+  explicit raw_connection(const std::string& url);
+  void send(const std::string& bytes);
+  /// Everything received until the server closes (or 10 s pass).
+  std::string answer();
+};
 
 /// Sends raw bytes on a fresh connection and returns the status of the
 /// answer (0 when the server closed without answering) and its body.

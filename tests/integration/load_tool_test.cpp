@@ -9,9 +9,8 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "child_process.hpp"
 #include "ingest_harness.hpp"
 #include "sink/worker.hpp"
 #include "sink_harness.hpp"
@@ -23,13 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 /// Runs a shell command; its exit code (-1 when it did not exit normally).
 int run(const std::string& cmd) {

@@ -12,9 +12,6 @@
 #include <sstream>
 #include <thread>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-
 #include "child_process.hpp"
 #include "ingest_harness.hpp"
 #include "loadgen/http_client.hpp"
@@ -24,13 +21,6 @@ namespace tracepipe::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 /// CPU seconds (user + system) a process has used, from /proc/PID/stat.
 double cpu_seconds(int pid) {
@@ -53,27 +43,19 @@ TEST(IngestOpenFiles, OutOfDescriptorsPausesAcceptingAndRecovers) {
   child_process ingest({"/usr/bin/prlimit", "--nofile=64:64", TRACEPIPE_BINARY, "ingest", "--listen", "127.0.0.1:0",
                         "--redis-url", stack_env().at("REDIS_URL"), "--stream", "open_files:runs"},
                        log.string());
-  std::smatch m;
   std::string said;
-  ASSERT_TRUE(eventually([&] {
-    said = slurp(log);
-    return std::regex_search(said, m, std::regex("listening on (http://127\\.0\\.0\\.1:[0-9]+)"));
-  })) << said;
-  std::string url = m[1];
+  auto listening = wait_for_in_log(log, std::regex("listening on (http://127\\.0\\.0\\.1:[0-9]+)"), said);
+  ASSERT_TRUE(listening) << said;
+  std::string url = *listening;
   EXPECT_NE(said.find("warning: the open-file limit is 64 (hard limit 64), below the 10064 that "
                       "ingest.max_connections needs"),
             std::string::npos)
       << said;
-  auto port = static_cast<unsigned short>(std::stoi(url.substr(url.rfind(':') + 1)));
 
   // 100 idle connections: the kernel completes them all (listen backlog);
   // ingest runs out of descriptors part way through accepting them.
-  boost::asio::io_context ioc;
-  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> held;
-  for (int i = 0; i < 100; ++i) {
-    held.push_back(std::make_unique<boost::asio::ip::tcp::socket>(ioc));
-    held.back()->connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  }
+  std::vector<std::unique_ptr<raw_connection>> held;
+  for (int i = 0; i < 100; ++i) held.push_back(std::make_unique<raw_connection>(url));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   // A spinning accept loop would burn a whole core; paused, it uses almost none.
   auto before = cpu_seconds(ingest.pid());

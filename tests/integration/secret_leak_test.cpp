@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "child_process.hpp"
 #include "ingest/api_keys.hpp"
@@ -21,13 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string planted = "PLANTED-s3cr3t-4e1a";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 struct scratch {
   fs::path dir = fs::temp_directory_path() / ("tracepipe-secrets-" + std::to_string(::getpid()));

@@ -9,10 +9,8 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <regex>
-#include <sstream>
 #include <stdexcept>
 
 #include "child_process.hpp"
@@ -25,13 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using std::chrono::seconds;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 /// A fresh directory with self-signed certificates for 127.0.0.1 (CA:TRUE,
 /// as `openssl req -x509` makes them), removed at the end.
@@ -73,13 +64,9 @@ class tls_server {
         std::vector<std::string>{"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", certs.cert(name),
                                  "-key", certs.key(name), mode},
         log_.string());
-    std::smatch port;
     std::string said;
-    if (eventually([&] {
-          said = slurp(log_);
-          return std::regex_search(said, port, std::regex("ACCEPT 127\\.0\\.0\\.1:([0-9]+)"));
-        }))
-      url_ = "https://127.0.0.1:" + port[1].str();
+    if (auto port = wait_for_in_log(log_, std::regex("ACCEPT 127\\.0\\.0\\.1:([0-9]+)"), said))
+      url_ = "https://127.0.0.1:" + *port;
     else
       said_ = said;
   }

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -58,6 +60,25 @@ std::optional<int> child_process::wait_exit(std::chrono::milliseconds limit) {
       pid_ = -1;
       return status;
     }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::optional<std::string> wait_for_in_log(const std::filesystem::path& log, const std::regex& pattern,
+                                           std::string& said, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    said = slurp(log);
+    std::smatch m;
+    if (std::regex_search(said, m, pattern)) return m.size() > 1 ? m[1].str() : m[0].str();
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

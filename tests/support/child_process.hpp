@@ -1,7 +1,10 @@
 #pragma once
-// A tracepipe subprocess for tests that must kill -9 a real process.
+// A tracepipe subprocess for tests that must kill -9 a real process, and
+// reading what such a process (or a shell command) wrote to its log.
 #include <chrono>
+#include <filesystem>
 #include <optional>
+#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,5 +31,15 @@ class child_process {
  private:
   int pid_ = -1;
 };
+
+/// The whole of a file; empty when it does not exist (yet).
+std::string slurp(const std::filesystem::path& path);
+
+/// Waits up to `limit` for `pattern` to match in the file at `log` (a child
+/// announcing its port, say): the match's first group, or nullopt. `said`
+/// gets the file as last read either way, for the failure message.
+std::optional<std::string> wait_for_in_log(const std::filesystem::path& log, const std::regex& pattern,
+                                           std::string& said,
+                                           std::chrono::milliseconds limit = std::chrono::seconds(10));
 
 }  // namespace tracepipe::test
