@@ -21,7 +21,7 @@ struct load_plan {
   std::string duration = "15s";
   int batch_size = 50;
   std::string reconcile_timeout = "120s";  ///< 0: no reconcile
-  std::vector<std::string> extra;  ///< more `tracepipe load` flags
+  std::vector<std::string> extra{};  ///< more `tracepipe load` flags
 };
 
 /// A scenario's figures, as Jepsen's queue checker reports them, in
