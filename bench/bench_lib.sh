@@ -126,7 +126,7 @@ free_port() {
 # 127.0.0.1 and a free port, run as PREFIX nginx … (e.g. taskset -c 0; the
 # workers inherit it); config, logs and temp files under DIR. Sets nginx_pid,
 # nginx_url and nginx_workers (their pids, comma-separated). The caller
-# provides the array started (pids to stop at exit), stop PID and die MESSAGE.
+# uses started, stop and die (bench_setup, below).
 nginx_202_start() {
   local dir=$1 workers=$2 attempt port i user_line=""
   shift 2
@@ -174,3 +174,64 @@ NGINX
   done
   die "nginx did not start: $(cat "$dir/error.log" "$dir/stdout.log" 2>/dev/null)"
 }
+
+# --- a benchmark's scratch directory and the processes it starts -------------
+
+# bench_setup NAME: makes $tmp (a scratch directory, kept with KEEP_TMP=1) and
+# $stack inside it for a stack of the benchmark's own; sets an EXIT trap
+# (bench_cleanup) that stops every pid in $started, takes the stack down when
+# $stack_up is 1 and removes $tmp; and copies $tp there, so that every
+# measurement uses one binary even if the build directory is rebuilt meanwhile.
+# die and stop's messages name NAME. STOP_WAIT: seconds stop gives a process
+# after TERM before KILL (default 10).
+bench_setup() {
+  bench_name=$1
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/tracepipe-$1.XXXXXX")
+  stack=$tmp/stack
+  started=()  # pids of every process the benchmark started and has not stopped yet
+  stack_up=0
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+  cp "$tp" "$tmp/tracepipe"
+  tp=$tmp/tracepipe
+}
+
+die() { log "${bench_name:-bench}: $*"; exit 1; }
+
+# stop PID: TERM, up to STOP_WAIT s for it to exit, then KILL; only our own children.
+stop() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < ${STOP_WAIT:-10} * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  forget "$pid"
+}
+
+# forget PID: it has exited and been waited for.
+forget() {
+  local keep=() p
+  for p in "${started[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  started=("${keep[@]}")
+}
+
+bench_cleanup() {
+  local status=$? p
+  trap - EXIT INT TERM
+  for p in "${started[@]}"; do stop "$p"; done
+  if (( stack_up )); then
+    "$tp" stack down --dir "$stack" >/dev/null 2>&1 || log "$bench_name: stack down failed; see $stack/logs"
+  fi
+  if (( ${KEEP_TMP:-0} )); then log "$bench_name: kept $tmp"; else rm -rf "$tmp"; fi
+  exit "$status"
+}
+
+# field NAME LINE: the value of NAME=value in a line of NAME=value pairs (wrk_result lines).
+field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+# rcli ARGS: redis-cli against $redis_host:$redis_port.
+rcli() { redis-cli -h "$redis_host" -p "$redis_port" "$@"; }
+
+# redis_forks: how many times redis-server has forked (AOF rewrites here), which
+# puts a third busy process on the machine.
+redis_forks() { rcli INFO stats | tr -d '\r' | sed -n 's/^total_forks://p'; }

@@ -63,51 +63,8 @@ for prog in wrk nginx redis-benchmark redis-cli curl; do
 done
 (( DURATION >= 3 )) || { log "ingest_bench: DURATION must be at least 3 s"; exit 2; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tracepipe-bench.XXXXXX")
-stack=$tmp/stack
-started=()      # pids of every process this script started and has not stopped yet
-stack_up=0
+bench_setup ingest_bench
 skip_quiet=0    # 1: run_wrk does not wait for the machine to be idle (the caller did)
-
-# stop PID: TERM, up to 10 s for it to exit, then KILL; only our own children.
-stop() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  forget "$pid"
-}
-
-# forget PID: it has exited and been waited for.
-forget() {
-  local keep=() p
-  for p in "${started[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-  started=("${keep[@]}")
-}
-
-cleanup() {
-  local status=$? p
-  trap - EXIT INT TERM
-  for p in "${started[@]}"; do stop "$p"; done
-  if (( stack_up )); then "$tp" stack down --dir "$stack" >/dev/null 2>&1 || log "ingest_bench: stack down failed; see $stack/logs"; fi
-  if (( KEEP_TMP )); then log "ingest_bench: kept $tmp"; else rm -rf "$tmp"; fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-die() { log "ingest_bench: $*"; exit 1; }
-
-# All measurements use one binary, even if the build directory is rebuilt meanwhile.
-cp "$tp" "$tmp/tracepipe"
-tp=$tmp/tracepipe
-
-rcli() { redis-cli -h "$redis_host" -p "$redis_port" "$@"; }
-
-# redis_forks: how many times redis-server has forked (AOF rewrites here), which
-# puts a third busy process on the machine.
-redis_forks() { rcli INFO stats | tr -d '\r' | sed -n 's/^total_forks://p'; }
 
 # post_check URL WHAT: one body by curl must get 202, else stop with the answer.
 post_check() {
@@ -137,9 +94,6 @@ run_wrk() {
   (( other == 0 )) || log "    note: $other answers were not 202 ($(field statuses "$wrk_line"))"
   rate=$(awk -v n="$s202" -v r="$RUNS" -v d="$dur" 'BEGIN { printf "%.0f", n * r / (d / 1e6) }')
 }
-
-# field NAME LINE: the value of NAME=value in a wrk_result line.
-field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 # keep_best KEY RATE: best[KEY] = max(best[KEY], RATE).
 declare -A best=()

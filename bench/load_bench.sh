@@ -92,46 +92,9 @@ for prog in wrk nginx curl python3 taskset; do
 done
 (( DURATION >= 3 && STEP_DURATION >= 2 )) || { log "load_bench: DURATION ≥ 3 and STEP_DURATION ≥ 2 s"; exit 2; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tracepipe-load-bench.XXXXXX")
-started=()  # pids of every process this script started and has not stopped yet
-
-# stop PID: TERM, up to 10 s for it to exit, then KILL; only our own children.
-stop() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  forget "$pid"
-}
-
-# forget PID: it has exited and been waited for.
-forget() {
-  local keep=() p
-  for p in "${started[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-  started=("${keep[@]}")
-}
-
-cleanup() {
-  local status=$? p
-  trap - EXIT INT TERM
-  for p in "${started[@]}"; do stop "$p"; done
-  if (( KEEP_TMP )); then log "load_bench: kept $tmp"; else rm -rf "$tmp"; fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-die() { log "load_bench: $*"; exit 1; }
-
-# All measurements use one binary, even if the build directory is rebuilt meanwhile.
-cp "$tp" "$tmp/tracepipe"
-tp=$tmp/tracepipe
+bench_setup load_bench
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-
-# field NAME LINE: the value of NAME=value in a wrk_result line.
-field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 # wait_turn: no other benchmark running (waiting OTHERS_WAIT s at most over
 # the whole run, not per measurement), then wait_quiet.

@@ -73,44 +73,8 @@ else
   log "slowloris_bench: the hard limit on open files ($hard) is too low for SLOW=$SLOW"; exit 2
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tracepipe-slowloris-bench.XXXXXX")
-stack=$tmp/stack
-started=()  # pids of every process this script started and has not stopped yet
-stack_up=0
-
-# stop PID: TERM, up to 30 s for it to exit (serve finishes what it holds), then KILL; only our own children.
-stop() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 300; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  forget "$pid"
-}
-
-# forget PID: it has exited and been waited for.
-forget() {
-  local keep=() p
-  for p in "${started[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-  started=("${keep[@]}")
-}
-
-cleanup() {
-  local status=$? p
-  trap - EXIT INT TERM
-  for p in "${started[@]}"; do stop "$p"; done
-  if (( stack_up )); then "$tp" stack down --dir "$stack" >/dev/null 2>&1 || log "slowloris_bench: stack down failed; see $stack/logs"; fi
-  if (( KEEP_TMP )); then log "slowloris_bench: kept $tmp"; else rm -rf "$tmp"; fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-die() { log "slowloris_bench: $*"; exit 1; }
-
-# All measurements use one binary, even if the build directory is rebuilt meanwhile.
-cp "$tp" "$tmp/tracepipe"
-tp=$tmp/tracepipe
+STOP_WAIT=30  # serve finishes what it holds
+bench_setup slowloris_bench
 
 # start_serve: sets serve_pid and serve_url.
 start_serve() {
