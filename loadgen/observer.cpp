@@ -31,7 +31,8 @@ observer::observer(observer_options options)
     throw std::runtime_error(fmt::format("ClickHouse at {} (to observe the write path): {}", o_.target.clickhouse.url,
                                          why.message));
   if (!o_.target.redis_url.empty())
-    redis_.emplace(o_.target.redis_url, o_.target.stream_prefix, o_.target.shards, std::chrono::milliseconds(2000));
+    redis_.emplace(o_.target.redis_url, o_.target.stream_prefix, o_.target.shards, o_.target.consumer_group,
+                   std::chrono::milliseconds(2000));
 }
 
 observer::~observer() { end(); }
@@ -134,10 +135,18 @@ void observer::sample(std::uint64_t second) {
   component_sample s;
   s.second = second;
   if (redis_) {
-    s.queue_depth = redis_->read();
-    if (!s.queue_depth) failed(redis_->error());
+    if (auto r = redis_->read()) {
+      s.queue_depth = r->queue_depth;
+      s.components.redis_memory_mib = r->memory_mib;
+      s.components.redis_ops_per_s = r->ops_per_s;
+      s.components.redis_pending = r->pending;
+      s.components.redis_group_lag = r->group_lag;
+    } else {
+      failed(redis_->error());
+    }
     depth_.store(s.queue_depth ? static_cast<std::int64_t>(*s.queue_depth) : -1);
   }
+  sample_clickhouse(s.components);
   s.clickhouse_parts = one_number(max_parts_query(o_.target.table));
   auto r = ch_.query(recent_lag_query(o_.target.table, o_.target.project, 2));
   if (!r.ok()) {
@@ -148,6 +157,41 @@ void observer::sample(std::uint64_t second) {
   }
   lag_p99_.store(s.recent_lag_p99_ms.value_or(-1));
   samples_.push_back(s);
+}
+
+void observer::sample_clickhouse(component_figures& f) {
+  auto r = ch_.query(component_query());
+  if (!r.ok()) return failed(r.message);
+  std::vector<double> n;
+  std::string_view rest = r.body;
+  while (!rest.empty()) {
+    auto end = rest.find_first_of("\t\n");
+    auto v = parse_number(rest.substr(0, end));
+    if (!v) return failed("ClickHouse's component figures are not numbers: " + r.body);
+    n.push_back(*v);
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+  }
+  if (n.size() != 7) return failed("ClickHouse's component figures: expected 7 numbers, got: " + r.body);
+  f.clickhouse_merges = n[0];
+  f.clickhouse_queries = std::max(0.0, n[1] - 1);  // not this one
+  // Counters → per second since the previous sample (none for the first one,
+  // nor after a restart of the server reset them).
+  auto now = clock::now();
+  std::vector<double> counters(n.begin() + 2, n.end());
+  if (counters_) {
+    auto secs = std::chrono::duration<double>(now - counters_at_).count();
+    auto rate = [&](std::size_t i) -> std::optional<double> {
+      if (secs <= 0 || counters[i] < (*counters_)[i]) return std::nullopt;
+      return (counters[i] - (*counters_)[i]) / secs;
+    };
+    f.clickhouse_inserted_rows = rate(0);
+    if (auto bytes = rate(1)) f.clickhouse_inserted_mib = *bytes / (1024.0 * 1024.0);
+    f.clickhouse_merged_rows = rate(2);
+    f.clickhouse_delayed_inserts = rate(3);
+    f.clickhouse_rejected_inserts = rate(4);
+  }
+  counters_ = std::move(counters);
+  counters_at_ = now;
 }
 
 void observer::poll_probes() {

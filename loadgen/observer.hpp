@@ -1,7 +1,8 @@
 #pragma once
 // What `tracepipe load --stack` sees of the write path while it runs, on a
 // thread of its own: once a second the queue depth (Redis), the most active
-// parts of a partition and the lag p99 of recent inserts (ClickHouse); and
+// parts of a partition and the lag p99 of recent inserts (ClickHouse), and
+// the component telemetry of both (component_figures.hpp); and
 // the visibility probe — a sample of accepted runs, each polled in
 // ClickHouse until found, so visible_at − sent is measured from outside,
 // the form users meet as "traces created but not visible".
@@ -15,7 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "loadgen/queue_depth_reader.hpp"
+#include "loadgen/component_figures.hpp"
+#include "loadgen/redis_sampler.hpp"
 #include "loadgen/stack_target.hpp"
 
 namespace tracepipe::loadgen {
@@ -32,6 +34,7 @@ struct component_sample {
   std::optional<std::uint64_t> queue_depth;
   std::optional<std::uint64_t> clickhouse_parts;
   std::optional<double> recent_lag_p99_ms;
+  component_figures components;
 };
 
 struct probe_result {
@@ -79,12 +82,16 @@ class observer {
   void sample(std::uint64_t second);
   void poll_probes();
   std::optional<std::uint64_t> one_number(const std::string& sql);
+  void sample_clickhouse(component_figures& f);
   void failed(std::string what);
   std::uint64_t second_of(clock::time_point t) const;
 
   observer_options o_;
   sink::clickhouse_client ch_;
-  std::optional<queue_depth_reader> redis_;
+  std::optional<redis_sampler> redis_;
+  /// ClickHouse's counters at the previous sample, for per-second rates.
+  std::optional<std::vector<double>> counters_;
+  clock::time_point counters_at_{};
   clock::time_point start_;
   std::thread thread_;
   mutable std::mutex mu_;

@@ -129,14 +129,19 @@ std::string summary_json(const load_result& r, const std::vector<threshold_outco
 std::string timeseries_csv(const load_result& r) {
   std::string out =
       "second,offered_runs,sent_runs,sent,accepted,429,5xx,other_rejected,errors,p99_ms,accepted_runs,"
-      "inserted_runs,lag_p50_ms,lag_p99_ms,visible_p99_ms,queue_depth,clickhouse_parts\n";
+      "inserted_runs,lag_p50_ms,lag_p99_ms,visible_p99_ms,queue_depth,clickhouse_parts";
+  for (const auto& c : component_columns) out += fmt::format(",{}", c.name);
+  out += '\n';
   auto cell = [](const auto& v) { return v ? fmt::format("{}", *v) : std::string(); };
   auto cell_ms = [](const std::optional<double>& v) { return v ? fmt::format("{:.3f}", *v) : std::string(); };
-  for (const auto& s : r.timeseries)
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{},{}\n", s.second, s.offered_runs, s.sent_runs,
+  for (const auto& s : r.timeseries) {
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{:.3f},{},{},{},{},{},{},{}", s.second, s.offered_runs, s.sent_runs,
                        s.sent, s.accepted, s.rejected_429, s.rejected_5xx, s.rejected_other, s.errors, ms(s.p99_us),
                        s.accepted_runs, cell(s.inserted_runs), cell_ms(s.lag_p50_ms), cell_ms(s.lag_p99_ms),
                        cell_ms(s.visible_p99_ms), cell(s.queue_depth), cell(s.clickhouse_parts));
+    for (const auto& c : component_columns) out += "," + cell_ms(s.components.*c.field);
+    out += '\n';
+  }
   return out;
 }
 

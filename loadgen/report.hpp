@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "loadgen/component_figures.hpp"
 #include "loadgen/histogram.hpp"
 
 namespace tracepipe::loadgen {
@@ -27,6 +28,7 @@ struct second_row {
   std::optional<double> visible_p99_ms;          ///< of the probes sent in that second
   std::optional<std::uint64_t> queue_depth;
   std::optional<std::uint64_t> clickhouse_parts;  ///< most active parts of one partition
+  component_figures components;                   ///< the columns of component_columns
 };
 
 /// An HTTP request the target answered 2xx: scheduled request k, its part.

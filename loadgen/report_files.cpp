@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "loadgen/component_figures.hpp"
+
 namespace tracepipe::loadgen {
 
 namespace {
@@ -134,7 +136,9 @@ timeseries_table parse_timeseries_csv(std::string_view text, std::string_view fi
   std::vector<std::vector<std::optional<double>>*> by_position;
   for (auto name : names) {  // a repeated name keeps its first column
     bool known = std::find(std::begin(timeseries_columns), std::end(timeseries_columns), name) !=
-                 std::end(timeseries_columns);
+                     std::end(timeseries_columns) ||
+                 std::any_of(std::begin(component_columns), std::end(component_columns),
+                             [&](const component_column& c) { return c.name == name; });
     by_position.push_back(known && !t.columns.contains(name) ? &t.columns[std::string(name)] : nullptr);
   }
   for (int number = 2; std::getline(lines, line); ++number) {

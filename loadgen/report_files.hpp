@@ -12,8 +12,9 @@
 
 namespace tracepipe::loadgen {
 
-/// The timeseries.csv columns the report reads; others are ignored unread,
-/// so a future column may hold anything.
+/// The timeseries.csv columns the report reads, besides component_columns
+/// (component_figures.hpp); others are ignored unread, so a future column may
+/// hold anything.
 inline constexpr std::string_view timeseries_columns[] = {
     "second", "offered_runs", "sent_runs", "sent", "accepted", "429", "5xx", "other_rejected", "errors", "p99_ms",
     "accepted_runs", "inserted_runs", "lag_p50_ms", "lag_p99_ms", "visible_p99_ms", "queue_depth",

@@ -34,6 +34,7 @@ void attach_stack_figures(load_result& r, const observer& watch, const reconcile
     auto& row = row_at(r, s.second);
     row.queue_depth = s.queue_depth;
     row.clickhouse_parts = s.clickhouse_parts;
+    row.components = s.components;
     if (s.queue_depth) f.queue_depth_max = std::max(f.queue_depth_max.value_or(0), *s.queue_depth);
     if (s.clickhouse_parts) f.clickhouse_parts_max = std::max(f.clickhouse_parts_max.value_or(0), *s.clickhouse_parts);
     if (s.recent_lag_p99_ms) row.lag_p99_ms = s.recent_lag_p99_ms;  // replaced below when reconciled

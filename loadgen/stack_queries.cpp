@@ -54,4 +54,12 @@ std::string recent_lag_query(const sink::schema_names& t, std::string_view proje
       lag_us_expr, t.qualified(), sql_string(project), seconds);
 }
 
+std::string component_query() {
+  // system.events lists a counter only once it is non-zero: sumIf over the table, 0 when absent.
+  return "SELECT (SELECT count() FROM system.merges), (SELECT count() FROM system.processes), "
+         "sumIf(value, event = 'InsertedRows'), sumIf(value, event = 'InsertedBytes'), "
+         "sumIf(value, event = 'MergedRows'), sumIf(value, event = 'DelayedInserts'), "
+         "sumIf(value, event = 'RejectedInserts') FROM system.events FORMAT TSV";
+}
+
 }  // namespace tracepipe::loadgen

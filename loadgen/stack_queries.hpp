@@ -31,6 +31,11 @@ std::string operations_count_query(const sink::schema_names& t, std::string_view
 /// counts per partition): one number, 0 when there are none.
 std::string max_parts_query(const sink::schema_names& t);
 
+/// The server's own figures, one row: merges running, queries running (this
+/// one included), then the counters (since the server started) InsertedRows,
+/// InsertedBytes, MergedRows, DelayedInserts, RejectedInserts.
+std::string component_query();
+
 /// Rows of the project inserted in the last `seconds` (server clock), and
 /// the p99 of their received → inserted lag in ms: "count\tp99".
 std::string recent_lag_query(const sink::schema_names& t, std::string_view project, int seconds);

@@ -10,6 +10,7 @@ stack_target stack_target_of(const config::settings& s, const std::string& proje
   t.redis_url = s.redis.url;
   t.stream_prefix = s.redis.stream;
   t.shards = s.redis.shards;
+  t.consumer_group = s.worker.group;
   t.project = project;
   return t;
 }

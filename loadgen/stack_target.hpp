@@ -16,6 +16,7 @@ struct stack_target {
   std::string redis_url;      ///< empty: queue depth is not sampled
   std::string stream_prefix;  ///< the ingest's stream key prefix
   int shards = 1;
+  std::string consumer_group;  ///< the workers' (pending and lag are read from it)
   std::string project;        ///< the project the load's runs carry
 };
 

@@ -39,6 +39,7 @@ struct load_cli {
   double probe_rate = 10;
   std::string reconcile_timeout = "60s";
   std::string late_after = "10s";
+  std::string group;  ///< empty: worker.group of the config (file, environment) or its default
   std::int64_t id_salt = -1;
 };
 
@@ -121,8 +122,11 @@ int run_load_command(load_cli& c) {
   session.probe_rate = c.probe_rate;
   session.thresholds = std::move(ts);
   session.out = c.out;
-  if (!c.stack.stack_dir().empty() || !c.stack.config_file().empty())
-    session.stack = loadgen::stack_target_of(c.stack.load(), o.body.project);
+  if (!c.stack.stack_dir().empty() || !c.stack.config_file().empty()) {
+    auto settings = c.stack.load();
+    if (!c.group.empty()) settings.worker.group = c.group;
+    session.stack = loadgen::stack_target_of(settings, o.body.project);
+  }
   session.options = o;
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
@@ -242,6 +246,9 @@ void add_load_command(CLI::App& app, action& run) {
       ->capture_default_str();
   cmd->add_option("--late-after", c.late_after, "With --stack: a run whose received → inserted lag exceeds this is late")
       ->capture_default_str();
+  cmd->add_option("--group", c.group,
+                  "With --stack: the workers' Redis consumer group, whose pending entries and lag are sampled "
+                  "(default: worker.group from --config / TRACEPIPE_WORKER_GROUP, else tracepipe-sink)");
   c.stack.add_flags(*cmd, {config::section::redis, config::section::clickhouse});
   cmd->callback([&run] {
     run = [] { return run_load_command(c); };

@@ -1,7 +1,7 @@
 // The statements `tracepipe load --stack` sends (loadgen/stack_queries.hpp)
 // on the modern engine, against the sink's own schema: the visibility
 // probe, the reconcile, the operation count, the parts and the recent lag —
-// each with rows whose answer is known.
+// each with rows whose answer is known — and the component figures.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -51,6 +51,17 @@ TEST_F(load_statements, probe_reconcile_count_parts_and_lag_answer_as_expected) 
   auto lag = ok(loadgen::recent_lag_query(names, "load", 60));
   EXPECT_EQ(lag.substr(0, lag.find('\t')), "5") << lag;  // every row of the project was inserted just now
   EXPECT_GE(std::stod(lag.substr(lag.find('\t') + 1)), 2900.0) << "received 3 s before insert";
+  // merges, queries (itself at least), InsertedRows ≥ the 6 rows above, InsertedBytes, MergedRows, Delayed, Rejected.
+  auto figures = ok(loadgen::component_query());
+  std::vector<double> n;
+  for (std::size_t at = 0, end; at < figures.size(); at = end + 1) {
+    end = figures.find_first_of("\t\n", at);
+    n.push_back(std::stod(figures.substr(at, end - at)));
+  }
+  ASSERT_EQ(n.size(), 7u) << figures;
+  EXPECT_GE(n[1], 1) << figures;
+  EXPECT_GE(n[2], 6) << figures;
+  EXPECT_GT(n[3], 0) << figures;
 }
 
 TEST_F(load_statements, a_broken_statement_fails) {

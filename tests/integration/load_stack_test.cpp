@@ -5,6 +5,8 @@
 // it is handed acknowledgements that never happened or are missing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "ingest_harness.hpp"
 #include "loadgen/load_runner.hpp"
 #include "loadgen/observer.hpp"
@@ -75,6 +77,29 @@ TEST(LoadStack, HoldsTheRateAndEveryAcknowledgedRunIsFoundExactlyOnce) {
   std::uint64_t inserted = 0;
   for (const auto& row : r.timeseries) inserted += row.inserted_runs.value_or(0);
   EXPECT_EQ(inserted, r.runs_accepted) << "per-second inserted runs add up to the runs accepted";
+
+  // Component telemetry: Redis and ClickHouse figures each second. Rates come
+  // from server counters sampled ~1 s apart, so their sum is the rows written
+  // in the sampled span: the load's rows (some landed before the first
+  // sample, which has no rate) plus ClickHouse's own log tables.
+  double memory_max = 0, inserted_per_s_sum = 0, rejected = 0;
+  std::size_t with_pending = 0, with_ops = 0, with_merges = 0;
+  for (const auto& row : r.timeseries) {
+    const auto& c = row.components;
+    memory_max = std::max(memory_max, c.redis_memory_mib.value_or(0));
+    with_ops += c.redis_ops_per_s.has_value();
+    with_pending += c.redis_pending.has_value();
+    with_merges += c.clickhouse_merges.has_value() && c.clickhouse_queries.has_value();
+    inserted_per_s_sum += c.clickhouse_inserted_rows.value_or(0);
+    rejected += c.clickhouse_rejected_inserts.value_or(0);
+  }
+  EXPECT_GT(memory_max, 0.5) << "MiB";
+  EXPECT_GE(with_ops, 10u);
+  EXPECT_GE(with_pending, 10u) << "the workers' group exists on the stream";
+  EXPECT_GE(with_merges, 10u);
+  EXPECT_GE(inserted_per_s_sum, 0.5 * static_cast<double>(rec.found));
+  EXPECT_LE(inserted_per_s_sum, 1.5 * static_cast<double>(rec.found));
+  EXPECT_EQ(rejected, 0);
 
   // Acknowledgements that never happened are lost, exactly their operations;
   // a request whose acknowledgement is missing shows up as found-unacknowledged.

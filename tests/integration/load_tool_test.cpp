@@ -42,8 +42,8 @@ TEST(LoadTool, WithTheStackItReconcilesAndThresholdsSeeTheFigures) {
   worker.start();
   auto out = fresh_dir("load-stack");
   auto cmd = std::string(TRACEPIPE_BINARY) + " load --quiet --target " + ingest.url() + " --stack " + stack_dir() +
-             " --stream " + s.redis.stream + " --clickhouse-database " + s.clickhouse.database +
-             " --rate 1000 --duration 3s --batch-size 20 --out " + out.string() +
+             " --stream " + s.redis.stream + " --group " + s.worker.group +
+             " --clickhouse-database " + s.clickhouse.database + " --rate 1000 --duration 3s --batch-size 20 --out " + out.string() +
              " --threshold 'lost==0' --threshold 'duplicates==0' --threshold 'visible_p99<1ms' > " +
              (out.string() + ".out") + " 2>&1";
   EXPECT_EQ(run(cmd), 3) << slurp(out.string() + ".out");  // a visibility under 1 ms cannot be met
@@ -64,7 +64,7 @@ TEST(LoadTool, WithTheStackItReconcilesAndThresholdsSeeTheFigures) {
   EXPECT_GT(doc["components"]["clickhouse_parts_max"].get_uint64().value(), 0u);
   auto html = slurp(out / "report.html");
   EXPECT_NE(html.find("<svg"), std::string::npos);
-  EXPECT_EQ(html.find("needs --stack"), std::string::npos) << "every stack chart has data";
+  EXPECT_EQ(html.find("needs --stack"), std::string::npos) << "every stack chart has data:\n" << slurp(out / "timeseries.csv");
   fs::remove_all(out);
   fs::remove(out.string() + ".out");
 }

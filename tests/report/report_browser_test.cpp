@@ -16,6 +16,8 @@
 
 #include <fmt/format.h>
 
+#include "loadgen/component_figures.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -49,7 +51,10 @@ std::string read_all(const fs::path& p) {
 void write_fixture(const fs::path& dir, bool with_stack) {
   fs::create_directories(dir);
   std::string csv = "second,offered_runs,sent_runs,sent,accepted,429,5xx,other_rejected,errors,p99_ms";
-  if (with_stack) csv += ",accepted_runs,inserted_runs,lag_p50_ms,lag_p99_ms,visible_p99_ms,queue_depth,clickhouse_parts";
+  if (with_stack) {
+    csv += ",accepted_runs,inserted_runs,lag_p50_ms,lag_p99_ms,visible_p99_ms,queue_depth,clickhouse_parts";
+    for (const auto& c : tracepipe::loadgen::component_columns) csv += fmt::format(",{}", c.name);
+  }
   csv += "\n";
   for (int s = 1; s <= 120; ++s) {
     int offered = s <= 20 ? 100 * s : s <= 90 ? 2000 : 3000;  // ramp, hold, overload
@@ -59,6 +64,9 @@ void write_fixture(const fs::path& dir, bool with_stack) {
     if (with_stack)
       csv += fmt::format(",{},{},{},{},{},{},{}", offered - rejected * 10, s < 3 ? "" : fmt::format("{}", offered),
                          120 + s, 400 + 3 * s, 450 + 3 * s, s > 90 ? 500 * (s - 90) : 20, 10 + s % 7);
+    // The component columns: each its own shape, so every line is drawn.
+    for (std::size_t k = 0; with_stack && k < std::size(tracepipe::loadgen::component_columns); ++k)
+      csv += fmt::format(",{:.2f}", (k + 1) * (10 + 5 * std::sin((s + 3.0 * k) / 9.0)));
     csv += "\n";
   }
   std::ofstream(dir / "timeseries.csv") << csv;
@@ -128,7 +136,7 @@ class report_browser : public ::testing::Test {
   }
 };
 
-TEST_F(report_browser, every_chart_of_a_run_with_the_stack_is_drawn) { check_rendered(true, 6); }
+TEST_F(report_browser, every_chart_of_a_run_with_the_stack_is_drawn) { check_rendered(true, 13); }
 
 TEST_F(report_browser, a_run_without_the_stack_draws_its_own_charts_and_notes_the_rest) {
   check_rendered(false, 3);

@@ -115,14 +115,21 @@ TEST(loadgen_summary, timeseries_csv_rows) {
   auto csv = timeseries_csv(sample());
   EXPECT_EQ(csv,
             "second,offered_runs,sent_runs,sent,accepted,429,5xx,other_rejected,errors,p99_ms,accepted_runs,"
-            "inserted_runs,lag_p50_ms,lag_p99_ms,visible_p99_ms,queue_depth,clickhouse_parts\n"
-            "1,1000,1000,100,99,1,0,0,0,12.345,0,,,,,,\n");
+            "inserted_runs,lag_p50_ms,lag_p99_ms,visible_p99_ms,queue_depth,clickhouse_parts,redis_memory_mib,"
+            "redis_ops_per_s,redis_pending,redis_group_lag,clickhouse_merges,clickhouse_queries,"
+            "clickhouse_inserted_rows_per_s,clickhouse_inserted_mib_per_s,clickhouse_merged_rows_per_s,"
+            "clickhouse_delayed_inserts_per_s,clickhouse_rejected_inserts_per_s\n"
+            "1,1000,1000,100,99,1,0,0,0,12.345,0,,,,,,,,,,,,,,,,,\n");
   auto r = sample();
   r.timeseries[0].accepted_runs = 990;
   r.timeseries[0].inserted_runs = 980;
   r.timeseries[0].lag_p99_ms = 1500.5;
   r.timeseries[0].queue_depth = 42;
-  EXPECT_EQ(timeseries_csv(r).substr(timeseries_csv(r).find('\n') + 1), "1,1000,1000,100,99,1,0,0,0,12.345,990,980,,1500.500,,42,\n");
+  r.timeseries[0].components.redis_memory_mib = 3.25;
+  r.timeseries[0].components.clickhouse_inserted_rows = 980;
+  r.timeseries[0].components.clickhouse_rejected_inserts = 0;
+  EXPECT_EQ(timeseries_csv(r).substr(timeseries_csv(r).find('\n') + 1),
+            "1,1000,1000,100,99,1,0,0,0,12.345,990,980,,1500.500,,42,,3.250,,,,,,980.000,,,,0.000\n");
 }
 
 TEST(loadgen_summary, stack_figures_are_null_until_measured_and_thresholds_on_them_fail) {

@@ -1,0 +1,46 @@
+#pragma once
+// What `tracepipe load --stack` samples of Redis and ClickHouse once a
+// second besides the queue depth and the parts (component telemetry): one
+// optional figure per timeseries.csv column, and the table of those columns
+// that the CSV writer, its reader and the report share.
+#include <optional>
+#include <string_view>
+
+namespace tracepipe::loadgen {
+
+struct component_figures {
+  // Redis (INFO, XINFO GROUPS of the shard streams)
+  std::optional<double> redis_memory_mib;  ///< used_memory
+  std::optional<double> redis_ops_per_s;   ///< instantaneous_ops_per_sec
+  std::optional<double> redis_pending;     ///< delivered to a worker, not yet acked (summed over shards)
+  std::optional<double> redis_group_lag;   ///< in the streams, not yet delivered to any worker
+  // ClickHouse (system.merges, system.processes, system.events; per-second rates from counters)
+  std::optional<double> clickhouse_merges;         ///< merges running
+  std::optional<double> clickhouse_queries;        ///< queries running, this sampler's own not counted
+  std::optional<double> clickhouse_inserted_rows;  ///< rows/s written by INSERTs
+  std::optional<double> clickhouse_inserted_mib;   ///< MiB/s written by INSERTs (uncompressed)
+  std::optional<double> clickhouse_merged_rows;    ///< rows/s read by merges
+  std::optional<double> clickhouse_delayed_inserts;   ///< INSERTs/s delayed for too many parts
+  std::optional<double> clickhouse_rejected_inserts;  ///< INSERTs/s refused for too many parts
+};
+
+struct component_column {
+  std::string_view name;  ///< timeseries.csv header
+  std::optional<double> component_figures::*field;
+};
+
+inline constexpr component_column component_columns[] = {
+    {"redis_memory_mib", &component_figures::redis_memory_mib},
+    {"redis_ops_per_s", &component_figures::redis_ops_per_s},
+    {"redis_pending", &component_figures::redis_pending},
+    {"redis_group_lag", &component_figures::redis_group_lag},
+    {"clickhouse_merges", &component_figures::clickhouse_merges},
+    {"clickhouse_queries", &component_figures::clickhouse_queries},
+    {"clickhouse_inserted_rows_per_s", &component_figures::clickhouse_inserted_rows},
+    {"clickhouse_inserted_mib_per_s", &component_figures::clickhouse_inserted_mib},
+    {"clickhouse_merged_rows_per_s", &component_figures::clickhouse_merged_rows},
+    {"clickhouse_delayed_inserts_per_s", &component_figures::clickhouse_delayed_inserts},
+    {"clickhouse_rejected_inserts_per_s", &component_figures::clickhouse_rejected_inserts},
+};
+
+}  // namespace tracepipe::loadgen
