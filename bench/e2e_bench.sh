@@ -61,12 +61,14 @@
 #   RATE               runs/s: skip the search, measure this rate only
 #   START_RATE=20000   first rate of the search (runs/s)
 #   STEPS=4            rates tried by the search
-#   PIPELINES=2 BATCH_ROWS=40000 BATCH_BYTES=64MiB BATCH_AGE=2s THREADS=1 COMPRESSION=none
+#   PIPELINES=2 BATCH_ROWS=30000 BATCH_BYTES=64MiB BATCH_AGE=2s THREADS=1 COMPRESSION=none
 #                      serve's --pipelines, --batch-rows, --batch-bytes, --batch-age,
 #                      --threads, --clickhouse-compression: the best found on this
 #                      2-CPU machine (see the figures it prints). Fewer, larger
 #                      parts than 10000 rows / 1 s cut ClickHouse's merge work
-#                      (~38 → ~27 µs of its CPU per run) at a lag bound of 4 s. Insert bodies travel
+#                      (~38 → ~24–29 µs of its CPU per run) at a lag bound of 4 s;
+#                      20000 rows cost ~34 µs, 40000 rows make the inserts (and
+#                      the lag: batch age + insert time) longer. 3 pipelines: ~43 µs. Insert bodies travel
 #                      uncompressed: on loopback gzip (what `auto` picks for
 #                      18.16) only spends CPU on both sides (~15k vs ~18k runs/s)
 #   SERVE_ARGS         more flags for tracepipe serve
@@ -101,7 +103,7 @@ RATE=${RATE:-}
 START_RATE=${START_RATE:-20000}
 STEPS=${STEPS:-4}
 PIPELINES=${PIPELINES:-2}
-BATCH_ROWS=${BATCH_ROWS:-40000}
+BATCH_ROWS=${BATCH_ROWS:-30000}
 BATCH_BYTES=${BATCH_BYTES:-64MiB}
 BATCH_AGE=${BATCH_AGE:-2s}
 THREADS=${THREADS:-1}
