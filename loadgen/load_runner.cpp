@@ -15,6 +15,7 @@
 
 #include "loadgen/observer.hpp"
 #include "loadgen/target_url.hpp"
+#include "queue/wall_clock.hpp"
 
 namespace tracepipe::loadgen {
 
@@ -67,9 +68,7 @@ class driver {
     r_.target_rate = closed_ || r_.duration_s <= 0 ? 0 : static_cast<double>(schedule_.total_requests()) * rpr_ / r_.duration_s;
     r_.target = o_.target;
     r_.config = config_entries(o_, plan_.options());
-    r_.start_wall_us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                      std::chrono::system_clock::now().time_since_epoch())
-                                                      .count());
+    r_.start_wall_us = queue::wall_clock_us();
     if (o_.watch) o_.watch->begin(start_);
     if (closed_) start_closed_loop();
     else on_pace({});

@@ -8,16 +8,12 @@
 
 #include "config/failpoint.hpp"
 #include "queue/redis_endpoint.hpp"
+#include "queue/wall_clock.hpp"
 
 namespace tracepipe::sink {
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-std::uint64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 /// When ingest received the entry's run: its received_at_us field, else the
 /// stream id's time (when Redis accepted it).
@@ -95,7 +91,7 @@ bool pipeline::backoff(int attempt, retry_cause cause) {
 }
 
 void pipeline::take(std::vector<queue::stream_message>& messages) {
-  auto dequeued = now_us();
+  auto dequeued = queue::wall_clock_us();
   auto now = clock::now();
   for (auto& m : messages) {
     std::size_t bytes = 0;
@@ -222,7 +218,7 @@ void pipeline::render(const std::vector<std::size_t>& rows, const std::vector<bu
   // costs more in reallocation and page faults than the rendering itself.
   body_.clear();
   body_.reserve(size);
-  auto sent_at = now_us();
+  auto sent_at = queue::wall_clock_us();
   for (auto i : rows) built[i].render(body_, sent_at);
 }
 
@@ -309,7 +305,7 @@ pipeline::outcome pipeline::flush() {
   std::vector<const queue::stream_message*> done;
   for (auto i : good) done.push_back(&items[i].message);
   if (ack(done) == outcome::gave_up) return outcome::gave_up;
-  auto acked = now_us();
+  auto acked = queue::wall_clock_us();
   for (auto i : good) {
     auto received = items[i].received_at_us;
     if (received && acked > received) ctx_.metrics->ack_lag_us.observe(acked - received);

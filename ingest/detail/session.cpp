@@ -9,6 +9,7 @@
 
 #include "config/failpoint.hpp"
 #include "ingest/stream_fields.hpp"
+#include "queue/wall_clock.hpp"
 
 namespace tracepipe::ingest::detail {
 
@@ -25,11 +26,6 @@ run_reader& reader_for(const service& svc) {
     r = std::make_unique<run_reader>(reader_limits{svc.settings.json_depth, svc.settings.max_runs_per_request,
                                                    svc.settings.default_project});
   return *r;
-}
-
-std::uint64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -161,7 +157,7 @@ void session::hold(std::uint64_t bytes) {
 
 void session::process() {
   auto& req = parser_->get();
-  auto received_at = now_us();
+  auto received_at = queue::wall_clock_us();
   auto o = handle(req, svc_, reader_for(svc_));
   // A decompressed body is held too until the answer is written.
   hold(reserved_bytes_ + o.decoded->size());
