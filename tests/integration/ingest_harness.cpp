@@ -1,5 +1,9 @@
 #include "ingest_harness.hpp"
 
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
@@ -11,6 +15,7 @@
 
 #include "config/loader.hpp"
 #include "ingest/service.hpp"
+#include "loadgen/http_client.hpp"
 #include "queue/redis_endpoint.hpp"
 #include "stack_fixture.hpp"
 
@@ -88,6 +93,30 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds dea
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return done();
+}
+
+void ensure_fd_limit(std::uint64_t want) {
+  rlimit rl{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+    ASSERT_TRUE(rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want)
+        << "the hard limit on open files (" << rl.rlim_max << ") is below the " << want << " this test needs";
+    rl.rlim_cur = want;
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
+  }
+}
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+long metrics_connections(const std::string& url) {
+  auto body = loadgen::http_client(url).request("GET", "/metrics").body;
+  auto at = body.find("\ntracepipe_ingest_connections ");
+  if (at == std::string::npos) return -1;
+  return std::stol(body.substr(at + std::string("\ntracepipe_ingest_connections ").size()));
 }
 
 raw_connection::raw_connection(const std::string& url) {

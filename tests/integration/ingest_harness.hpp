@@ -3,6 +3,7 @@
 // free port, writing to a stream prefix of its own on the test stack's Redis,
 // and a plain hiredis client to look at what landed.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -67,6 +68,18 @@ struct raw_connection {
   /// Everything received until the server closes (or 10 s pass).
   std::string answer();
 };
+
+/// Raises this process's soft limit on open files to at least `want`
+/// (a test holding many connections' two ends); fails the test when the
+/// hard limit is lower.
+void ensure_fd_limit(std::uint64_t want);
+
+/// File descriptors this process has open now.
+std::size_t open_fds();
+
+/// The tracepipe_ingest_connections gauge from ingest's /metrics at `url`
+/// (counting the connection that asks, which closes after); -1 when absent.
+long metrics_connections(const std::string& url);
 
 /// Sends raw bytes on a fresh connection and returns the status of the
 /// answer (0 when the server closed without answering) and its body.

@@ -20,26 +20,21 @@
 //   uncompressed, same merging, every field inline.
 // - single (Client({autoBatchTracing:false})): POST /runs then
 //   PATCH /runs/{id} per run, never merged.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
 #include <simdjson.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
 #include "ingest_harness.hpp"
 
 extern char** environ;
@@ -51,85 +46,6 @@ namespace fs = std::filesystem;
 
 const fs::path script_path = fs::path(TRACEPIPE_SOURCE_DIR) / "tests/integration/js_sdk/trace_tree.mjs";
 const fs::path sdk_package = fs::path(TRACEPIPE_SOURCE_DIR) / ".deps/node_modules/langsmith/package.json";
-
-std::optional<std::string> find_node() {
-  const char* path = std::getenv("PATH");
-  if (!path) return std::nullopt;
-  std::stringstream dirs(path);
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (dir.empty()) continue;
-    auto candidate = fs::path(dir) / "node";
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
-  return std::nullopt;
-}
-
-struct child_result {
-  int exit_code = -1;  // -1: killed or did not exit normally
-  bool timed_out = false;
-  std::string out;
-  std::string err;
-};
-
-/// Runs argv with env, capturing stdout and stderr; killed after `timeout`.
-child_result run_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                       std::chrono::seconds timeout) {
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  std::vector<char*> args, envp;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    ::dup2(out_pipe[1], STDOUT_FILENO);
-    ::dup2(err_pipe[1], STDERR_FILENO);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    ::execve(args[0], args.data(), envp.data());
-    ::_exit(127);
-  }
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-
-  child_result r;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  std::string* sinks[2] = {&r.out, &r.err};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      r.timed_out = true;
-      ::kill(pid, SIGKILL);
-      break;
-    }
-    int n = ::poll(fds, 2, static_cast<int>(left.count()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[65536];
-      auto got = ::read(fds[i].fd, buf, sizeof buf);
-      if (got > 0) {
-        sinks[i]->append(buf, static_cast<std::size_t>(got));
-      } else if (got == 0 || errno != EINTR) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  for (auto& f : fds)
-    if (f.fd >= 0) ::close(f.fd);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  return r;
-}
 
 /// This process's environment without any LANGSMITH_*/LANGCHAIN_* setting,
 /// plus `extra`.
@@ -257,7 +173,7 @@ const std::map<std::string, std::pair<std::string, std::string>> tree = {
 };
 
 void trace_tree_with(mode m) {
-  auto node = find_node();
+  auto node = find_on_path("node");
   if (!node) GTEST_SKIP() << "node is not on PATH: the LangSmith JS SDK test needs Node.js (run tools/setup.sh)";
   if (!fs::exists(sdk_package))
     GTEST_SKIP() << "the LangSmith JS SDK is not installed at " << sdk_package.parent_path()
@@ -266,7 +182,7 @@ void trace_tree_with(mode m) {
 
   const std::string project = std::string("js-sdk-") + mode_name(m);
   ingest_under_test ingest(test_settings(std::string("js_sdk_") + mode_name(m)));
-  auto child = run_child({*node, script_path.string(), mode_name(m)},
+  auto child = run_captured({*node, script_path.string(), mode_name(m)},
                          sdk_env({{"LANGSMITH_TRACING", "true"},
                                   {"LANGSMITH_ENDPOINT", ingest.url()},
                                   {"LANGSMITH_API_KEY", "test-key"},

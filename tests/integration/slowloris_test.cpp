@@ -21,12 +21,10 @@
 // start time precedes the server's) and within SLACK after it; the SLACK is
 // generous to a timer, but shorter than the second deadline a bug would give.
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
 #include <condition_variable>
-#include <filesystem>
 #include <functional>
 #include <future>
 #include <iostream>
@@ -98,34 +96,6 @@ struct slow_conn {
   boost::system::error_code end;
   std::array<char, 512> buf{};
 };
-
-/// Raises the soft limit on open files to at least `want` (the test holds
-/// each slow connection's two ends in this process).
-void ensure_fd_limit(rlim_t want) {
-  rlimit rl{};
-  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
-  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
-    ASSERT_TRUE(rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want)
-        << "the hard limit on open files (" << rl.rlim_max << ") is below the " << want << " this test needs";
-    rl.rlim_cur = want;
-    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
-  }
-}
-
-std::size_t open_fds() {
-  std::size_t n = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-  return n;
-}
-
-/// The tracepipe_ingest_connections gauge from /metrics (counting the
-/// connection that asks, which closes after).
-long metrics_connections(const std::string& url) {
-  auto body = loadgen::http_client(url).request("GET", "/metrics").body;
-  auto at = body.find("\ntracepipe_ingest_connections ");
-  if (at == std::string::npos) return -1;
-  return std::stol(body.substr(at + std::string("\ntracepipe_ingest_connections ").size()));
-}
 
 /// The slow clients: every connection on one I/O thread, a byte per tick each.
 class slowloris {

@@ -32,6 +32,21 @@ class child_process {
   int pid_ = -1;
 };
 
+struct captured_run {
+  int exit_code = -1;  // -1: killed or did not exit normally
+  bool timed_out = false;
+  std::string out;
+  std::string err;
+};
+
+/// Runs argv (a path) with exactly the environment env ("K=V"), stdin from
+/// /dev/null, capturing stdout and stderr; killed after `timeout`.
+captured_run run_captured(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                          std::chrono::seconds timeout);
+
+/// The first executable `name` in a directory of $PATH.
+std::optional<std::string> find_on_path(const std::string& name);
+
 /// The whole of a file; empty when it does not exist (yet).
 std::string slurp(const std::filesystem::path& path);
 
