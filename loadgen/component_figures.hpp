@@ -1,6 +1,7 @@
 #pragma once
-// What `tracepipe load --stack` samples of Redis and ClickHouse once a
-// second besides the queue depth and the parts (component telemetry): one
+// What `tracepipe load --stack` samples of Redis, ClickHouse and the write
+// path's own /metrics once a second besides the queue depth and the parts
+// (component telemetry): one
 // optional figure per timeseries.csv column, and the table of those columns
 // that the CSV writer, its reader and the report share.
 #include <optional>
@@ -22,6 +23,16 @@ struct component_figures {
   std::optional<double> clickhouse_merged_rows;    ///< rows/s read by merges
   std::optional<double> clickhouse_delayed_inserts;   ///< INSERTs/s delayed for too many parts
   std::optional<double> clickhouse_rejected_inserts;  ///< INSERTs/s refused for too many parts
+  // The write path's /metrics (ingest and workers, summed over the pages scraped)
+  std::optional<double> ingest_inflight_mib;    ///< request bytes being served
+  std::optional<double> ingest_enqueue_p99_ms;  ///< request's runs handed to Redis → every XADD acknowledged
+  std::optional<double> worker_inserted_rows;   ///< rows/s the workers inserted
+  std::optional<double> worker_insert_p99_ms;   ///< ClickHouse INSERT latency
+  std::optional<double> worker_ack_lag_p99_ms;  ///< received → acked
+  std::optional<double> worker_retries;         ///< retries/s, every cause
+  std::optional<double> s3_puts;                ///< S3 PUTs/s
+  std::optional<double> s3_put_mib;             ///< MiB/s written to S3
+  std::optional<double> s3_put_p99_ms;          ///< S3 PUT latency
 };
 
 struct component_column {
@@ -41,6 +52,15 @@ inline constexpr component_column component_columns[] = {
     {"clickhouse_merged_rows_per_s", &component_figures::clickhouse_merged_rows},
     {"clickhouse_delayed_inserts_per_s", &component_figures::clickhouse_delayed_inserts},
     {"clickhouse_rejected_inserts_per_s", &component_figures::clickhouse_rejected_inserts},
+    {"ingest_inflight_mib", &component_figures::ingest_inflight_mib},
+    {"ingest_enqueue_p99_ms", &component_figures::ingest_enqueue_p99_ms},
+    {"worker_inserted_rows_per_s", &component_figures::worker_inserted_rows},
+    {"worker_insert_p99_ms", &component_figures::worker_insert_p99_ms},
+    {"worker_ack_lag_p99_ms", &component_figures::worker_ack_lag_p99_ms},
+    {"worker_retries_per_s", &component_figures::worker_retries},
+    {"s3_puts_per_s", &component_figures::s3_puts},
+    {"s3_put_mib_per_s", &component_figures::s3_put_mib},
+    {"s3_put_p99_ms", &component_figures::s3_put_p99_ms},
 };
 
 }  // namespace tracepipe::loadgen

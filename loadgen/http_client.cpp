@@ -14,7 +14,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
-http_client::http_client(const std::string& base_url) : stream_(ioc_) {
+http_client::http_client(const std::string& base_url, std::chrono::milliseconds timeout)
+    : timeout_(timeout), stream_(ioc_) {
   std::string_view rest = base_url;
   if (rest.substr(0, 7) != "http://") throw std::runtime_error("only http:// targets are supported: " + base_url);
   rest.remove_prefix(7);
@@ -33,9 +34,23 @@ void http_client::connect() {
   tcp::resolver resolver(ioc_);
   beast::error_code ec;
   auto results = resolver.resolve(host_, port_, ec);
-  if (!ec) stream_.connect(results, ec);
+  if (!ec) {
+    arm_timeout();
+    stream_.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    run();
+  }
   if (ec) throw std::runtime_error(fmt::format("cannot connect to {}:{}: {}", host_, port_, ec.message()));
   connected_ = true;
+}
+
+void http_client::arm_timeout() {
+  if (timeout_.count() > 0) stream_.expires_after(timeout_);
+  else stream_.expires_never();
+}
+
+void http_client::run() {
+  ioc_.restart();
+  ioc_.run();
 }
 
 http_answer http_client::request(const std::string& method, const std::string& path, const std::string& body,
@@ -48,10 +63,16 @@ http_answer http_client::request(const std::string& method, const std::string& p
     req.body() = body;
     req.prepare_payload();
     beast::error_code ec;
-    http::write(stream_, req, ec);
     beast::flat_buffer buffer;
     http::response<http::string_body> res;
-    if (!ec) http::read(stream_, buffer, res, ec);
+    // Asynchronous under the hood only so that Beast's timeout applies: a
+    // stopped server fails the request instead of blocking the caller.
+    arm_timeout();
+    http::async_write(stream_, req, [&](beast::error_code e, std::size_t) {
+      ec = e;
+      if (!e) http::async_read(stream_, buffer, res, [&](beast::error_code e2, std::size_t) { ec = e2; });
+    });
+    run();
     if (ec) {
       // Never resent: the server may have acted on it, and callers count exactly.
       auto what = ec.message();

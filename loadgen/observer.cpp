@@ -33,6 +33,7 @@ observer::observer(observer_options options)
   if (!o_.target.redis_url.empty())
     redis_.emplace(o_.target.redis_url, o_.target.stream_prefix, o_.target.shards, o_.target.consumer_group,
                    std::chrono::milliseconds(2000));
+  if (!o_.metrics_urls.empty()) scraper_.emplace(o_.metrics_urls);
 }
 
 observer::~observer() { end(); }
@@ -147,6 +148,7 @@ void observer::sample(std::uint64_t second) {
     depth_.store(s.queue_depth ? static_cast<std::int64_t>(*s.queue_depth) : -1);
   }
   sample_clickhouse(s.components);
+  if (scraper_ && !scraper_->sample(s.components)) failed(scraper_->error());
   s.clickhouse_parts = one_number(max_parts_query(o_.target.table));
   auto r = ch_.query(recent_lag_query(o_.target.table, o_.target.project, 2));
   if (!r.ok()) {

@@ -2,7 +2,8 @@
 // What `tracepipe load --stack` sees of the write path while it runs, on a
 // thread of its own: once a second the queue depth (Redis), the most active
 // parts of a partition and the lag p99 of recent inserts (ClickHouse), and
-// the component telemetry of both (component_figures.hpp); and
+// the component telemetry of both and of the write path's own /metrics
+// (component_figures.hpp); and
 // the visibility probe — a sample of accepted runs, each polled in
 // ClickHouse until found, so visible_at − sent is measured from outside,
 // the form users meet as "traces created but not visible".
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "loadgen/component_figures.hpp"
+#include "loadgen/metrics_sampler.hpp"
 #include "loadgen/redis_sampler.hpp"
 #include "loadgen/stack_target.hpp"
 
@@ -26,6 +28,7 @@ struct observer_options {
   stack_target target;
   double probes_per_second = 10;                  ///< 0: no visibility probe
   std::chrono::milliseconds probe_interval{100};  ///< poll period: the resolution of visible_ms
+  std::vector<std::string> metrics_urls;          ///< tracepipe /metrics pages to scrape (ingest, workers)
 };
 
 /// One per-second reading (second s covers [s − 1, s) since the load's start).
@@ -46,7 +49,8 @@ class observer {
  public:
   using clock = std::chrono::steady_clock;
 
-  /// Checks ClickHouse answers (throws std::runtime_error naming it if not).
+  /// Checks ClickHouse and every metrics page answer (throws
+  /// std::runtime_error naming the one that does not).
   explicit observer(observer_options options);
   ~observer();
   observer(const observer&) = delete;
@@ -89,6 +93,7 @@ class observer {
   observer_options o_;
   sink::clickhouse_client ch_;
   std::optional<redis_sampler> redis_;
+  std::optional<metrics_sampler> scraper_;
   /// ClickHouse's counters at the previous sample, for per-second rates.
   std::optional<std::vector<double>> counters_;
   clock::time_point counters_at_{};

@@ -25,6 +25,7 @@ struct chart_def {
 
 constexpr const char* needs_stack = "not measured in this run (needs --stack)";
 constexpr const char* not_recorded = "not recorded in this run's timeseries.csv";
+constexpr const char* needs_metrics = "not measured in this run (needs --stack and a tracepipe /metrics page)";
 
 // Queue depth and parts get a chart each: on one axis tens of thousands of
 // queued entries would flatten a few hundred parts into the baseline.
@@ -55,6 +56,13 @@ const std::vector<chart_def>& chart_defs() {
        {{"clickhouse_delayed_inserts_per_s", "delayed (too many parts)"},
         {"clickhouse_rejected_inserts_per_s", "rejected (TOO_MANY_PARTS)"}},
        needs_stack},
+      {"Where the time goes", "ms, p99 of each second",
+       {{"ingest_enqueue_p99_ms", "ingest → Redis (XADD)"}, {"s3_put_p99_ms", "S3 PUT"},
+        {"worker_insert_p99_ms", "ClickHouse INSERT"}, {"worker_ack_lag_p99_ms", "received → acked"}},
+       needs_metrics},
+      {"S3 offload", "PUTs/s", {{"s3_puts_per_s", "PUTs"}}, needs_metrics},
+      {"Worker retries", "retries/s", {{"worker_retries_per_s", "retries (ClickHouse, S3, Redis)"}}, needs_metrics},
+      {"Ingest in flight", "MiB", {{"ingest_inflight_mib", "request bytes being served"}}, needs_metrics},
       {"Rejections and errors", "requests/s",
        {{"429", "429"}, {"5xx", "5xx"}, {"other_rejected", "other rejected"}, {"errors", "transport errors"}},
        not_recorded},

@@ -78,6 +78,8 @@ int run_demo(demo_cli& c) {
   sink::worker worker(settings);
   worker.start();
   ingest::runner ingest(settings);
+  // As in serve: ingest's /metrics carries the workers' figures too, for the report.
+  ingest.svc().extra_metrics = [&worker] { return worker.metrics().render(); };
   auto ep = ingest.start();
   std::cerr << fmt::format("tracepipe demo: write path up (ingest on http://127.0.0.1:{}, {} sink pipelines)\n",
                            ep.port(), settings.worker.pipelines);

@@ -40,6 +40,7 @@ struct load_cli {
   std::string reconcile_timeout = "60s";
   std::string late_after = "10s";
   std::string group;  ///< empty: worker.group of the config (file, environment) or its default
+  std::vector<std::string> metrics;
   std::int64_t id_salt = -1;
 };
 
@@ -126,6 +127,9 @@ int run_load_command(load_cli& c) {
     auto settings = c.stack.load();
     if (!c.group.empty()) settings.worker.group = c.group;
     session.stack = loadgen::stack_target_of(settings, o.body.project);
+    session.metrics_urls = c.metrics;
+  } else if (!c.metrics.empty()) {
+    usage("--metrics needs --stack DIR or --config FILE (the pages are sampled with the rest of the write path)");
   }
   session.options = o;
   std::signal(SIGINT, on_stop_signal);
@@ -249,6 +253,10 @@ void add_load_command(CLI::App& app, action& run) {
   cmd->add_option("--group", c.group,
                   "With --stack: the workers' Redis consumer group, whose pending entries and lag are sampled "
                   "(default: worker.group from --config / TRACEPIPE_WORKER_GROUP, else tracepipe-sink)");
+  cmd->add_option("--metrics", c.metrics,
+                  "With --stack: a tracepipe /metrics page to sample once a second, http://HOST:PORT[/PATH] "
+                  "(repeatable: an ingest and each standalone worker; the pages add up). Default: the target's own "
+                  "/metrics when the target is tracepipe (serve shows its workers' figures there too)");
   c.stack.add_flags(*cmd, {config::section::redis, config::section::clickhouse});
   cmd->callback([&run] {
     run = [] { return run_load_command(c); };

@@ -9,10 +9,12 @@
 
 #include <fmt/format.h>
 
+#include "loadgen/metrics_sampler.hpp"
 #include "loadgen/observer.hpp"
 #include "loadgen/reconcile.hpp"
 #include "loadgen/report_html.hpp"
 #include "loadgen/stack_figures.hpp"
+#include "loadgen/target_url.hpp"
 
 namespace tracepipe::tools {
 
@@ -88,6 +90,18 @@ void print_summary(const loadgen::load_result& r) {
   print_stack_figures(r);
 }
 
+/// The pages to scrape: those asked for, else the target's own /metrics when
+/// it is tracepipe (a remote platform's API has none: said once, not an error).
+std::vector<std::string> metrics_pages(const load_session& session, const std::string& target) {
+  if (!session.metrics_urls.empty()) return session.metrics_urls;
+  auto parts = loadgen::split_url(target);
+  auto page = fmt::format("http://{}:{}/metrics", parts.host, parts.port);
+  std::string why;
+  if (loadgen::serves_tracepipe_metrics(page, &why)) return {page};
+  std::cerr << fmt::format("load: not sampling the write path's /metrics ({}); name the pages with --metrics\n", why);
+  return {};
+}
+
 }  // namespace
 
 std::uint64_t fresh_id_salt() {
@@ -102,7 +116,11 @@ int run_load_session(load_session& session, std::atomic<bool>& stop) {
   if (!session.out.empty()) std::filesystem::create_directories(session.out);
   std::unique_ptr<loadgen::observer> watch;
   if (session.stack) {
-    watch = std::make_unique<loadgen::observer>(loadgen::observer_options{*session.stack, session.probe_rate});
+    loadgen::observer_options watching;
+    watching.target = *session.stack;
+    watching.probes_per_second = session.probe_rate;
+    watching.metrics_urls = metrics_pages(session, o.target);
+    watch = std::make_unique<loadgen::observer>(std::move(watching));
     o.watch = watch.get();
   }
   auto r = loadgen::run_load(o);

@@ -19,6 +19,8 @@ struct load_session {
   loadgen::load_options options;                 ///< stop and progress_out are set by run_load_session
   std::optional<loadgen::stack_target> stack;    ///< set: observe the write path and reconcile
   double probe_rate = 10;                        ///< visibility probes per second
+  /// tracepipe /metrics pages sampled with the stack; empty: the target's own, if it has one.
+  std::vector<std::string> metrics_urls;
   std::chrono::milliseconds reconcile_timeout{60'000};  ///< 0: no reconcile
   std::chrono::milliseconds late_after{10'000};
   std::vector<loadgen::threshold> thresholds;

@@ -7,10 +7,12 @@
 
 #include <algorithm>
 
+#include "ingest/service.hpp"
 #include "ingest_harness.hpp"
 #include "loadgen/load_runner.hpp"
 #include "loadgen/observer.hpp"
 #include "loadgen/reconcile.hpp"
+#include "loadgen/size_distribution.hpp"
 #include "loadgen/stack_figures.hpp"
 #include "sink/worker.hpp"
 #include "sink_harness.hpp"
@@ -24,16 +26,25 @@ TEST(LoadStack, HoldsTheRateAndEveryAcknowledgedRunIsFoundExactlyOnce) {
   auto s = sink_settings("load_stack");
   ingest_under_test ingest(s);
   sink::worker worker(s);
+  // As serve does: the workers' figures on ingest's /metrics, scraped by the observer.
+  ingest.runner().svc().extra_metrics = [&worker] { return worker.metrics().render(); };
   worker.start();
   clickhouse_probe ch(s);
   ASSERT_TRUE(eventually([&] { return ch.count("EXISTS TABLE " + ch.table()) == 1; }, 20s));
 
   auto target = loadgen::stack_target_of(s, "tracepipe-load");
-  loadgen::observer watch({target, 20});
+  loadgen::observer_options watching;
+  watching.target = target;
+  watching.probes_per_second = 20;
+  watching.metrics_urls = {ingest.url() + "/metrics"};
+  loadgen::observer watch(watching);
   loadgen::load_options o;
   o.target = ingest.url();
   o.stages = loadgen::constant_stages(2000, 10s);
   o.body.runs_per_request = 20;
+  // 1% of the inputs over the 20 KiB threshold: S3 PUTs to see.
+  std::string why;
+  o.body.inputs_size = *loadgen::size_distribution::parse("99%:200B-1KB,1%:25KB-30KB", &why);
   o.body.seed = 11;
   o.body.id_salt = 77;
   o.connections = 8;
@@ -100,6 +111,30 @@ TEST(LoadStack, HoldsTheRateAndEveryAcknowledgedRunIsFoundExactlyOnce) {
   EXPECT_GE(inserted_per_s_sum, 0.5 * static_cast<double>(rec.found));
   EXPECT_LE(inserted_per_s_sum, 1.5 * static_cast<double>(rec.found));
   EXPECT_EQ(rejected, 0);
+
+  // The write path's own /metrics, scraped each second from the first
+  // scrape (before the load) on: the per-second rates add up to the
+  // workers' totals, the latencies are there whenever something happened.
+  double worker_rows = 0, puts = 0;
+  std::size_t with_put_p99 = 0, with_insert_p99 = 0, with_ack_p99 = 0, with_inflight = 0;
+  for (const auto& row : r.timeseries) {
+    const auto& c = row.components;
+    worker_rows += c.worker_inserted_rows.value_or(0);
+    puts += c.s3_puts.value_or(0);
+    with_put_p99 += c.s3_put_p99_ms.has_value();
+    with_insert_p99 += c.worker_insert_p99_ms.has_value();
+    with_ack_p99 += c.worker_ack_lag_p99_ms.has_value();
+    with_inflight += c.ingest_inflight_mib.has_value();
+  }
+  auto blobs = static_cast<double>(worker.metrics().blobs_put.load());
+  auto rows = static_cast<double>(worker.metrics().rows_inserted.load());
+  EXPECT_GE(blobs, 100) << "~1% of 20,000 runs carry a large input";
+  EXPECT_NEAR(puts, blobs, 0.15 * blobs);
+  EXPECT_NEAR(worker_rows, rows, 0.15 * rows);
+  EXPECT_GE(with_put_p99, 5u);
+  EXPECT_GE(with_insert_p99, 5u);
+  EXPECT_GE(with_ack_p99, 5u);
+  EXPECT_GE(with_inflight, 10u);
 
   // Acknowledgements that never happened are lost, exactly their operations;
   // a request whose acknowledgement is missing shows up as found-unacknowledged.
