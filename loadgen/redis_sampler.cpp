@@ -24,16 +24,24 @@ reply_ptr command(redisContext* c, const char* format, auto... args) {
   return reply_ptr(static_cast<redisReply*>(redisCommand(c, format, args...)));
 }
 
-/// XINFO GROUPS' reply (RESP2: per group a flat name, value, … array): the
-/// entry of `group`, or null.
+std::string_view text_of(const redisReply* r) {
+  bool text = r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS;
+  return text ? std::string_view(r->str, r->len) : std::string_view{};
+}
+
+/// In a flat name, value, … array (RESP2's maps): the value of `name`, or null.
+const redisReply* field_of(const redisReply* fields, std::string_view name) {
+  for (std::size_t i = 0; i + 1 < fields->elements; i += 2)
+    if (text_of(fields->element[i]) == name) return fields->element[i + 1];
+  return nullptr;
+}
+
+/// XINFO GROUPS' reply (per group such a flat array): the entry of `group`, or null.
 const redisReply* group_entry(const redisReply* groups, std::string_view group) {
   for (std::size_t g = 0; g < groups->elements; ++g) {
     const auto* fields = groups->element[g];
     if (fields->type != REDIS_REPLY_ARRAY) continue;
-    for (std::size_t i = 0; i + 1 < fields->elements; i += 2)
-      if (std::string_view(fields->element[i]->str, fields->element[i]->len) == "name" &&
-          std::string_view(fields->element[i + 1]->str, fields->element[i + 1]->len) == group)
-        return fields;
+    if (const auto* name = field_of(fields, "name"); name && text_of(name) == group) return fields;
   }
   return nullptr;
 }
@@ -41,13 +49,9 @@ const redisReply* group_entry(const redisReply* groups, std::string_view group) 
 /// A field of a group's entry: its integer value, nullopt when absent or nil
 /// (Redis 7.0 answers a nil lag when it cannot compute it).
 std::optional<double> group_field(const redisReply* fields, std::string_view name) {
-  for (std::size_t i = 0; i + 1 < fields->elements; i += 2) {
-    if (std::string_view(fields->element[i]->str, fields->element[i]->len) != name) continue;
-    const auto* v = fields->element[i + 1];
-    if (v->type == REDIS_REPLY_INTEGER) return static_cast<double>(v->integer);
-    return std::nullopt;
-  }
-  return std::nullopt;
+  const auto* v = field_of(fields, name);
+  if (!v || v->type != REDIS_REPLY_INTEGER) return std::nullopt;
+  return static_cast<double>(v->integer);
 }
 
 }  // namespace
