@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "expect_rejection.hpp"
+
 namespace tracepipe::ingest {
 namespace {
 
@@ -267,14 +269,7 @@ TEST(multipart_runs, refusals) {
       parts.push_back({c.parts[i].first, i < c.types.size() ? std::string_view(c.types[i]) : json, c.parts[i].second});
     run_reader reader({});
     std::vector<run_op> ops;
-    auto r = read_multipart_runs(parts, reader, ops);
-    ASSERT_TRUE(r) << "accepted";
-    EXPECT_EQ(r->status, c.status);
-    EXPECT_EQ(r->error, c.error);
-    if (c.prefix_only)
-      EXPECT_EQ(r->detail.substr(0, c.detail.size()), c.detail) << r->detail;
-    else
-      EXPECT_EQ(r->detail, c.detail);
+    expect_rejection(read_multipart_runs(parts, reader, ops), c.status, c.error, c.detail, c.prefix_only);
   }
 }
 

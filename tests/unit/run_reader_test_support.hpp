@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "expect_rejection.hpp"
 #include "ingest/run_reader.hpp"
 
 namespace tracepipe::ingest::run_reader_test {
@@ -127,15 +128,9 @@ struct invalid_case {
 inline void expect_rejected(run_reader& reader, const invalid_case& c,
                      std::optional<rejection> (run_reader::*read)(std::string_view, std::vector<run_op>&)) {
   SCOPED_TRACE(c.name);
+  SCOPED_TRACE(c.body);
   std::vector<run_op> ops;
-  auto r = (reader.*read)(c.body, ops);
-  ASSERT_TRUE(r) << "accepted: " << c.body;
-  EXPECT_EQ(r->status, c.status);
-  EXPECT_EQ(r->error, c.error);
-  if (c.prefix_only)
-    EXPECT_EQ(r->detail.substr(0, c.detail.size()), c.detail) << r->detail;
-  else
-    EXPECT_EQ(r->detail, c.detail);
+  expect_rejection((reader.*read)(c.body, ops), c.status, c.error, c.detail, c.prefix_only);
 }
 
 }  // namespace tracepipe::ingest::run_reader_test
