@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "child_process.hpp"
+#include "ingest/service.hpp"
 #include "ingest_harness.hpp"
 #include "sink/worker.hpp"
 #include "sink_harness.hpp"
@@ -39,6 +40,8 @@ TEST(LoadTool, WithTheStackItReconcilesAndThresholdsSeeTheFigures) {
   auto s = sink_settings("load_tool_stack");
   ingest_under_test ingest(s);
   sink::worker worker(s);
+  // As serve: the workers' figures on ingest's /metrics, which load samples by default.
+  ingest.runner().svc().extra_metrics = [&worker] { return worker.metrics().render(); };
   worker.start();
   auto out = fresh_dir("load-stack");
   auto cmd = std::string(TRACEPIPE_BINARY) + " load --quiet --target " + ingest.url() + " --stack " + stack_dir() +
