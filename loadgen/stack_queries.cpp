@@ -62,4 +62,20 @@ std::string component_query() {
          "sumIf(value, event = 'RejectedInserts') FROM system.events FORMAT TSV";
 }
 
+std::string table_parts_query(const sink::schema_names& t) {
+  return fmt::format(
+      "SELECT countIf(active), count(), sumIf(bytes_on_disk, active), sumIf(data_uncompressed_bytes, active) "
+      "FROM system.parts WHERE database = {} AND table = {} FORMAT TSV",
+      sql_string(t.database), sql_string(t.table));
+}
+
+std::string merges_running_query() { return "SELECT count() FROM system.merges FORMAT TSV"; }
+
+std::string write_counters_query() {
+  return "SELECT sumIf(value, event = 'InsertedRows'), sumIf(value, event = 'InsertedBytes'), "
+         "sumIf(value, event = 'MergedRows'), sumIf(value, event = 'MergedUncompressedBytes'), "
+         "sumIf(value, event = 'MergesTimeMilliseconds'), sumIf(value, event = 'MergeTreeDataWriterCompressedBytes') "
+         "FROM system.events FORMAT TSV";
+}
+
 }  // namespace tracepipe::loadgen

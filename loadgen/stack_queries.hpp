@@ -36,6 +36,20 @@ std::string max_parts_query(const sink::schema_names& t);
 /// InsertedBytes, MergedRows, DelayedInserts, RejectedInserts.
 std::string component_query();
 
+/// What a table holds in parts, one row: active parts, parts listed (active,
+/// plus outdated ones not yet removed: a lower bound of the parts created),
+/// bytes on disk of the active parts, and their uncompressed bytes.
+std::string table_parts_query(const sink::schema_names& t);
+
+/// Merges running now: one number.
+std::string merges_running_query();
+
+/// The server's write counters since it started, one row: InsertedRows,
+/// InsertedBytes, MergedRows, MergedUncompressedBytes, MergesTimeMilliseconds,
+/// MergeTreeDataWriterCompressedBytes (what inserts wrote to disk). 18.16
+/// has no count of merges.
+std::string write_counters_query();
+
 /// Rows of the project inserted in the last `seconds` (server clock), and
 /// the p99 of their received → inserted lag in ms: "count\tp99".
 std::string recent_lag_query(const sink::schema_names& t, std::string_view project, int seconds);

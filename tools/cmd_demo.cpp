@@ -13,12 +13,9 @@
 #include <fmt/format.h>
 
 #include "config/loader.hpp"
-#include "ingest/runner.hpp"
-#include "ingest/service.hpp"
-#include "sink/worker.hpp"
 #include "tools/commands.hpp"
 #include "tools/load_session.hpp"
-#include "tools/stack/stack.hpp"
+#include "tools/local_write_path.hpp"
 
 namespace tracepipe::tools {
 namespace {
@@ -34,59 +31,24 @@ struct demo_cli {
 std::atomic<bool> stop_requested{false};
 extern "C" void on_demo_signal(int) { stop_requested.store(true); }
 
-/// A fresh directory under the system's temp dir.
-std::string temp_dir() {
-  auto pattern = (std::filesystem::temp_directory_path() / "tracepipe-demo-XXXXXX").string();
-  if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot create a directory under " + pattern);
-  return pattern;
-}
-
-/// Stops the stack on every way out, unless asked to keep it.
-struct stack_guard {
-  std::string dir;
-  bool keep;
-  ~stack_guard() {
-    if (keep) {
-      std::cerr << fmt::format("tracepipe demo: the stack keeps running; stop it with: tracepipe stack down --dir {}\n", dir);
-      return;
-    }
-    try {
-      stack::down(dir, std::cerr);
-    } catch (const std::exception& e) {
-      std::cerr << "tracepipe demo: stopping the stack: " << e.what() << "\n";
-    }
-  }
-};
-
 int run_demo(demo_cli& c) {
-  if (c.dir.empty()) c.dir = temp_dir();
+  if (c.dir.empty()) c.dir = fresh_temp_dir("demo");
   if (c.out.empty()) c.out = (std::filesystem::path(c.dir) / "report").string();
   std::string why;
   auto stages = loadgen::parse_stages(c.stages, &why);
   if (!stages) throw CLI::ValidationError("--stages: " + why);
 
-  std::cerr << "tracepipe demo: starting Redis, ClickHouse and S3 under " << c.dir << "\n";
-  stack::options so;
-  so.dir = c.dir;
-  stack::up(so, std::cerr);
-  stack_guard guard{c.dir, c.keep_stack};
-
+  local_stack stack(c.dir, c.keep_stack, "demo");
   config::loader loader;
   loader.set_stack_dir(c.dir);
   auto settings = loader.load();
-  settings.ingest.listen = "127.0.0.1:0";
-  sink::worker worker(settings);
-  worker.start();
-  ingest::runner ingest(settings);
-  // As in serve: ingest's /metrics carries the workers' figures too, for the report.
-  ingest.svc().extra_metrics = [&worker] { return worker.metrics().render(); };
-  auto ep = ingest.start();
-  std::cerr << fmt::format("tracepipe demo: write path up (ingest on http://127.0.0.1:{}, {} sink pipelines)\n",
-                           ep.port(), settings.worker.pipelines);
+  local_write_path path(settings);
+  std::cerr << fmt::format("tracepipe demo: write path up (ingest on {}, {} sink pipelines)\n", path.url(),
+                           settings.worker.pipelines);
 
   load_session session;
   auto& o = session.options;
-  o.target = fmt::format("http://127.0.0.1:{}", ep.port());
+  o.target = path.url();
   o.stages = *stages;
   o.body.runs_per_request = c.batch_size;
   // A realistic mix: mostly small chains of LLM and tool calls, a tail of
@@ -105,10 +67,7 @@ int run_demo(demo_cli& c) {
 
   std::signal(SIGINT, on_demo_signal);
   std::signal(SIGTERM, on_demo_signal);
-  int code = run_load_session(session, stop_requested);
-  worker.stop();
-  ingest.stop();
-  return code;
+  return run_load_session(session, stop_requested);
 }
 
 }  // namespace

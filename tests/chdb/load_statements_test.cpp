@@ -62,6 +62,14 @@ TEST_F(load_statements, probe_reconcile_count_parts_and_lag_answer_as_expected) 
   EXPECT_GE(n[1], 1) << figures;
   EXPECT_GE(n[2], 6) << figures;
   EXPECT_GT(n[3], 0) << figures;
+  // blob-vs-inline's: the table's parts (active, listed, bytes on disk, uncompressed) and the write counters.
+  auto parts = ok(loadgen::table_parts_query(names));
+  EXPECT_EQ(std::count(parts.begin(), parts.end(), '\t'), 3) << parts;
+  EXPECT_GE(std::stoi(parts), 1) << parts;
+  EXPECT_GE(std::stoi(ok(loadgen::merges_running_query())), 0);
+  auto counters = ok(loadgen::write_counters_query());
+  EXPECT_EQ(std::count(counters.begin(), counters.end(), '\t'), 5) << counters;
+  EXPECT_GE(std::stod(counters), 6) << counters;
 }
 
 TEST_F(load_statements, a_broken_statement_fails) {
