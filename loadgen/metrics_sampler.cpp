@@ -11,8 +11,25 @@ namespace tracepipe::loadgen {
 namespace {
 
 constexpr double mib = 1024.0 * 1024.0;
-/// Under the observer's 1 s cadence by little: a stopped process costs one sample, not the run.
-constexpr std::chrono::milliseconds scrape_timeout{1500};
+/// Well under the observer's 1 s cadence: a stopped process costs a late
+/// sample, not the run's timing.
+constexpr std::chrono::milliseconds scrape_timeout{700};
+
+/// A counter, histogram bucket, sum or count that went down: the process
+/// behind the page restarted between two scrapes.
+bool restarted(const std::vector<prometheus_sample>& before, const std::vector<prometheus_sample>& now) {
+  auto cumulative = [](const std::string& n) {
+    for (std::string_view suffix : {"_total", "_bucket", "_sum", "_count"})
+      if (n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0) return true;
+    return false;
+  };
+  for (const auto& b : before) {
+    if (!cumulative(b.name)) continue;
+    for (const auto& n : now)
+      if (n.name == b.name && n.labels == b.labels && n.value < b.value) return true;
+  }
+  return false;
+}
 
 /// http://host:port/path → the client's base and the path (/metrics when none).
 std::pair<std::string, std::string> split_metrics_url(const std::string& url) {
@@ -70,6 +87,7 @@ void scraped_figures(const std::vector<prometheus_sample>& before, const std::ve
 struct metrics_sampler::page {
   std::string url, path;
   http_client client;
+  std::optional<std::vector<prometheus_sample>> before, now;  ///< the last two scrapes that worked
   page(std::string u, std::pair<std::string, std::string> base_and_path)
       : url(std::move(u)), path(std::move(base_and_path.second)), client(base_and_path.first, scrape_timeout) {}
 };
@@ -79,47 +97,50 @@ metrics_sampler::metrics_sampler(std::vector<std::string> urls) {
     auto split = split_metrics_url(url);
     pages_.push_back(std::make_unique<page>(std::move(url), std::move(split)));
   }
-  bool ok = true;
-  previous_ = scrape(ok);
-  if (!ok) throw std::runtime_error("--metrics: " + error_);
+  if (!scrape()) throw std::runtime_error("--metrics: " + error_);
   previous_at_ = std::chrono::steady_clock::now();
-  have_previous_ = true;
 }
 
 metrics_sampler::~metrics_sampler() = default;
 
-std::vector<prometheus_sample> metrics_sampler::scrape(bool& ok) {
-  std::vector<prometheus_sample> all;
+bool metrics_sampler::scrape() {
+  bool ok = true;
   for (auto& p : pages_) {
     std::string why;
-    auto body = fetch(p->client, p->path, p->url, &why);
-    if (!body) {
+    p->before = std::move(p->now);
+    p->now.reset();
+    if (auto body = fetch(p->client, p->path, p->url, &why)) {
+      p->now = parse_prometheus_text(*body);
+    } else {
       ok = false;
       error_ = why;
-      continue;
     }
-    auto samples = parse_prometheus_text(*body);
-    all.insert(all.end(), std::make_move_iterator(samples.begin()), std::make_move_iterator(samples.end()));
   }
-  return all;
+  return ok;
 }
 
 bool metrics_sampler::sample(component_figures& f) {
-  bool ok = true;
-  auto now = scrape(ok);
+  bool ok = scrape();
   auto at = std::chrono::steady_clock::now();
-  // A page missing from one scrape would read as every counter dropping:
-  // no rates from or to an incomplete scrape.
-  if (!ok) {
-    have_previous_ = false;
-    return false;
+  // The pages read both times and not restarted in between, added up: a
+  // page missing from one scrape, or one process restarting, would
+  // otherwise read as every counter of the sum dropping (or rising less).
+  std::vector<prometheus_sample> before, now;
+  for (const auto& p : pages_) {
+    if (!p->now) continue;
+    if (p->before && !restarted(*p->before, *p->now)) {
+      before.insert(before.end(), p->before->begin(), p->before->end());
+      now.insert(now.end(), p->now->begin(), p->now->end());
+    } else {
+      // Gauges still count; no rates from it this time.
+      auto gauges_only = *p->now;
+      std::erase_if(gauges_only, [](const prometheus_sample& s) { return s.name.rfind("tracepipe_ingest_inflight", 0); });
+      now.insert(now.end(), gauges_only.begin(), gauges_only.end());
+    }
   }
-  double seconds = have_previous_ ? std::chrono::duration<double>(at - previous_at_).count() : 0;
-  scraped_figures(have_previous_ ? previous_ : now, now, seconds, f);
-  previous_ = std::move(now);
+  scraped_figures(before, now, std::chrono::duration<double>(at - previous_at_).count(), f);
   previous_at_ = at;
-  have_previous_ = true;
-  return true;
+  return ok;
 }
 
 bool serves_tracepipe_metrics(const std::string& url, std::string* why) {

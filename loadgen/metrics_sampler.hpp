@@ -31,18 +31,18 @@ class metrics_sampler {
   metrics_sampler& operator=(const metrics_sampler&) = delete;
 
   /// Scrapes every page and fills f's scraped figures; false with error()
-  /// set when a page could not be read (its figures are then left out).
+  /// set when a page could not be read. Rates and quantiles come from the
+  /// pages read this time and last time, and not restarted in between.
   bool sample(component_figures& f);
   const std::string& error() const { return error_; }
 
  private:
   struct page;
-  std::vector<prometheus_sample> scrape(bool& ok);
+  /// Reads every page into its `now`; false when one could not be read.
+  bool scrape();
 
   std::vector<std::unique_ptr<page>> pages_;
-  std::vector<prometheus_sample> previous_;
   std::chrono::steady_clock::time_point previous_at_{};
-  bool have_previous_ = false;
   std::string error_;
 };
 

@@ -112,13 +112,20 @@ std::optional<double> quantile_between(const std::map<double, double>& before, c
   };
   double total = increase(after.rbegin()->first, after.rbegin()->second);
   if (total <= 0) return std::nullopt;
+  // A bucket that lost counts, or cumulative counts that fall: a restart in
+  // between, or pages that do not belong together. No quantile from that.
+  double previous = 0;
+  for (const auto& [bound, count] : after) {
+    double here = increase(bound, count);
+    if (here < 0 || here < previous) return std::nullopt;
+    previous = here;
+  }
   double rank = q * total, lower = 0, below = 0;
   for (const auto& [bound, count] : after) {
     double here = increase(bound, count);
-    if (here >= rank) {
+    if (here >= rank && here > below) {
       if (std::isinf(bound)) return lower;
-      double within = here - below;
-      return within > 0 ? lower + (bound - lower) * (rank - below) / within : bound;
+      return lower + (bound - lower) * (rank - below) / (here - below);
     }
     lower = bound;
     below = here;

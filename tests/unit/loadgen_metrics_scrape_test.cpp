@@ -67,6 +67,11 @@ TEST(prometheus_text, quantile_of_the_increase_between_two_scrapes) {
                                                "h_bucket{le=\"+Inf\"} 300\n"),
                          "h");
   EXPECT_DOUBLE_EQ(*quantile_between(after, tail, 0.5), 100);
+  // Fewer counts than before in some bucket: a restart in between; no quantile from that.
+  auto restarted = buckets_of(parse_prometheus_text("h_bucket{le=\"10\"} 5\nh_bucket{le=\"100\"} 300\n"
+                                                    "h_bucket{le=\"+Inf\"} 300\n"),
+                              "h");
+  EXPECT_EQ(quantile_between(after, restarted, 0.99), std::nullopt);
 }
 
 TEST(scraped_figures, from_two_renderings_of_the_sink_metrics) {
