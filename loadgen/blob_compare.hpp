@@ -47,7 +47,7 @@ inline constexpr blob_figure blob_figures[] = {
     {"parts_peak", "peak active parts (one partition)", "parts"},
     {"merged_mib", "merged bytes (uncompressed)", "MiB"},
     {"merge_ms", "time spent merging", "ms"},
-    {"redis_memory_peak_mib", "Redis memory peak", "MiB"},
+    {"redis_memory_peak_mib", "Redis memory peak above its start", "MiB"},
     {"s3_puts", "S3 PUTs", "PUTs"},
     {"s3_mib", "S3 bytes written", "MiB"},
 };
@@ -55,8 +55,8 @@ inline constexpr blob_figure blob_figures[] = {
 /// The terminal table: figure, unit, inline, blob, blob ÷ inline.
 std::string blob_compare_table(const blob_side& inline_side, const blob_side& blob_side_);
 
-/// compare.json: {"config": <config_json>, "sides": {"inline": {...}, "blob": {...}}, "ratio": {...}};
-/// figures not measured are null.
+/// compare.json: {"config": <config_json>, "sides": {"inline": {...}, "blob": {...}},
+/// "ratio_blob_over_inline": {...}}; figures not measured are null.
 std::string blob_compare_json(const blob_side& inline_side, const blob_side& blob_side_, std::string_view config_json);
 
 /// One self-contained page: the table, then each chart with both runs overlaid.

@@ -39,15 +39,6 @@ std::string latency_object(const histogram& h) {
                      ms(h.max()), h.mean() / 1000.0, h.count());
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
-    else if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
-    else out += c;
-  }
-  return out;
-}
 
 /// A finite double as JSON (NaN/inf are not JSON).
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.3f}", v) : "null"; }
@@ -86,6 +77,16 @@ std::string stack_json(const load_result& r) {
 }
 
 }  // namespace
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += c;
+    else if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
+    else out += c;
+  }
+  return out;
+}
 
 std::uint64_t load_result::rejected_total() const {
   std::uint64_t n = 0;

@@ -120,4 +120,7 @@ std::vector<threshold_outcome> evaluate(const std::vector<threshold>& ts, const 
 /// × {p50, p90, p99, p999, max, mean, count}, runs {...}, thresholds.
 std::string summary_json(const load_result& r, const std::vector<threshold_outcome>& thresholds = {});
 
+/// `s` as the inside of a JSON string: quotes, backslashes and control characters escaped.
+std::string json_escape(std::string_view s);
+
 }  // namespace tracepipe::loadgen

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include "config/units.hpp"
 #include "loadgen/blob_compare.hpp"
 #include "loadgen/prometheus_text.hpp"
+#include "loadgen/report.hpp"
 #include "loadgen/stack_queries.hpp"
 #include "tools/commands.hpp"
 #include "tools/load_session.hpp"
@@ -46,8 +48,14 @@ struct bench_cli {
   int batch_size = 50;
 };
 
+// stop_requested ends a load's schedule (the session clears it to still
+// reconcile); interrupted stays set, so no further load starts.
 std::atomic<bool> stop_requested{false};
-extern "C" void on_bench_signal(int) { stop_requested.store(true); }
+std::atomic<bool> interrupted{false};
+extern "C" void on_bench_signal(int) {
+  interrupted.store(true);
+  stop_requested.store(true);
+}
 
 [[noreturn]] void usage(const std::string& what) { throw CLI::ValidationError(what); }
 
@@ -81,7 +89,10 @@ std::optional<double> best_window_mean(const std::vector<std::optional<double>>&
   for (std::size_t i = 0; i + k <= y.size(); ++i) {
     double sum = 0;
     bool known = true;
-    for (std::size_t j = i; j < i + k; ++j) known = known && y[j], sum += y[j].value_or(0);
+    for (std::size_t j = i; j < i + k; ++j) {
+      known = known && y[j].has_value();
+      sum += y[j].value_or(0);
+    }
     if (known) best = std::max(best.value_or(0), sum / static_cast<double>(k));
   }
   return best;
@@ -94,7 +105,12 @@ constexpr double mib = 1024.0 * 1024.0;
 void wait_for_merges(sink::clickhouse_client& ch) {
   auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   int quiet = 0;
-  while (quiet < 8 && std::chrono::steady_clock::now() < give_up && !stop_requested) {
+  while (quiet < 8 && !interrupted) {
+    if (std::chrono::steady_clock::now() >= give_up) {
+      std::cerr << "tracepipe bench: ClickHouse still merging after a minute; the merge figures may include "
+                   "merges of earlier writes\n";
+      return;
+    }
     auto n = tsv_numbers(ch, loadgen::merges_running_query());
     quiet = !n.empty() && n[0] == 0 ? quiet + 1 : 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -106,16 +122,25 @@ struct side_plan {
   const char* blob_mode;
 };
 
+/// The flags checked and parsed, before anything starts.
+struct bench_plan {
+  explicit bench_plan(const bench_cli& c)
+      : capacity_rate(c.capacity_rate < 0 ? 10 * c.rate : c.capacity_rate),
+        duration_s(seconds_of("--duration", c.duration)),
+        capacity_s(seconds_of("--capacity-duration", c.capacity_duration)),
+        inputs(sizes_of("--inputs-size", c.inputs_size)),
+        outputs(sizes_of("--outputs-size", c.outputs_size)) {
+    if (!(c.rate > 0 && std::isfinite(c.rate))) usage("--rate must be a number above 0");
+    if (!(capacity_rate >= 0 && std::isfinite(capacity_rate))) usage("--capacity-rate must be a number, 0 or more");
+  }
+  double capacity_rate, duration_s, capacity_s;
+  loadgen::size_distribution inputs, outputs;
+};
+
 class blob_bench {
  public:
-  blob_bench(const bench_cli& c, config::settings base) : c_(c), base_(std::move(base)) {
-    salt_ = fresh_id_salt();
-    capacity_rate_ = c.capacity_rate < 0 ? 10 * c.rate : c.capacity_rate;
-    duration_s_ = seconds_of("--duration", c.duration);
-    capacity_s_ = seconds_of("--capacity-duration", c.capacity_duration);
-    inputs_ = sizes_of("--inputs-size", c.inputs_size);
-    outputs_ = sizes_of("--outputs-size", c.outputs_size);
-  }
+  blob_bench(const bench_cli& c, const bench_plan& plan, config::settings base)
+      : c_(c), p_(plan), base_(std::move(base)), salt_(fresh_id_salt()) {}
 
   loadgen::blob_side run_side(const side_plan& plan) {
     auto s = base_;
@@ -134,7 +159,7 @@ class blob_bench {
     wait_for_merges(ch);
     auto before_counters = tsv_numbers(ch, loadgen::write_counters_query());
     auto before_metrics = loadgen::parse_prometheus_text(path.worker().metrics().render());
-    if (run_session(s, path.url(), c_.rate, duration_s_, dir) != 0) side.figures["failed"] = 1;
+    run_session(s, path.url(), c_.rate, p_.duration_s, dir);
     auto after_metrics = loadgen::parse_prometheus_text(path.worker().metrics().render());
     wait_for_merges(ch);  // the merges of this side's parts count for it
     auto after_counters = tsv_numbers(ch, loadgen::write_counters_query());
@@ -175,18 +200,22 @@ class blob_bench {
       f["parts_created"] = parts[1];
       f["clickhouse_disk_mib"] = parts[2] / mib;
     }
-    auto memory = steady.timeseries.column("redis_memory_mib");
-    std::optional<double> peak;
-    for (auto m : memory)
-      if (m) peak = std::max(peak.value_or(0), *m);
-    put("redis_memory_peak_mib", peak);
+    // Above its level at the start: what this side's backlog cost, not what
+    // Redis held before (the other side's streams, the server's own).
+    std::optional<double> first, peak;
+    for (auto m : steady.timeseries.column("redis_memory_mib")) {
+      if (!m) continue;
+      if (!first) first = *m;
+      peak = std::max(peak.value_or(*m), *m);
+    }
+    if (first) f["redis_memory_peak_mib"] = *peak - *first;
     side.timeseries = std::move(steady.timeseries);
 
-    if (capacity_s_ > 0 && capacity_rate_ > 0 && !stop_requested) {
+    if (p_.capacity_s > 0 && p_.capacity_rate > 0 && !interrupted) {
       std::cerr << fmt::format("tracepipe bench: {} side: {:.0f} runs/s for {} to find the most it sustains\n",
-                               plan.name, capacity_rate_, c_.capacity_duration);
+                               plan.name, p_.capacity_rate, c_.capacity_duration);
       auto cap_dir = dir / "capacity";
-      run_session(s, path.url(), capacity_rate_, capacity_s_, cap_dir);
+      run_session(s, path.url(), p_.capacity_rate, p_.capacity_s, cap_dir);
       auto over = loadgen::read_report_files(cap_dir);
       put("max_sustained_rows_per_s", best_window_mean(over.timeseries.column("worker_inserted_rows_per_s"), 5));
       auto backlog = over.summary.number("components.queue_depth_max");
@@ -195,10 +224,10 @@ class blob_bench {
       // lower bound. A stream entry per operation: posts and patches.
       auto entries_per_run = over.summary.number("runs.operations_accepted").value_or(0) /
                              std::max(1.0, over.summary.number("runs.accepted").value_or(1));
-      if (backlog.value_or(0) < 3 * capacity_rate_ * std::max(1.0, entries_per_run))
+      if (backlog.value_or(0) < 3 * p_.capacity_rate * std::max(1.0, entries_per_run))
         std::cerr << fmt::format("tracepipe bench: {} side: {:.0f} runs/s built no backlog of 3 s of input; its "
                                  "most sustained is a lower bound (raise --capacity-rate)\n",
-                                 plan.name, capacity_rate_);
+                                 plan.name, p_.capacity_rate);
     }
     return side;
   }
@@ -207,12 +236,13 @@ class blob_bench {
     return fmt::format(
         R"({{"rate":{},"duration_s":{},"capacity_rate":{},"capacity_duration_s":{},"seed":{},"batch_size":{},)"
         R"("inputs_size":"{}","outputs_size":"{}","blob_threshold":{},"pipelines":{},"batch_rows":{}}})",
-        c_.rate, duration_s_, capacity_rate_, capacity_s_, c_.seed, c_.batch_size, c_.inputs_size, c_.outputs_size,
-        base_.worker.blob_threshold, base_.worker.pipelines, base_.worker.batch_rows);
+        c_.rate, p_.duration_s, p_.capacity_rate, p_.capacity_s, c_.seed, c_.batch_size,
+        loadgen::json_escape(c_.inputs_size), loadgen::json_escape(c_.outputs_size), base_.worker.blob_threshold,
+        base_.worker.pipelines, base_.worker.batch_rows);
   }
 
  private:
-  int run_session(const config::settings& s, const std::string& url, double rate, double seconds, const fs::path& out) {
+  void run_session(const config::settings& s, const std::string& url, double rate, double seconds, const fs::path& out) {
     load_session session;
     auto& o = session.options;
     o.target = url;
@@ -220,22 +250,20 @@ class blob_bench {
     o.body.runs_per_request = c_.batch_size;
     o.body.seed = c_.seed;
     o.body.id_salt = salt_;  // the same ids on both sides: the same bodies, byte for byte
-    o.body.inputs_size = inputs_;
-    o.body.outputs_size = outputs_;
+    o.body.inputs_size = p_.inputs;
+    o.body.outputs_size = p_.outputs;
     o.connections = 16;
     o.progress = isatty(STDERR_FILENO) ? loadgen::progress_mode::line : loadgen::progress_mode::every_10s;
     session.stack = loadgen::stack_target_of(s, o.body.project);
     session.probe_rate = 0;
     session.out = out.string();
-    return run_load_session(session, stop_requested);
+    run_load_session(session, stop_requested);  // no thresholds: lost and duplicates are in the figures
   }
 
   const bench_cli& c_;
+  const bench_plan& p_;
   config::settings base_;
-  std::uint64_t salt_ = 0;
-  double capacity_rate_ = 0, duration_s_ = 0, capacity_s_ = 0;
-  loadgen::size_distribution inputs_ = loadgen::size_distribution::fixed(0);
-  loadgen::size_distribution outputs_ = loadgen::size_distribution::fixed(0);
+  std::uint64_t salt_;
 };
 
 void write_file(const fs::path& p, const std::string& text) {
@@ -245,7 +273,9 @@ void write_file(const fs::path& p, const std::string& text) {
 }
 
 int run_blob_vs_inline(bench_cli& c) {
-  if (c.rate <= 0) usage("--rate must be above 0");
+  bench_plan plan(c);  // a mistyped flag costs nothing: checked before the stack starts
+  std::signal(SIGINT, on_bench_signal);
+  std::signal(SIGTERM, on_bench_signal);
   std::optional<local_stack> own;
   if (c.stack_dir.empty()) {
     c.stack_dir = fresh_temp_dir("bench");
@@ -262,24 +292,26 @@ int run_blob_vs_inline(bench_cli& c) {
   if (c.out.empty()) c.out = (fs::path(c.stack_dir) / "blob-vs-inline").string();
   config::loader loader;
   loader.set_stack_dir(c.stack_dir);
-  blob_bench bench(c, loader.load());
-  std::signal(SIGINT, on_bench_signal);
-  std::signal(SIGTERM, on_bench_signal);
-  auto inline_side = bench.run_side({"inline", "never"});
-  auto blob_side = bench.run_side({"blob", "auto"});
+  blob_bench bench(c, plan, loader.load());
+  auto inline_side = interrupted ? loadgen::blob_side{} : bench.run_side({"inline", "never"});
+  auto offloaded = interrupted ? loadgen::blob_side{} : bench.run_side({"blob", "auto"});
+  if (interrupted) {
+    std::cerr << "tracepipe bench: interrupted; no comparison written (each finished run's report is under "
+              << c.out << ")\n";
+    return 130;
+  }
 
   fs::create_directories(c.out);
   auto out = fs::path(c.out);
-  write_file(out / "compare.json", loadgen::blob_compare_json(inline_side, blob_side, bench.config_json()));
+  write_file(out / "compare.json", loadgen::blob_compare_json(inline_side, offloaded, bench.config_json()));
   write_file(out / "compare.html",
-             loadgen::blob_compare_html(inline_side, blob_side,
+             loadgen::blob_compare_html(inline_side, offloaded,
                                         fmt::format("tracepipe blob vs inline — {} runs/s, seed {}", c.rate, c.seed)));
-  std::cout << loadgen::blob_compare_table(inline_side, blob_side);
+  std::cout << loadgen::blob_compare_table(inline_side, offloaded);
   std::cout << "compare: " << (out / "compare.json").string() << "\n"
             << "page: " << (out / "compare.html").string() << "\n";
-  bool lost = inline_side.figure("lost").value_or(0) > 0 || blob_side.figure("lost").value_or(0) > 0;
-  bool failed = inline_side.figure("failed") || blob_side.figure("failed");
-  return lost || failed ? 3 : 0;
+  bool lost = inline_side.figure("lost").value_or(0) > 0 || offloaded.figure("lost").value_or(0) > 0;
+  return lost ? 3 : 0;
 }
 
 }  // namespace
@@ -296,7 +328,7 @@ void add_bench_command(CLI::App& app, action& run) {
       "merged bytes, INSERT latency p50/p99, lag p50/p99, the most each sustains under overload, Redis memory "
       "peak, S3 PUTs and bytes. Prints the table; writes compare.json, compare.html (the runs' charts "
       "overlaid) and each run's own report under --out. Local stack only. Exit 0 ok, 3 when a run was lost "
-      "or a side failed");
+      "(or 130 when interrupted)");
   cmd->add_option("--stack", c.stack_dir,
                   "A running local stack (`tracepipe stack up --dir DIR`); default: start one in a new temp dir "
                   "and stop it after");

@@ -49,8 +49,9 @@ local_write_path::local_write_path(config::settings settings) {
 }
 
 local_write_path::~local_write_path() {
-  worker_->stop();
+  // Ingest first: nothing new is accepted while the workers flush what they hold.
   ingest_->stop();
+  worker_->stop();
 }
 
 }  // namespace tracepipe::tools
