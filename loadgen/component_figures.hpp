@@ -9,6 +9,8 @@
 
 namespace tracepipe::loadgen {
 
+inline constexpr double bytes_per_mib = 1024.0 * 1024.0;
+
 struct component_figures {
   // Redis (INFO, XINFO GROUPS of the shard streams)
   std::optional<double> redis_memory_mib;  ///< used_memory

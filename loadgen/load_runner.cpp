@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include "loadgen/detail/second_rows.hpp"
 #include "loadgen/observer.hpp"
 #include "loadgen/target_url.hpp"
 #include "queue/wall_clock.hpp"
@@ -113,7 +114,7 @@ class driver {
   void offer(std::uint64_t n, clock_type::time_point intended) {
     ++r_.offered;
     r_.runs_offered += rpr_;
-    second_.offered_runs += rpr_;
+    seconds_.now().offered_runs += rpr_;
     int parts = plan_.parts(n);
     for (int p = 0; p < parts; ++p) enqueue({n, static_cast<std::uint8_t>(p), 0, false, intended});
   }
@@ -227,12 +228,12 @@ class driver {
     req.prepare_payload();
     c->sent_at = clock_type::now();
     ++r_.sent;
-    ++second_.sent;
+    ++seconds_.now().sent;
     if (!c->job.written) {
       c->job.written = true;
       r_.runs_sent += c->runs;
       r_.operations_sent += c->operations;
-      second_.sent_runs += c->runs;
+      seconds_.now().sent_runs += c->runs;
       if (c->sent_at < window_end_) runs_in_window_ += c->runs;
     }
     if (c->job.attempt > 0) ++r_.retries;
@@ -258,7 +259,7 @@ class driver {
     if (abandoned_) return;
     if (was_sent) {
       ++r_.errors;
-      ++second_.errors;
+      ++seconds_.now().errors;
     }
     if (retryable && o_.retry_errors && c->job.attempt < o_.max_retries)
       retry_later(c->job, std::min(8.0, 0.25 * static_cast<double>(1 << c->job.attempt)));
@@ -279,22 +280,22 @@ class driver {
     auto uncorrected = std::chrono::duration_cast<std::chrono::microseconds>(now - c->sent_at).count();
     r_.corrected.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, corrected)));
     r_.uncorrected.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, uncorrected)));
-    second_hist_.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, corrected)));
+    seconds_.record_latency(static_cast<std::uint64_t>(std::max<std::int64_t>(0, corrected)));
     unsigned status = res.result_int();
     if (status >= 200 && status < 300) {
       ++r_.accepted;
-      ++second_.accepted;
+      ++seconds_.now().accepted;
       r_.runs_accepted += c->runs;
-      second_.accepted_runs += c->runs;
+      seconds_.now().accepted_runs += c->runs;
       r_.operations_accepted += c->operations;
       r_.accepted_requests.push_back({c->job.k, c->job.part});
       if (o_.watch && c->runs > 0 && o_.watch->wants_probe(now))
         o_.watch->probe(plan_.first_post_id(c->job.k, c->job.part), c->sent_at);
     } else {
       ++r_.rejected[status];
-      if (status == 429) ++second_.rejected_429;
-      else if (status >= 500) ++second_.rejected_5xx;
-      else ++second_.rejected_other;
+      if (status == 429) ++seconds_.now().rejected_429;
+      else if (status >= 500) ++seconds_.now().rejected_5xx;
+      else ++seconds_.now().rejected_other;
       if ((status == 429 || status == 503) && o_.retry && c->job.attempt < o_.max_retries)
         retry_later(c->job, parse_retry_after(res[http::field::retry_after], o_.default_retry_after_s));
       else
@@ -349,18 +350,13 @@ class driver {
   }
 
   void close_row(std::uint64_t second) {
-    second_.second = second;
-    second_.p99_us = second_hist_.quantile(0.99);
-    r_.timeseries.push_back(second_);
-    second_ = {};
-    second_hist_.reset();
+    seconds_.close(second, r_.timeseries);
     print_progress(second);
   }
 
   void final_row() {
     auto elapsed = std::chrono::duration<double>(clock_type::now() - start_).count();
-    if (second_.sent || second_.accepted || second_.errors || second_hist_.count())
-      close_row(static_cast<std::uint64_t>(std::ceil(elapsed)));
+    if (seconds_.active()) close_row(static_cast<std::uint64_t>(std::ceil(elapsed)));
   }
 
   void print_progress(std::uint64_t second) {
@@ -390,8 +386,7 @@ class driver {
   bool schedule_over_ = false, abandoned_ = false, finished_ = false;
   progress_printer progress_{o_.progress, o_.progress_out};
   load_result r_;
-  second_row second_;
-  histogram second_hist_;
+  detail::second_rows seconds_;
 };
 
 }  // namespace

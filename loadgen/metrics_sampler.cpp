@@ -10,7 +10,6 @@
 namespace tracepipe::loadgen {
 namespace {
 
-constexpr double mib = 1024.0 * 1024.0;
 /// Well under the observer's 1 s cadence: a stopped process costs a late
 /// sample, not the run's timing.
 constexpr std::chrono::milliseconds scrape_timeout{700};
@@ -61,7 +60,7 @@ std::optional<std::string> fetch(http_client& client, const std::string& path, c
 
 void scraped_figures(const std::vector<prometheus_sample>& before, const std::vector<prometheus_sample>& now,
                      double seconds, component_figures& f) {
-  if (auto b = sum_of(now, "tracepipe_ingest_inflight_bytes")) f.ingest_inflight_mib = *b / mib;
+  if (auto b = sum_of(now, "tracepipe_ingest_inflight_bytes")) f.ingest_inflight_mib = *b / bytes_per_mib;
   if (seconds <= 0) return;
   // A counter that went down: the process restarted in between; no rate.
   auto rate = [&](std::string_view name, std::string_view key = {}) -> std::optional<double> {
@@ -80,7 +79,7 @@ void scraped_figures(const std::vector<prometheus_sample>& before, const std::ve
   f.worker_ack_lag_p99_ms = p99_ms("tracepipe_sink_ack_lag_us");
   f.worker_retries = rate("tracepipe_sink_retries_total");
   f.s3_puts = rate("tracepipe_sink_blobs_put_total");
-  if (auto bytes = rate("tracepipe_sink_blob_bytes_total")) f.s3_put_mib = *bytes / mib;
+  if (auto bytes = rate("tracepipe_sink_blob_bytes_total")) f.s3_put_mib = *bytes / bytes_per_mib;
   f.s3_put_p99_ms = p99_ms("tracepipe_sink_s3_put_latency_us");
 }
 

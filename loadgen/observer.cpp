@@ -187,7 +187,7 @@ void observer::sample_clickhouse(component_figures& f) {
       return (counters[i] - (*counters_)[i]) / secs;
     };
     f.clickhouse_inserted_rows = rate(0);
-    if (auto bytes = rate(1)) f.clickhouse_inserted_mib = *bytes / (1024.0 * 1024.0);
+    if (auto bytes = rate(1)) f.clickhouse_inserted_mib = *bytes / bytes_per_mib;
     f.clickhouse_merged_rows = rate(2);
     f.clickhouse_delayed_inserts = rate(3);
     f.clickhouse_rejected_inserts = rate(4);

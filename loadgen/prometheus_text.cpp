@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "loadgen/detail/text.hpp"
+
 namespace tracepipe::loadgen {
 namespace {
 
@@ -16,14 +18,8 @@ std::optional<double> number_of(std::string_view s) {
   return v;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 std::optional<prometheus_sample> parse_line(std::string_view line) {
-  line = trim(line);
+  line = detail::trim_blanks(line);
   if (line.empty() || line.front() == '#') return std::nullopt;
   prometheus_sample s;
   auto name_end = line.find_first_of("{ \t");
@@ -43,7 +39,7 @@ std::optional<prometheus_sample> parse_line(std::string_view line) {
     s.labels = std::string(rest.substr(1, i - 1));
     rest = rest.substr(i + 1);
   }
-  rest = trim(rest);
+  rest = detail::trim_blanks(rest);
   auto value_end = rest.find_first_of(" \t");  // an optional timestamp follows
   auto v = number_of(rest.substr(0, value_end));
   if (!v) return std::nullopt;
@@ -67,7 +63,7 @@ std::optional<std::string> label_value(std::string_view labels, std::string_view
   while (!labels.empty()) {
     auto eq = labels.find('=');
     if (eq == std::string_view::npos || eq + 1 >= labels.size() || labels[eq + 1] != '"') return std::nullopt;
-    auto name = trim(labels.substr(0, eq));
+    auto name = detail::trim_blanks(labels.substr(0, eq));
     std::string value;
     std::size_t i = eq + 2;
     for (; i < labels.size() && labels[i] != '"'; ++i) {

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "loadgen/component_figures.hpp"
+
 #include "queue/redis_endpoint.hpp"
 #include "queue/shard.hpp"
 
@@ -178,7 +180,7 @@ bool redis_sampler::read_info(redis_reading& r) {
     return false;
   }
   std::string_view info(reply->str, reply->len);
-  if (auto bytes = info_number(info, "used_memory")) r.memory_mib = *bytes / (1024.0 * 1024.0);
+  if (auto bytes = info_number(info, "used_memory")) r.memory_mib = *bytes / bytes_per_mib;
   r.ops_per_s = info_number(info, "instantaneous_ops_per_sec");
   return true;
 }

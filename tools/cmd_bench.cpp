@@ -21,6 +21,7 @@
 #include "config/loader.hpp"
 #include "config/units.hpp"
 #include "loadgen/blob_compare.hpp"
+#include "loadgen/component_figures.hpp"
 #include "loadgen/prometheus_text.hpp"
 #include "loadgen/report.hpp"
 #include "loadgen/stack_queries.hpp"
@@ -98,7 +99,6 @@ std::optional<double> best_window_mean(const std::vector<std::optional<double>>&
   return best;
 }
 
-constexpr double mib = 1024.0 * 1024.0;
 
 /// Waits (at most a minute) until ClickHouse has run no merge for 2 s, so
 /// that one side's server-wide merge counters hold no merges of the other's.
@@ -186,19 +186,19 @@ class blob_bench {
     };
     f["inserts"] = delta("tracepipe_sink_batches_inserted_total");
     f["s3_puts"] = delta("tracepipe_sink_blobs_put_total");
-    f["s3_mib"] = delta("tracepipe_sink_blob_bytes_total") / mib;
+    f["s3_mib"] = delta("tracepipe_sink_blob_bytes_total") / loadgen::bytes_per_mib;
     // Server-wide counters: the steady run's own writes, plus whatever else
     // the server wrote meanwhile (its log tables: little).
     if (before_counters.size() == 6 && after_counters.size() == 6) {
       auto grew = [&](int i) { return after_counters[i] - before_counters[i]; };
-      f["clickhouse_inserted_mib"] = grew(1) / mib;
-      f["merged_mib"] = grew(3) / mib;
+      f["clickhouse_inserted_mib"] = grew(1) / loadgen::bytes_per_mib;
+      f["merged_mib"] = grew(3) / loadgen::bytes_per_mib;
       f["merge_ms"] = grew(4);
-      f["clickhouse_written_mib"] = grew(5) / mib;
+      f["clickhouse_written_mib"] = grew(5) / loadgen::bytes_per_mib;
     }
     if (parts.size() == 4) {
       f["parts_created"] = parts[1];
-      f["clickhouse_disk_mib"] = parts[2] / mib;
+      f["clickhouse_disk_mib"] = parts[2] / loadgen::bytes_per_mib;
     }
     // Above its level at the start: what this side's backlog cost, not what
     // Redis held before (the other side's streams, the server's own).
