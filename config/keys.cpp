@@ -38,6 +38,17 @@ setter duration_into(Field field) {
   };
 }
 
+/// As duration_into, but 0 (off) is allowed too.
+template <class Field>
+setter duration_or_zero_into(Field field) {
+  return [field](settings& s, std::string_view text) -> std::optional<std::string> {
+    auto v = parse_duration(text);
+    if (!v || v->count() < 0) return "expected a duration such as 0s, 250ms or 2s";
+    s.*field.first.*field.second = *v;
+    return std::nullopt;
+  };
+}
+
 template <class Field>
 setter count_into(Field field, long long min, long long max) {
   return [field, min, max](settings& s, std::string_view text) -> std::optional<std::string> {
@@ -273,6 +284,10 @@ void add_sink_keys(Add& add) {
         s.worker.listen = std::string(text);
         return std::nullopt;
       });
+  add("worker.insert_delay", W_, "--insert-delay", "0s", "duration",
+      "Lab only: wait this long before every ClickHouse INSERT, a throttled ClickHouse as the pipelines see it "
+      "(the scenarios' lever); 0 in production.",
+      duration_or_zero_into(at(&S::worker, &W::insert_delay)));
 }
 
 std::vector<key> make_keys() {

@@ -37,6 +37,8 @@ class loader {
   const std::string& config_file() const { return config_file_; }
   /// As --stack DIR (for commands that start the stack themselves).
   void set_stack_dir(std::string dir) { stack_dir_ = std::move(dir); }
+  /// As --config FILE.
+  void set_config_file(std::string file) { config_file_ = std::move(file); }
 
  private:
   std::string config_file_;

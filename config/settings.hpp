@@ -89,6 +89,7 @@ struct worker_settings {
   milliseconds retry_max;
   milliseconds shutdown_deadline;
   std::string listen;             ///< /metrics of a standalone worker
+  milliseconds insert_delay;      ///< lab only: waited before every INSERT (a throttled ClickHouse)
 };
 
 struct settings {

@@ -35,6 +35,7 @@ struct component_figures {
   std::optional<double> s3_puts;                ///< S3 PUTs/s
   std::optional<double> s3_put_mib;             ///< MiB/s written to S3
   std::optional<double> s3_put_p99_ms;          ///< S3 PUT latency
+  std::optional<double> worker_inserts;         ///< INSERTs/s the workers made (more, smaller ones: more parts)
 };
 
 struct component_column {
@@ -63,6 +64,7 @@ inline constexpr component_column component_columns[] = {
     {"s3_puts_per_s", &component_figures::s3_puts},
     {"s3_put_mib_per_s", &component_figures::s3_put_mib},
     {"s3_put_p99_ms", &component_figures::s3_put_p99_ms},
+    {"worker_inserts_per_s", &component_figures::worker_inserts},
 };
 
 }  // namespace tracepipe::loadgen

@@ -71,6 +71,7 @@ class driver {
     r_.config = config_entries(o_, plan_.options());
     r_.start_wall_us = queue::wall_clock_us();
     if (o_.watch) o_.watch->begin(start_);
+    if (o_.on_start) o_.on_start(start_);
     if (closed_) start_closed_loop();
     else on_pace({});
     tick_at(1);

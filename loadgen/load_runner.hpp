@@ -7,6 +7,7 @@
 // time (corrected) as well as from the actual one (uncorrected).
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -51,6 +52,9 @@ struct load_options {
   std::ostream* progress_out = nullptr;  ///< where progress goes (stderr in the tool)
   const std::atomic<bool>* stop = nullptr;  ///< set from a signal handler: end the schedule now, drain, report
   observer* watch = nullptr;  ///< with --stack: gets started with the schedule, and probes of accepted runs
+  /// Called on the load's thread once the schedule's second 0 is fixed
+  /// (a scenario times its phases' actions from it); must not block.
+  std::function<void(std::chrono::steady_clock::time_point)> on_start;
 };
 
 /// Runs the load to completion. Throws std::runtime_error when the target

@@ -75,6 +75,7 @@ void scraped_figures(const std::vector<prometheus_sample>& before, const std::ve
   };
   f.ingest_enqueue_p99_ms = p99_ms("tracepipe_ingest_enqueue_latency_us");
   f.worker_inserted_rows = rate("tracepipe_sink_rows_inserted_total");
+  f.worker_inserts = rate("tracepipe_sink_batches_inserted_total");
   f.worker_insert_p99_ms = p99_ms("tracepipe_sink_insert_latency_us");
   f.worker_ack_lag_p99_ms = p99_ms("tracepipe_sink_ack_lag_us");
   f.worker_retries = rate("tracepipe_sink_retries_total");

@@ -110,6 +110,11 @@ std::string summary_json(const load_result& r, const std::vector<threshold_outco
                       json_escape(o.t.text), num(o.actual), o.passed ? "true" : "false");
   std::string config;
   for (const auto& [k, v] : r.config) config += fmt::format(R"({}"{}":{})", config.empty() ? "" : ",", k, v);
+  std::string phases;
+  for (const auto& p : r.phases)
+    phases += fmt::format(R"({}{{"name":"{}","start_s":{},"end_s":{}}})", phases.empty() ? "" : ",",
+                          json_escape(p.name), num(p.start_s), num(p.end_s));
+  if (!phases.empty()) phases = "  \"phases\":[" + phases + "],\n";
   return fmt::format(
       "{{\n"
       R"(  "target":"{}","config":{{{}}},)" "\n"
@@ -119,12 +124,12 @@ std::string summary_json(const load_result& r, const std::vector<threshold_outco
       R"(  "runs":{{"offered":{},"sent":{},"accepted":{},"operations_sent":{},"operations_accepted":{}}},)" "\n"
       R"(  "http_latency_ms":{{"corrected":{},"uncorrected":{}}},)" "\n"
       R"(  "http_latency_histogram_us":{{"corrected":"{}","uncorrected":"{}"}},)" "\n"
-      "{}"
+      "{}{}"
       R"(  "thresholds":[{}])" "\n}}\n",
       json_escape(r.target), config, num(r.duration_s), num(r.elapsed_s), r.runs_per_request, num(r.target_rate),
       num(r.achieved_rate), r.offered, r.sent, r.retries, r.accepted, rejected, r.errors, r.dropped, r.runs_offered,
       r.runs_sent, r.runs_accepted, r.operations_sent, r.operations_accepted, latency_object(r.corrected), latency_object(r.uncorrected),
-      r.corrected.to_text(), r.uncorrected.to_text(), stack_json(r), th);
+      r.corrected.to_text(), r.uncorrected.to_text(), stack_json(r), phases, th);
 }
 
 std::string timeseries_csv(const load_result& r) {

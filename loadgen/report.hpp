@@ -55,6 +55,13 @@ struct stack_figures {
   std::string error;     ///< the last thing that could not be read, empty when none
 };
 
+/// A named stretch of the schedule (a scenario's phase): summary.json's
+/// "phases", drawn as boundaries on every chart of report.html.
+struct run_phase {
+  std::string name;
+  double start_s = 0, end_s = 0;
+};
+
 struct load_result {
   double duration_s = 0;      ///< the schedule's length
   double elapsed_s = 0;       ///< schedule plus draining of what was in flight
@@ -79,6 +86,7 @@ struct load_result {
   std::uint64_t start_wall_us = 0;                ///< the schedule's second 0, µs since the epoch
   std::vector<accepted_request> accepted_requests;
   std::optional<stack_figures> stack;             ///< with --stack
+  std::vector<run_phase> phases;                  ///< empty unless a scenario named them
 
   std::uint64_t rejected_total() const;
   std::uint64_t rejected_5xx() const;

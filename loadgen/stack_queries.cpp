@@ -40,6 +40,14 @@ std::string operations_count_query(const sink::schema_names& t, std::string_view
                      t.qualified(), sql_string(project), since_us);
 }
 
+std::string waited_longer_query(const sink::schema_names& t, std::string_view project, std::uint64_t since_us,
+                                std::uint64_t waited_us) {
+  return fmt::format(
+      "SELECT uniqExact(id, kind) FROM {} WHERE project = {} AND received_at_us >= {} AND dequeued_at_us > "
+      "received_at_us + {} FORMAT TSV",
+      t.qualified(), sql_string(project), since_us, waited_us);
+}
+
 std::string max_parts_query(const sink::schema_names& t) {
   return fmt::format(
       "SELECT max(n) FROM (SELECT partition, count() AS n FROM system.parts WHERE active AND database = {} AND "

@@ -27,6 +27,12 @@ std::string reconcile_query(const sink::schema_names& t, std::string_view projec
 /// Distinct (id, kind) of the project's rows received since since_us: one number.
 std::string operations_count_query(const sink::schema_names& t, std::string_view project, std::uint64_t since_us);
 
+/// Distinct (id, kind) of the project's rows received since since_us that
+/// waited in the queue (received → dequeued) longer than waited_us: what a
+/// queue that expires its entries then would have lost. One number.
+std::string waited_longer_query(const sink::schema_names& t, std::string_view project, std::uint64_t since_us,
+                                std::uint64_t waited_us);
+
 /// The most active parts of any one partition of the table (TOO_MANY_PARTS
 /// counts per partition): one number, 0 when there are none.
 std::string max_parts_query(const sink::schema_names& t);

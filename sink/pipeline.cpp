@@ -231,6 +231,7 @@ pipeline::outcome pipeline::insert(const std::vector<std::size_t>& rows, const s
                                   {ch.async_insert, wait, ch.async_insert_busy_timeout_ms, ch.async_insert_max_data_size},
                                   token);
   for (int attempt = 0;; ++attempt) {
+    if (!injected_delay()) return outcome::gave_up;
     keep_held();
     render(rows, built);
     auto result = clickhouse_.insert(ctx_.names.qualified(), body_, fmt::format("{}-{}", token, attempt), compression_,
@@ -265,6 +266,16 @@ pipeline::outcome pipeline::insert(const std::vector<std::size_t>& rows, const s
     if (result.code == 60 || result.code == 81) recreate_schema();  // table or database dropped under us
     if (!backoff(result.kind == failure::fatal ? 16 : attempt, retry_cause::clickhouse)) return outcome::gave_up;
   }
+}
+
+bool pipeline::injected_delay() {
+  auto until = clock::now() + ctx_.settings.worker.insert_delay;
+  while (clock::now() < until) {
+    if (past_deadline()) return false;
+    keep_held();
+    std::this_thread::sleep_for(std::min<clock::duration>(until - clock::now(), std::chrono::milliseconds(50)));
+  }
+  return true;
 }
 
 void pipeline::recreate_schema() {

@@ -63,6 +63,9 @@ class pipeline {
 
   /// Sleeps the backoff for `attempt`; false when it is time to give up instead.
   bool backoff(int attempt, retry_cause cause);
+  /// Waits worker.insert_delay (the lab's throttled ClickHouse); false when
+  /// the shutdown deadline passed meanwhile.
+  bool injected_delay();
   bool past_deadline() const;
   /// Keeps the held batch from looking abandoned while it waits on a retry.
   void keep_held();

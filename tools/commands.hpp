@@ -19,6 +19,7 @@ void add_lag_command(CLI::App& app, action& run);
 void add_report_command(CLI::App& app, action& run);
 void add_demo_command(CLI::App& app, action& run);
 void add_bench_command(CLI::App& app, action& run);
+void add_scenario_command(CLI::App& app, action& run);
 void add_config_command(CLI::App& app, action& run);
 void add_key_command(CLI::App& app, action& run);
 

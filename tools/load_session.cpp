@@ -125,7 +125,10 @@ int run_load_session(load_session& session, std::atomic<bool>& stop) {
   }
   auto r = loadgen::run_load(o);
   if (watch) see_behind_the_target(r, o, *session.stack, *watch, session.reconcile_timeout, session.late_after, stop);
+  r.phases = session.phases;
   auto outcomes = loadgen::evaluate(session.thresholds, r);
+  if (session.judge)
+    for (auto& o : session.judge(r)) outcomes.push_back(std::move(o));
   std::filesystem::path dir(session.out);
   if (!session.out.empty()) {
     write_file(dir / "summary.json", loadgen::summary_json(r, outcomes));

@@ -5,6 +5,7 @@
 // report.html, and the summary table on stdout.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ struct load_session {
   std::chrono::milliseconds late_after{10'000};
   std::vector<loadgen::threshold> thresholds;
   std::string out;                               ///< directory for the files; empty: none
+  std::vector<loadgen::run_phase> phases;        ///< marked on the report's charts
+  /// More verdicts, judged once the run (and its reconcile) is complete and
+  /// before the files are written (a scenario's expectations).
+  std::function<std::vector<loadgen::threshold_outcome>(const loadgen::load_result&)> judge;
 };
 
 /// A salt for run ids that differs between runs (see loadgen/run_ids.hpp).

@@ -41,17 +41,38 @@ local_stack::~local_stack() {
 
 local_write_path::local_write_path(config::settings settings) {
   settings.ingest.listen = "127.0.0.1:0";
-  worker_ = std::make_unique<sink::worker>(settings);
-  worker_->start();
+  restart_workers(settings);
   ingest_ = std::make_unique<ingest::runner>(settings);
-  ingest_->svc().extra_metrics = [w = worker_.get()] { return w->metrics().render(); };
+  ingest_->svc().extra_metrics = [this] {
+    auto w = current();
+    return w ? w->metrics().render() : std::string();
+  };
   url_ = fmt::format("http://127.0.0.1:{}", ingest_->start().port());
 }
 
 local_write_path::~local_write_path() {
   // Ingest first: nothing new is accepted while the workers flush what they hold.
   ingest_->stop();
-  worker_->stop();
+  if (auto w = current()) w->stop();
+}
+
+std::shared_ptr<sink::worker> local_write_path::current() const {
+  std::lock_guard lock(mutex_);
+  return worker_;
+}
+
+void local_write_path::restart_workers(const config::settings& settings) {
+  std::shared_ptr<sink::worker> old;
+  {
+    std::lock_guard lock(mutex_);
+    old = std::move(worker_);
+  }
+  if (old) old->stop();  // outside the lock: /metrics goes on meanwhile, without worker figures
+  if (settings.worker.pipelines <= 0) return;
+  auto fresh = std::make_shared<sink::worker>(settings);
+  fresh->start();
+  std::lock_guard lock(mutex_);
+  worker_ = std::move(fresh);
 }
 
 }  // namespace tracepipe::tools

@@ -4,6 +4,7 @@
 // sink workers) in this process, ingest's /metrics carrying the workers'
 // figures as serve's does.
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -41,10 +42,21 @@ class local_write_path {
 
   /// http://127.0.0.1:PORT
   const std::string& url() const { return url_; }
-  sink::worker& worker() { return *worker_; }
+  /// The workers running now (not while restart_workers stopped them).
+  sink::worker& worker() { return *current(); }
+
+  /// A scenario's live change: the running workers stop (inserting and
+  /// acking what they hold, within worker.shutdown_deadline; the rest stays
+  /// pending for the new ones, which share their consumer names), then
+  /// workers with `settings` start — none when worker.pipelines is 0.
+  /// Ingest keeps accepting throughout.
+  void restart_workers(const config::settings& settings);
 
  private:
-  std::unique_ptr<sink::worker> worker_;
+  std::shared_ptr<sink::worker> current() const;
+
+  mutable std::mutex mutex_;               ///< guards worker_: ingest's /metrics reads it
+  std::shared_ptr<sink::worker> worker_;   ///< null while stopped (pipelines 0)
   std::unique_ptr<ingest::runner> ingest_;
   std::string url_;
 };

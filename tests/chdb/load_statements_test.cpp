@@ -72,6 +72,23 @@ TEST_F(load_statements, probe_reconcile_count_parts_and_lag_answer_as_expected) 
   EXPECT_GE(std::stod(counters), 6) << counters;
 }
 
+TEST_F(load_statements, waited_longer_counts_operations_queued_past_the_expiry) {
+  auto names = create_schema("26.5.1.1");
+  const auto received = now_us() - 60'000'000;
+  auto insert = [&](const char* id, const char* kind, std::uint64_t waited_us) {
+    ok(fmt::format("INSERT INTO {} (id, kind, project, received_at_us, dequeued_at_us, version) VALUES "
+                   "('{}', '{}', 'scn', {}, {}, 1)",
+                   names.qualified(), id, kind, received, received + waited_us));
+  };
+  insert("run-a", "post", 1'000'000);
+  insert("run-a", "patch", 25'000'000);  // waited 25 s: past a 20 s expiry
+  insert("run-b", "post", 30'000'000);
+  insert("run-b", "post", 30'000'000);   // a re-insert counts once
+  insert("run-c", "post", 20'000'000);   // exactly the expiry: not past it
+  EXPECT_EQ(ok(loadgen::waited_longer_query(names, "scn", received - 1, 20'000'000)), "2\n");
+  EXPECT_EQ(ok(loadgen::waited_longer_query(names, "other", received - 1, 20'000'000)), "0\n");
+}
+
 TEST_F(load_statements, a_broken_statement_fails) {
   auto names = create_schema("26.5.1.1");
   auto r = session_->run(loadgen::reconcile_query(names, "load", 0).replace(0, 6, "SELEC"));

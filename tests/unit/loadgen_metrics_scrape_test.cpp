@@ -80,6 +80,7 @@ TEST(scraped_figures, from_two_renderings_of_the_sink_metrics) {
   // Two seconds: 4000 rows inserted, 10 blobs of 100 KiB put (9 fast, 1 slow),
   // 3 retries, inserts of ~50 ms.
   m.rows_inserted += 4000;
+  m.batches_inserted += 4;
   m.blobs_put += 10;
   m.blob_bytes += 10 * 100 * 1024;
   for (int i = 0; i < 9; ++i) m.s3_put_latency_us.observe(2000);
@@ -93,6 +94,7 @@ TEST(scraped_figures, from_two_renderings_of_the_sink_metrics) {
   component_figures f;
   scraped_figures(before, now, 2.0, f);
   EXPECT_DOUBLE_EQ(*f.worker_inserted_rows, 2000);
+  EXPECT_DOUBLE_EQ(*f.worker_inserts, 2);
   EXPECT_DOUBLE_EQ(*f.s3_puts, 5);
   EXPECT_NEAR(*f.s3_put_mib, 10 * 100.0 / 1024 / 2, 1e-9);
   EXPECT_DOUBLE_EQ(*f.worker_retries, 1.5);
