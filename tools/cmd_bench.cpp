@@ -266,12 +266,6 @@ class blob_bench {
   std::uint64_t salt_;
 };
 
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f << text;
-  if (!f) throw std::runtime_error("cannot write " + p.string());
-}
-
 int run_blob_vs_inline(bench_cli& c) {
   bench_plan plan(c);  // a mistyped flag costs nothing: checked before the stack starts
   std::signal(SIGINT, on_bench_signal);

@@ -20,12 +20,6 @@ namespace tracepipe::tools {
 
 namespace {
 
-void write_file(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f << text;
-  if (!f.flush()) throw std::runtime_error("cannot write " + p.string());
-}
-
 /// After the schedule: wait for the write path to drain, look every
 /// acknowledged operation up, stop the observer, fold it all into r.
 void see_behind_the_target(loadgen::load_result& r, const loadgen::load_options& o,
@@ -103,6 +97,12 @@ std::vector<std::string> metrics_pages(const load_session& session, const std::s
 }
 
 }  // namespace
+
+void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f << text;
+  if (!f.flush()) throw std::runtime_error("cannot write " + p.string());
+}
 
 std::uint64_t fresh_id_salt() {
   return static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) ^

@@ -5,6 +5,7 @@
 // report.html, and the summary table on stdout.
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -31,6 +32,9 @@ struct load_session {
   /// before the files are written (a scenario's expectations).
   std::function<std::vector<loadgen::threshold_outcome>(const loadgen::load_result&)> judge;
 };
+
+/// Writes `text` to `path` whole; throws std::runtime_error naming it.
+void write_file(const std::filesystem::path& path, const std::string& text);
 
 /// A salt for run ids that differs between runs (see loadgen/run_ids.hpp).
 std::uint64_t fresh_id_salt();

@@ -16,6 +16,9 @@
 #                    RSS under 256 MiB: ASan's shadow memory and quarantine alone
 #                    exceed it; 503s seen during a 2 s Redis outage at the target
 #                    rate: not reached at ASan speed), and take ~6 min under it.
+#   scenarios        the shipped lab scenarios' expectations compare rates and
+#                    drain times measured on an optimised build (tools/test.sh
+#                    runs them in ./build).
 #   IngestOpenFiles  runs ingest out of file descriptors on purpose; UBSan's
 #                    vptr check then cannot test whether memory is readable
 #                    (it needs a pipe, i.e. two descriptors) and reports every

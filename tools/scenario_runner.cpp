@@ -255,12 +255,6 @@ sink::clickhouse_settings clickhouse_of(const config::settings& s) {
   return {s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout, s.clickhouse.ca_file};
 }
 
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f << text;
-  if (!f.flush()) throw std::runtime_error("cannot write " + p.string());
-}
-
 }  // namespace
 
 int run_scenario(scenario_run_options c) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs dependencies, then
 #  1. builds ./build (gcc, RelWithDebInfo) and runs there what cannot run
-#     sanitized: the fault scenarios (they assert rates and RSS) and the
-#     libchdb statement check (libchdb.so crashes under ASan);
+#     sanitized: the fault scenarios (they assert rates and RSS), the shipped
+#     lab scenarios in their short form (their expectations compare rates)
+#     and the libchdb statement check (libchdb.so crashes under ASan);
 #  2. builds ./build-sanitize (clang, ASan + UBSan) and runs the unit and
 #     integration tests and report_browser there (real Redis, ClickHouse 18.16
 #     and s3rver started by the test binary itself on free loopback ports) —
@@ -19,8 +20,8 @@ if (($#)); then
   bash "$root/tools/build.sh"
   exec ctest --test-dir "$root/build" --output-on-failure --timeout 1200 "$@"
 fi
-bash "$root/tools/build.sh" tracepipe fault_tests chdb_statement_test bench_body ingest_micro_bench
-ctest --test-dir "$root/build" --output-on-failure --timeout 1200 -R '^(faults|chdb_statements)$'
+bash "$root/tools/build.sh" tracepipe fault_tests scenario_tests chdb_statement_test bench_body ingest_micro_bench
+ctest --test-dir "$root/build" --output-on-failure --timeout 1200 -R '^(faults|scenarios|chdb_statements)$'
 # The fault scenarios' Jepsen-style counts (tests/faults/README.md).
 cat "$root/build/tests/fault-results.txt"
 bash "$root/tools/sanitize.sh"

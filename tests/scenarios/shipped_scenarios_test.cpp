@@ -1,0 +1,149 @@
+// The shipped scenario library (loadgen/scenarios/) in its short form
+// (--time-scale 0.25, each ≤ 60 s) through `tracepipe scenario run`, the
+// command a user runs, against the real stack: every expectation of each
+// file is judged and holds (scenario 6 needs async inserts, which 18.16
+// lacks: it must say so and start nothing). Plus what must be refused
+// before anything starts. Runs in the optimised build (its expectations
+// compare rates), like the fault scenarios.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "tests/support/child_process.hpp"
+#include "tests/support/stack_fixture.hpp"
+
+namespace tracepipe::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path scenario_file(const std::string& name) {
+  return fs::path(TRACEPIPE_SOURCE_DIR) / "loadgen" / "scenarios" / (name + ".yaml");
+}
+
+fs::path fresh_out(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("tracepipe-scenario-test-" + name);
+  fs::remove_all(dir);
+  return dir;
+}
+
+captured_run tracepipe(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(240)) {
+  args.insert(args.begin(), TRACEPIPE_BINARY);
+  std::vector<std::string> env{"PATH=" + std::string(std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin")};
+  if (const char* tmp = std::getenv("TMPDIR")) env.push_back(std::string("TMPDIR=") + tmp);
+  return run_captured(args, env, timeout);
+}
+
+/// Lines of the file that hold an expectation: under a phase's or the
+/// scenario's `expect:` (each a "- " item).
+std::size_t expectations_in(const fs::path& file) {
+  std::ifstream in(file);
+  std::size_t n = 0;
+  bool in_expect = false;
+  for (std::string line; std::getline(in, line);) {
+    auto text = line.substr(std::min(line.find_first_not_of(' '), line.size()));
+    if (text.starts_with("expect:")) in_expect = true;
+    else if (in_expect && text.starts_with("- ") && !text.starts_with("- name:")) ++n;
+    else if (!text.starts_with("#")) in_expect = false;
+  }
+  return n;
+}
+
+class shipped_scenario : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(shipped_scenario, short_form_holds_every_expectation) {
+  auto name = GetParam();
+  auto out = fresh_out(name);
+  auto r = tracepipe({"scenario", "run", scenario_file(name).string(), "--stack", stack_dir(), "--time-scale", "0.25",
+                      "--out", out.string()});
+  ASSERT_FALSE(r.timed_out) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  auto text = slurp(out / "scenario.json");
+  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  EXPECT_EQ(doc["passed"].get_bool().value_unsafe(), true) << text;
+  simdjson::dom::array verdicts;
+  ASSERT_EQ(doc["expectations"].get(verdicts), simdjson::SUCCESS);
+  std::size_t judged = 0;
+  for (auto v : verdicts) {
+    ++judged;
+    EXPECT_TRUE(v["passed"].get_bool().value_unsafe()) << simdjson::to_string(v);
+  }
+  EXPECT_EQ(judged, expectations_in(scenario_file(name))) << "every expectation of the file is judged";
+  simdjson::dom::array phases;
+  ASSERT_EQ(doc["phases"].get(phases), simdjson::SUCCESS);
+  for (auto p : phases) {
+    simdjson::dom::array actions;
+    ASSERT_EQ(p["actions"].get(actions), simdjson::SUCCESS);
+    for (auto a : actions)
+      EXPECT_EQ(std::string(a["status"].get_string().value_unsafe()), "applied") << simdjson::to_string(a);
+  }
+  // The load's report, with the phases marked for the charts.
+  auto summary = slurp(out / "summary.json");
+  EXPECT_NE(summary.find("\"phases\":[{\"name\""), std::string::npos);
+  EXPECT_TRUE(fs::exists(out / "report.html"));
+  EXPECT_TRUE(fs::exists(out / "timeseries.csv"));
+}
+
+INSTANTIATE_TEST_SUITE_P(library, shipped_scenario,
+                         ::testing::Values("clickhouse-saturated", "more-workers", "blob-vs-inline", "queue-expiry",
+                                           "clickhouse-outage"));
+
+TEST(shipped_scenarios, async_insert_wait_says_it_cannot_run_on_18_16_and_starts_nothing) {
+  auto out = fresh_out("async-insert-wait");
+  auto r = tracepipe({"scenario", "run", scenario_file("async-insert-wait").string(), "--stack", stack_dir(),
+                      "--time-scale", "0.25", "--out", out.string()});
+  EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+  EXPECT_NE(r.out.find("scenario async-insert-wait cannot run here: it needs async inserts (ClickHouse 21.11 or "
+                       "later), and the server at"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("is 18.16"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out)) << "nothing written";
+}
+
+TEST(scenario_refusals, a_bad_file_names_line_and_key_and_starts_nothing) {
+  auto dir = fresh_out("bad-file");
+  fs::create_directories(dir);
+  auto file = dir / "bad.yaml";
+  std::ofstream(file) << "name: bad\nphases:\n  - name: one\n    duration: 10s\n    rate: 100\n    actions:\n"
+                         "      - workers: {batch_age: soon}\n";
+  auto out = dir / "out";
+  auto r = tracepipe({"scenario", "run", file.string(), "--stack", stack_dir(), "--out", out.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(file.string() + ":7: worker.batch_age: 'soon': expected a positive duration"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  auto check = tracepipe({"scenario", "check", file.string()});
+  EXPECT_EQ(check.exit_code, 2);
+  EXPECT_EQ(check.err, r.err);
+}
+
+TEST(scenario_refusals, stack_actions_against_servers_that_are_not_the_stack_are_refused) {
+  // The stack's own endpoints, but ClickHouse named through another address
+  // of it: tracepipe cannot tell it is the same process, so it must not act.
+  auto dir = fresh_out("remote");
+  fs::create_directories(dir);
+  const auto& env = stack_env();
+  auto config = dir / "servers.yaml";
+  auto ch = std::regex_replace(env.at("CLICKHOUSE_URL"), std::regex("127\\.0\\.0\\.1"), "localhost");
+  std::ofstream(config) << "redis: {url: '" << env.at("REDIS_URL") << "'}\nclickhouse: {url: '" << ch
+                        << "'}\ns3: {endpoint: '" << env.at("S3_ENDPOINT") << "', access_key: S3RVER, secret_key: "
+                        << "S3RVER}\n";
+  auto out = dir / "out";
+  auto r = tracepipe({"scenario", "run", scenario_file("clickhouse-outage").string(), "--config", config.string(),
+                      "--out", out.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("phase outage: 'kill clickhouse' acts on a process of the local stack"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("--skip-stack-actions"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+}  // namespace
+}  // namespace tracepipe::test
