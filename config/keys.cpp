@@ -242,7 +242,9 @@ void add_sink_keys(Add& add) {
       count_into(at(&S::worker, &W::batch_rows), 1, 10'000'000));
   add("worker.batch_bytes", W_, "--batch-bytes", "16MiB", "bytes", "… or this many bytes of inline payload.",
       bytes_into(at(&S::worker, &W::batch_bytes)));
-  add("worker.batch_age", W_, "--batch-age", "1s", "duration", "… or when its oldest row is this old.",
+  add("worker.batch_age", W_, "--batch-age", "1s", "duration",
+      "… or so that its oldest row is in ClickHouse about this long after ingest received it: the flush starts "
+      "at this age less the time recent flushes took (at most half of it).",
       duration_into(at(&S::worker, &W::batch_age)));
   add("worker.blob_mode", W_, "--blob", "auto", "choice",
       "Payload offload: auto (fields over blob_threshold to S3), always, or never (everything inline).",

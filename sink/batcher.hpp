@@ -1,7 +1,11 @@
 #pragma once
 // Collects rows until a flush is due: by rows, by bytes, or by the age of
-// the oldest row — whichever comes first. Pure logic: the caller supplies
-// the clock, so tests script time.
+// the oldest row — whichever comes first. The age limit is a deadline for
+// the oldest row to be *in ClickHouse*, not merely sent: the flush starts a
+// lead before it, the time recent flushes took (at most half the age), so
+// received → acked stays near the batch age whatever the insert costs.
+// Pure logic: the caller supplies the clock, so tests script time.
+#include <algorithm>
 #include <chrono>
 #include <utility>
 #include <cstddef>
@@ -35,16 +39,28 @@ class batcher {
 
   bool due(clock::time_point now) const {
     return !items_.empty() &&
-           (items_.size() >= limits_.rows || bytes_ >= limits_.bytes || now - first_at_ >= limits_.age);
+           (items_.size() >= limits_.rows || bytes_ >= limits_.bytes || now - first_at_ >= limits_.age - lead_);
   }
 
   /// How long until the age limit makes a flush due (zero when due or empty).
   std::chrono::milliseconds until_due(clock::time_point now) const {
-    if (items_.empty()) return limits_.age;
+    if (items_.empty()) return limits_.age - lead_;
     if (items_.size() >= limits_.rows || bytes_ >= limits_.bytes) return std::chrono::milliseconds(0);
-    auto left = first_at_ + limits_.age - now;
+    auto left = first_at_ + limits_.age - lead_ - now;
     return left.count() > 0 ? std::chrono::ceil<std::chrono::milliseconds>(left) : std::chrono::milliseconds(0);
   }
+
+  /// A flush of this batch took `took` (taken to acked): the next ones start
+  /// that much earlier. Rises at once with a slower flush, decays by a tenth
+  /// (at least 1 ms) per faster one — one quick insert does not make the next
+  /// one quick — and never exceeds half the age, so a batch always gathers
+  /// for at least that.
+  void flushed_in(std::chrono::milliseconds took) {
+    auto decayed = lead_ - std::max(lead_ / 10, std::chrono::milliseconds(1));
+    lead_ = std::min(std::max(took, decayed), limits_.age / 2);
+  }
+  /// How long before the age limit a flush starts now.
+  std::chrono::milliseconds lead() const { return lead_; }
 
   std::vector<Item> take() {
     bytes_ = 0;
@@ -57,6 +73,7 @@ class batcher {
 
  private:
   batch_limits limits_;
+  std::chrono::milliseconds lead_{0};
   std::vector<Item> items_;
   std::size_t bytes_ = 0;
   clock::time_point first_at_{};

@@ -187,7 +187,7 @@ pipeline::outcome pipeline::put_blobs(const std::vector<const blob*>& blobs) {
   for (int attempt = 0; !todo.empty(); ++attempt) {
     std::vector<s3_object> objects;
     for (const auto* b : todo) objects.push_back({b->key, b->bytes(), b->content_type});
-    auto results = s3_.put_all(objects);
+    auto results = s3_.put_all(objects, [this] { return past_deadline(); });
     std::vector<const blob*> failed;
     std::string first_error;
     for (std::size_t i = 0; i < todo.size(); ++i) {
@@ -283,6 +283,7 @@ void pipeline::recreate_schema() {
 }
 
 pipeline::outcome pipeline::flush() {
+  auto started = clock::now();
   auto items = batch_.take();
   held_.clear();
   for (const auto& i : items) held_.push_back(&i.message);
@@ -321,6 +322,8 @@ pipeline::outcome pipeline::flush() {
     auto received = items[i].received_at_us;
     if (received && acked > received) ctx_.metrics->ack_lag_us.observe(acked - received);
   }
+  // The next batch starts its flush that much before its age limit.
+  batch_.flushed_in(std::chrono::ceil<std::chrono::milliseconds>(clock::now() - started));
   return outcome::done;
 }
 

@@ -132,7 +132,7 @@ class s3_writer::impl {
   }
 
   /// Runs every job, at most max_concurrency at once; outcomes in job order.
-  std::vector<outcome> run(const std::vector<job>& jobs) {
+  std::vector<outcome> run(const std::vector<job>& jobs, const std::function<bool()>& give_up = {}) {
     std::vector<outcome> out(jobs.size());
     std::vector<transfer*> idle;
     for (auto& t : slots_) idle.push_back(t.get());
@@ -168,6 +168,7 @@ class s3_writer::impl {
       }
       // Sleeps until a socket is ready or curl's own timers need service.
       if (active > 0) curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+      if (give_up && give_up()) return fail_all(std::move(out), "given up before S3 answered (the caller stopped waiting)");
     }
     return out;
   }
@@ -259,7 +260,8 @@ class s3_writer::impl {
     out.body = std::move(t.response);
   }
 
-  /// A multi-level failure (out of memory): every request still open fails.
+  /// A multi-level failure (out of memory), or the caller gave up: every
+  /// request still open fails.
   std::vector<outcome> fail_all(std::vector<outcome> out, const std::string& why) {
     for (auto& t : slots_) curl_multi_remove_handle(multi_, t->easy);
     for (auto& o : out)
@@ -280,13 +282,14 @@ s3_writer::~s3_writer() = default;
 s3_writer::s3_writer(s3_writer&&) noexcept = default;
 s3_writer& s3_writer::operator=(s3_writer&&) noexcept = default;
 
-std::vector<s3_put_result> s3_writer::put_all(const std::vector<s3_object>& objects) {
+std::vector<s3_put_result> s3_writer::put_all(const std::vector<s3_object>& objects,
+                                              const std::function<bool()>& give_up) {
   std::vector<job> jobs;
   jobs.reserve(objects.size());
   for (const auto& o : objects) jobs.push_back({true, o.key, o.body, o.content_type});
   std::vector<s3_put_result> results;
   results.reserve(objects.size());
-  for (auto& o : impl_->run(jobs)) results.push_back(std::move(o.result));
+  for (auto& o : impl_->run(jobs, give_up)) results.push_back(std::move(o.result));
   return results;
 }
 

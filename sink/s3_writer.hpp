@@ -6,6 +6,7 @@
 // libcurl handles must never be shared across threads.
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,8 +56,12 @@ class s3_writer {
   s3_writer& operator=(s3_writer&&) noexcept;
 
   /// PUTs every object, at most max_concurrency at a time; one result per
-  /// object, same order. Never throws for S3 or network errors.
-  std::vector<s3_put_result> put_all(const std::vector<s3_object>& objects);
+  /// object, same order. Never throws for S3 or network errors. `give_up`,
+  /// asked about once a second while requests are open, ends the call early:
+  /// what had no answer yet fails (a stopping worker's deadline is not held
+  /// up by an S3 that does not answer, request timeout after timeout).
+  std::vector<s3_put_result> put_all(const std::vector<s3_object>& objects,
+                                     const std::function<bool()>& give_up = {});
 
   /// GETs one object (tests, tools, reconciliation): its bytes, or nullopt
   /// with the reason in `*error` when given.

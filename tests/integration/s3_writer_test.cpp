@@ -189,5 +189,33 @@ TEST(S3Writer, S3DownFailsPutsThenTheSameWriterRecovers) {
   EXPECT_EQ(writer.get(objects[0].key), body);
 }
 
+TEST(S3Writer, AGiveUpEndsTheCallWithoutWaitingOutTheTimeouts) {
+  // A paused S3 (SIGSTOP) accepts connections and never answers: without
+  // give_up, 40 PUTs at 16 at a time would take three 10 s timeouts.
+  s3_writer writer(stack_settings());
+  const auto prefix = key_prefix("give-up");
+  const std::string body = binary_bytes(1000, 5);
+  std::vector<s3_object> objects;
+  for (int i = 0; i < 40; ++i) objects.push_back({prefix + std::to_string(i), body, ""});
+  stack::pause_component(stack_dir(), "s3", true, std::cerr);
+  std::shared_ptr<void> resume(nullptr, [&](void*) { stack::pause_component(stack_dir(), "s3", false, std::cerr); });
+  auto started = std::chrono::steady_clock::now();
+  auto asked = 0;
+  auto results = writer.put_all(objects, [&] {
+    ++asked;
+    return std::chrono::steady_clock::now() - started > std::chrono::milliseconds(1500);
+  });
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(took, std::chrono::seconds(9)) << "ended before even one request timeout (10 s)";
+  EXPECT_GE(asked, 1);
+  ASSERT_EQ(results.size(), objects.size());
+  for (const auto& r : results) {
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.error, "given up before S3 answered (the caller stopped waiting)");
+  }
+  resume.reset();
+  EXPECT_EQ(failures(writer.put_all(objects)), "") << "the same writer works once S3 is back";
+}
+
 }  // namespace
 }  // namespace tracepipe::test

@@ -146,6 +146,42 @@ TEST(sink_batcher, until_due_counts_down_the_age) {
   EXPECT_TRUE(b.due(t0 + 1000ms));
 }
 
+TEST(sink_batcher, flush_starts_early_by_what_recent_flushes_took) {
+  batcher<int> b({.rows = 1000, .bytes = 1 << 20, .age = 2000ms});
+  EXPECT_EQ(b.lead(), 0ms);
+  b.flushed_in(600ms);
+  EXPECT_EQ(b.lead(), 600ms);
+  b.push(1, 1, t0);
+  EXPECT_FALSE(b.due(t0 + 1399ms));
+  EXPECT_TRUE(b.due(t0 + 1400ms)) << "age 2 s less a 600 ms flush: acked ~2 s after birth";
+  EXPECT_EQ(b.until_due(t0), 1400ms);
+  b.take();
+  EXPECT_EQ(b.until_due(t0), 1400ms) << "empty: a whole (led) age to wait for the first row";
+}
+
+TEST(sink_batcher, lead_rises_at_once_decays_slowly_and_stays_under_half_the_age) {
+  batcher<int> b({.rows = 1000, .bytes = 1 << 20, .age = 2000ms});
+  b.flushed_in(500ms);
+  b.flushed_in(100ms);
+  EXPECT_EQ(b.lead(), 450ms) << "a quick flush takes a tenth off";
+  b.flushed_in(100ms);
+  EXPECT_EQ(b.lead(), 405ms);
+  b.flushed_in(800ms);
+  EXPECT_EQ(b.lead(), 800ms) << "a slow one counts at once";
+  b.flushed_in(30s);
+  EXPECT_EQ(b.lead(), 1000ms) << "an outage's retries: capped at half the age";
+  b.push(1, 1, t0);
+  EXPECT_FALSE(b.due(t0 + 999ms));
+  EXPECT_TRUE(b.due(t0 + 1000ms));
+}
+
+TEST(sink_batcher, a_small_lead_still_decays_to_nothing) {
+  batcher<int> b({.rows = 1000, .bytes = 1 << 20, .age = 2000ms});
+  b.flushed_in(5ms);
+  for (int i = 0; i < 5; ++i) b.flushed_in(0ms);
+  EXPECT_EQ(b.lead(), 0ms) << "a tenth of 5 ms rounds to 0; the decay must still move";
+}
+
 TEST(sink_batcher, until_due_is_zero_when_due_by_rows_or_bytes) {
   // The worker loop blocks in read_new for until_due() while room() > 0: a
   // batch already due by bytes (e.g. after a reclaim) must not wait for its age.
