@@ -111,8 +111,9 @@ double aggregate(const expectation_side& side, const time_window& w, const times
   if (cells.empty()) return nan();
   const auto& a = side.agg;
   if (a == "until_below") {
+    double from = std::isfinite(w.start_s) ? w.start_s : 0;  // @all: from the load's start
     for (auto [s, v] : cells)
-      if (v <= side.below) return s - w.start_s;
+      if (v <= side.below) return s - from;
     return std::numeric_limits<double>::infinity();
   }
   if (a == "first") return cells.front().second;

@@ -11,7 +11,8 @@
 // expectation belongs to, or the whole run) or a run figure (`lost`,
 // `would_expire` …). Aggregates: max min mean sum first last over the known
 // cells of the window, and until_below(COLUMN, N): seconds from the window's
-// start to the first second whose value is ≤ N (infinite when none is).
+// start (the load's start for the whole run) to the first second whose
+// value is ≤ N (infinite when none is).
 // A side that was not measured (no known cell, a figure the run lacks)
 // makes the expectation fail, never pass.
 #include <functional>

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -153,7 +154,6 @@ scenario_phase phase_of(const reader& r, const YAML::Node& n) {
   if (!n.IsMap()) r.fail(n, "phases", "each phase is a map (name, duration, rate or stages, actions, expect)");
   r.only(n, "a phase", {"name", "duration", "rate", "stages", "actions", "expect"});
   scenario_phase p;
-  p.line = reader::line(n);
   if (!n["name"]) r.fail(n, "name", "every phase needs a name");
   p.name = r.text(n["name"], "name");
   if (p.name.empty() || p.name == "drain" || p.name == "all" ||
@@ -233,6 +233,97 @@ void check_references(const reader& r, const scenario& s, const scenario_expecta
   }
 }
 
+/// Walks the actions in order with each component's state, so a scenario
+/// that could not play — starting what runs, resuming what is not paused,
+/// restarting workers while the servers they wait for are down (their start
+/// would wait for ClickHouse and hold every later phase) — is refused before
+/// anything starts. Phase 1's actions run before the load and the
+/// observers start: they may set up the workers, not take a server away.
+void check_action_sequence(const reader& r, const scenario& s) {
+  std::map<std::string, std::string> state = {{"redis", "running"}, {"clickhouse", "running"}, {"s3", "running"}};
+  auto fail = [&](const scenario_action& a, const std::string& why) {
+    throw scenario_error(fmt::format("{}:{}: {}: {}", r.file(), a.line, a.what == scenario_action::kind::workers
+                                                                              ? std::string("workers")
+                                                                              : a.verb,
+                                     why));
+  };
+  for (std::size_t i = 0; i < s.phases.size(); ++i)
+    for (const auto& a : s.phases[i].actions) {
+      if (a.what == scenario_action::kind::workers) {
+        for (const auto* c : {"redis", "clickhouse"})
+          if (state[c] != "running")
+            fail(a, fmt::format("the workers cannot restart while {} is {}: they wait for it on start, and every "
+                                "later phase would wait with them ({} it in this phase or an earlier one first)",
+                                c, state[c], state[c] == "paused" ? "resume" : "start"));
+        continue;
+      }
+      if (i == 0)
+        fail(a, fmt::format("'{}' in the first phase: its actions run before the load and its observers start; "
+                            "act on the stack from a later phase",
+                            a.describe()));
+      auto& now = state[a.component];
+      auto refuse = [&](std::string_view instead) {
+        fail(a, fmt::format("{} is {} at this point{}", a.component, now, instead));
+      };
+      if (a.verb == "pause") {
+        if (now != "running") refuse("");
+        now = "paused";
+      } else if (a.verb == "resume") {
+        if (now != "paused") refuse(now == "stopped" ? " (start brings it back)" : " (nothing to resume)");
+        now = "running";
+      } else if (a.verb == "start") {
+        if (now != "stopped") refuse(now == "paused" ? " (resume brings it back)" : " (nothing to start)");
+        now = "running";
+      } else {  // stop, kill
+        if (now == "stopped") refuse("");
+        if (now == "paused" && a.verb == "stop") refuse(" (a paused process cannot stop cleanly: resume it first, or kill it)");
+        now = "stopped";
+      }
+    }
+}
+
+/// The checked reading of a parsed file (parse_scenario's second half).
+scenario read_scenario(const reader& r, const YAML::Node& root) {
+  r.only(root, "a scenario",
+         {"name", "description", "load", "settings", "redis_expiry", "requires", "phases", "expect"});
+  scenario s;
+  s.file = r.file();
+  s.body.runs_per_request = 50;
+  s.body.seed = 7;
+  if (!root["name"]) r.fail(root, "name", "a scenario needs a name");
+  s.name = r.text(root["name"], "name");
+  if (root["description"]) s.description = r.text(root["description"], "description");
+  if (root["load"]) read_load(r, root["load"], s);
+  if (root["settings"]) s.settings = settings_of(r, root["settings"], "settings", false);
+  if (root["redis_expiry"])
+    s.redis_expiry = std::chrono::duration_cast<std::chrono::milliseconds>(r.duration(root["redis_expiry"], "redis_expiry"));
+  if (const auto& req = root["requires"]) {
+    if (!req.IsSequence()) r.fail(req, "requires", "expected a list, e.g. [async_insert]");
+    for (const auto& item : req) {
+      if (r.text(item, "requires") != "async_insert")
+        r.fail(item, "requires", fmt::format("unknown requirement '{}' (async_insert)", item.as<std::string>()));
+      s.needs_async_insert = true;
+    }
+  }
+  const auto& phases = root["phases"];
+  if (!phases || !phases.IsSequence() || phases.size() == 0)
+    r.fail(phases ? phases : root, "phases", "a scenario needs a list of at least one phase");
+  std::set<std::string> names;
+  for (const auto& p : phases) {
+    s.phases.push_back(phase_of(r, p));
+    if (!names.insert(s.phases.back().name).second)
+      r.fail(p["name"], "name", fmt::format("a second phase named '{}'", s.phases.back().name));
+  }
+  check_action_sequence(r, s);
+  std::string why;
+  if (!schedule::from_stages(s.stages(), &why)) r.fail(phases, "phases", why);
+  if (root["expect"]) s.expect = expectations_of(r, root["expect"]);
+  for (const auto& p : s.phases)
+    for (const auto& e : p.expect) check_references(r, s, e);
+  for (const auto& e : s.expect) check_references(r, s, e);
+  return s;
+}
+
 }  // namespace
 
 std::string scenario_action::describe() const {
@@ -288,43 +379,12 @@ scenario parse_scenario(std::string_view yaml, std::string_view file, double tim
     throw scenario_error(fmt::format("{}:{}: not valid YAML: {}", file, e.mark.line + 1, e.msg));
   }
   if (!root.IsMap()) throw scenario_error(fmt::format("{}:1: expected a map (name, load, settings, phases …)", file));
-  r.only(root, "a scenario",
-         {"name", "description", "load", "settings", "redis_expiry", "requires", "phases", "expect"});
-  scenario s;
-  s.file = std::string(file);
-  s.body.runs_per_request = 50;
-  s.body.seed = 7;
-  if (!root["name"]) r.fail(root, "name", "a scenario needs a name");
-  s.name = r.text(root["name"], "name");
-  if (root["description"]) s.description = r.text(root["description"], "description");
-  if (root["load"]) read_load(r, root["load"], s);
-  if (root["settings"]) s.settings = settings_of(r, root["settings"], "settings", false);
-  if (root["redis_expiry"])
-    s.redis_expiry = std::chrono::duration_cast<std::chrono::milliseconds>(r.duration(root["redis_expiry"], "redis_expiry"));
-  if (const auto& req = root["requires"]) {
-    if (!req.IsSequence()) r.fail(req, "requires", "expected a list, e.g. [async_insert]");
-    for (const auto& item : req) {
-      if (r.text(item, "requires") != "async_insert")
-        r.fail(item, "requires", fmt::format("unknown requirement '{}' (async_insert)", item.as<std::string>()));
-      s.needs_async_insert = true;
-    }
+  try {
+    return read_scenario(r, root);
+  } catch (const YAML::Exception& e) {
+    // A shape the readers did not expect (a map where a key belongs …).
+    throw scenario_error(fmt::format("{}:{}: expected a plain key or value here ({})", file, e.mark.line + 1, e.msg));
   }
-  const auto& phases = root["phases"];
-  if (!phases || !phases.IsSequence() || phases.size() == 0)
-    r.fail(phases ? phases : root, "phases", "a scenario needs a list of at least one phase");
-  std::set<std::string> names;
-  for (const auto& p : phases) {
-    s.phases.push_back(phase_of(r, p));
-    if (!names.insert(s.phases.back().name).second)
-      r.fail(p["name"], "name", fmt::format("a second phase named '{}'", s.phases.back().name));
-  }
-  std::string why;
-  if (!schedule::from_stages(s.stages(), &why)) r.fail(phases, "phases", why);
-  if (root["expect"]) s.expect = expectations_of(r, root["expect"]);
-  for (const auto& p : s.phases)
-    for (const auto& e : p.expect) check_references(r, s, e);
-  for (const auto& e : s.expect) check_references(r, s, e);
-  return s;
 }
 
 scenario load_scenario_file(const std::string& path, double time_scale) {

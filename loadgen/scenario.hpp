@@ -54,7 +54,6 @@ struct scenario_phase {
   std::vector<stage> stages;  ///< runs per second
   std::vector<scenario_action> actions;
   std::vector<scenario_expectation> expect;
-  int line = 0;
 
   std::chrono::nanoseconds duration() const;
 };

@@ -154,13 +154,14 @@ class blob_bench {
     sink::clickhouse_client ch({s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout,
                                 s.clickhouse.ca_file});
     local_write_path path(s);
+    auto workers = path.worker();  // never restarted here: the same workers throughout
 
     loadgen::blob_side side{plan.name, plan.blob_mode, {}, {}};
     wait_for_merges(ch);
     auto before_counters = tsv_numbers(ch, loadgen::write_counters_query());
-    auto before_metrics = loadgen::parse_prometheus_text(path.worker().metrics().render());
+    auto before_metrics = loadgen::parse_prometheus_text(workers->metrics().render());
     run_session(s, path.url(), c_.rate, p_.duration_s, dir);
-    auto after_metrics = loadgen::parse_prometheus_text(path.worker().metrics().render());
+    auto after_metrics = loadgen::parse_prometheus_text(workers->metrics().render());
     wait_for_merges(ch);  // the merges of this side's parts count for it
     auto after_counters = tsv_numbers(ch, loadgen::write_counters_query());
     auto parts = tsv_numbers(ch, loadgen::table_parts_query(sink::schema_names{s.clickhouse.database, s.clickhouse.table}));

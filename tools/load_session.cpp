@@ -124,6 +124,7 @@ int run_load_session(load_session& session, std::atomic<bool>& stop) {
     o.watch = watch.get();
   }
   auto r = loadgen::run_load(o);
+  if (session.after_schedule) session.after_schedule();
   if (watch) see_behind_the_target(r, o, *session.stack, *watch, session.reconcile_timeout, session.late_after, stop);
   r.phases = session.phases;
   auto outcomes = loadgen::evaluate(session.thresholds, r);

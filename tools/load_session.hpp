@@ -28,6 +28,9 @@ struct load_session {
   std::vector<loadgen::threshold> thresholds;
   std::string out;                               ///< directory for the files; empty: none
   std::vector<loadgen::run_phase> phases;        ///< marked on the report's charts
+  /// Called as soon as the schedule ends (or is stopped), before the drain
+  /// and the reconcile (a scenario ends its actions there).
+  std::function<void()> after_schedule;
   /// More verdicts, judged once the run (and its reconcile) is complete and
   /// before the files are written (a scenario's expectations).
   std::function<std::vector<loadgen::threshold_outcome>(const loadgen::load_result&)> judge;

@@ -42,8 +42,8 @@ class local_write_path {
 
   /// http://127.0.0.1:PORT
   const std::string& url() const { return url_; }
-  /// The workers running now (not while restart_workers stopped them).
-  sink::worker& worker() { return *current(); }
+  /// The workers running now; null while restart_workers has them stopped.
+  std::shared_ptr<sink::worker> worker() const { return current(); }
 
   /// A scenario's live change: the running workers stop (inserting and
   /// acking what they hold, within worker.shutdown_deadline; the rest stays

@@ -5,14 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <condition_variable>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <mutex>
-#include <set>
-#include <thread>
+#include <optional>
+#include <tuple>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -23,6 +20,7 @@
 #include "loadgen/stack_queries.hpp"
 #include "tools/load_session.hpp"
 #include "tools/local_write_path.hpp"
+#include "tools/phase_controller.hpp"
 #include "tools/stack/stack.hpp"
 
 namespace tracepipe::tools {
@@ -38,152 +36,17 @@ extern "C" void on_scenario_signal(int) {
   stop_requested.store(true);
 }
 
-/// What became of one action.
-struct applied_action {
-  std::string phase;
-  std::string action;
-  int line = 0;
-  double at_s = 0;     ///< since the load's start (phase 0's: before it, 0)
-  std::string status;  ///< applied, skipped, failed
-  std::string note;
-};
-
-void apply_setting(config::settings& s, const loadgen::setting& kv) {
-  if (kv.first == "worker.pipelines" && kv.second == "0") {
-    s.worker.pipelines = 0;  // workers stopped (the key table's range starts at 1)
-    return;
-  }
-  if (auto problem = config::find_key(kv.first)->apply(s, kv.second))  // checked when the file was read
-    throw std::runtime_error(fmt::format("{}: {}", kv.first, *problem));
-}
-
-/// Applies each phase's actions when the phase begins, on its own thread,
-/// timed from the load's second 0; whatever it left paused or stopped on
-/// the local stack is brought back by finish().
-class phase_controller {
- public:
-  phase_controller(const loadgen::scenario& sc, local_write_path& path, config::settings workers,
-                   std::string stack_dir, bool stack_actions)
-      : sc_(sc), path_(path), workers_(std::move(workers)), stack_dir_(std::move(stack_dir)),
-        stack_actions_(stack_actions) {}
-  ~phase_controller() { finish(); }
-
-  /// Phase 0's actions, before the load starts.
-  void apply_first() { apply_phase(0, 0); }
-
-  void begin(clock_type::time_point start) {
-    thread_ = std::thread([this, start] {
-      double at = std::chrono::duration<double>(sc_.phases[0].duration()).count();
-      for (std::size_t i = 1; i < sc_.phases.size(); ++i) {
-        auto due = start + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(at));
-        std::unique_lock lock(mutex_);
-        if (wake_.wait_until(lock, due, [this] { return done_; })) return;
-        lock.unlock();
-        apply_phase(i, std::chrono::duration<double>(clock_type::now() - start).count());
-        at += std::chrono::duration<double>(sc_.phases[i].duration()).count();
-      }
-    });
-  }
-
-  /// Stops the thread and undoes what would leave the stack broken.
-  void finish() {
-    {
-      std::lock_guard lock(mutex_);
-      done_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-    for (const auto& c : paused_) restore("resume", c, [&] { stack::pause_component(stack_dir_, c, false, std::cerr); });
-    for (const auto& c : stopped_) restore("start", c, [&] { stack::start_component(stack_dir_, c, std::cerr); });
-    paused_.clear();
-    stopped_.clear();
-  }
-
-  std::vector<applied_action> log() const {
-    std::lock_guard lock(log_mutex_);
-    return log_;
-  }
-
- private:
-  void apply_phase(std::size_t i, double at_s) {
-    const auto& phase = sc_.phases[i];
-    for (const auto& a : phase.actions) {
-      applied_action rec{phase.name, a.describe(), a.line, at_s, "applied", ""};
-      std::cerr << fmt::format("tracepipe scenario: phase {} at {:.1f} s: {}\n", phase.name, at_s, rec.action);
-      try {
-        if (a.what == loadgen::scenario_action::kind::workers) {
-          for (const auto& kv : a.settings) apply_setting(workers_, kv);
-          path_.restart_workers(workers_);
-        } else if (!stack_actions_) {
-          rec.status = "skipped";
-          rec.note = "the servers are not this machine's local stack (--skip-stack-actions)";
-        } else {
-          component_action(a);
-        }
-      } catch (const std::exception& e) {
-        rec.status = "failed";
-        rec.note = e.what();
-        std::cerr << fmt::format("tracepipe scenario: {} failed: {}\n", rec.action, e.what());
-      }
-      std::lock_guard lock(log_mutex_);
-      log_.push_back(std::move(rec));
-    }
-  }
-
-  void component_action(const loadgen::scenario_action& a) {
-    const auto& c = a.component;
-    if (a.verb == "pause") {
-      stack::pause_component(stack_dir_, c, true, std::cerr);
-      paused_.insert(c);
-    } else if (a.verb == "resume") {
-      stack::pause_component(stack_dir_, c, false, std::cerr);
-      paused_.erase(c);
-    } else if (a.verb == "stop" || a.verb == "kill") {
-      if (a.verb == "stop") stack::stop_component(stack_dir_, c, std::cerr);
-      else stack::kill_component(stack_dir_, c, std::cerr);
-      paused_.erase(c);
-      stopped_.insert(c);
-    } else {
-      stack::start_component(stack_dir_, c, std::cerr);
-      stopped_.erase(c);
-    }
-  }
-
-  template <class Fn>
-  void restore(const char* verb, const std::string& c, Fn fn) {
-    applied_action rec{"(end)", fmt::format("{} {}", verb, c), 0, 0, "applied",
-                       "left so by the scenario; brought back at its end"};
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      rec.status = "failed";
-      rec.note = e.what();
-    }
-    std::lock_guard lock(log_mutex_);
-    log_.push_back(std::move(rec));
-  }
-
-  const loadgen::scenario& sc_;
-  local_write_path& path_;
-  config::settings workers_;  ///< what the workers run with now
-  std::string stack_dir_;
-  bool stack_actions_;
-  std::set<std::string> paused_, stopped_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool done_ = false;
-  mutable std::mutex log_mutex_;
-  std::vector<applied_action> log_;
-};
-
-/// The local stack's endpoints are the ones the settings point at: only
-/// then may actions touch its processes.
-bool settings_are_the_stack(const config::settings& s, const std::string& stack_dir) {
-  if (stack_dir.empty()) return false;
+/// Why the configured servers are not the local stack in `stack_dir` (only
+/// then may actions touch its processes); nothing when they are.
+std::optional<std::string> not_the_stack(const config::settings& s, const std::string& stack_dir) {
+  if (stack_dir.empty()) return "no local stack was named (--stack DIR)";
   auto env = stack::read_env(stack_dir);
-  return s.redis.url == env["REDIS_URL"] && s.clickhouse.url == env["CLICKHOUSE_URL"] &&
-         s.s3.endpoint == env["S3_ENDPOINT"];
+  for (auto [key, ours, stacks] : {std::tuple{"redis.url", s.redis.url, env["REDIS_URL"]},
+                                   {"clickhouse.url", s.clickhouse.url, env["CLICKHOUSE_URL"]},
+                                   {"s3.endpoint", s.s3.endpoint, env["S3_ENDPOINT"]}})
+    if (ours != stacks)
+      return fmt::format("{} is {}, and the stack's in {} is {}", key, ours, stack_dir, stacks);
+  return std::nullopt;
 }
 
 std::string json_number(double v) {
@@ -255,6 +118,103 @@ sink::clickhouse_settings clickhouse_of(const config::settings& s) {
   return {s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout, s.clickhouse.ca_file};
 }
 
+/// Stack actions land on the local stack's processes only: refused (usage)
+/// when the servers are others, unless they are to be skipped. Returns
+/// whether the servers are the stack, which must then be whole.
+bool check_where_actions_land(const loadgen::scenario& sc, const scenario_run_options& c,
+                              const config::settings& base) {
+  auto why_not = not_the_stack(base, c.stack_dir);
+  if (why_not && !c.skip_stack_actions)
+    for (const auto& p : sc.phases)
+      for (const auto& a : p.actions)
+        if (a.needs_local_stack())
+          throw CLI::ValidationError(fmt::format(
+              "{}:{}: phase {}: '{}' acts on a process of the local stack, and the servers configured are not "
+              "this machine's local stack ({}): refused (run it with --stack DIR and no other servers, or "
+              "--skip-stack-actions to run the rest without such actions)",
+              sc.file, a.line, p.name, a.describe(), *why_not));
+  if (!why_not)
+    for (const auto& component : stack::status(c.stack_dir))
+      if (!component.alive)
+        throw std::runtime_error(fmt::format("--stack {}: {} is not running (see tracepipe stack status --dir {})",
+                                             c.stack_dir, component.name, c.stack_dir));
+  return !why_not;
+}
+
+/// The write path's settings: the scenario's over the servers', and fresh
+/// tables and streams so the figures are this run's alone.
+config::settings scenario_settings(const loadgen::scenario& sc, config::settings base, std::uint64_t salt) {
+  bool deadline_set = false;
+  for (const auto& kv : sc.settings) {
+    apply_setting(base, kv);
+    deadline_set = deadline_set || kv.first == "worker.shutdown_deadline";
+  }
+  // Workers restart at phase changes: a stuck insert should not hold the next phase for 30 s.
+  if (!deadline_set) base.worker.shutdown_deadline = std::chrono::seconds(5);
+  auto tag = fmt::format("{:06x}", salt & 0xffffff);
+  base.clickhouse.table = "runs_scn_" + tag;
+  base.redis.stream = "tracepipe:scn:" + tag;
+  base.worker.consumer = "scn-" + tag;  // restarted workers take over what their predecessors held
+  return base;
+}
+
+/// `requires: [async_insert]` against the server: a sentence when unmet.
+std::optional<std::string> unmet_requirement(const loadgen::scenario& sc, const config::settings& base) {
+  if (!sc.needs_async_insert) return std::nullopt;
+  sink::clickhouse_client ch(clickhouse_of(base));
+  sink::clickhouse_result why;
+  auto v = ch.probe_version(&why);
+  if (!v) throw std::runtime_error("ClickHouse at " + base.clickhouse.url + " did not tell its version: " + why.message);
+  if (v->has_async_insert()) return std::nullopt;
+  return fmt::format(
+      "scenario {} cannot run here: it needs async inserts (ClickHouse 21.11 or later), and the server at {} is {}; "
+      "no load was run",
+      sc.name, base.clickhouse.url, v->text);
+}
+
+/// What the run is judged on once its reconcile is done: would_expire and
+/// every expectation of the file.
+struct scenario_judgement {
+  std::vector<loadgen::expectation_outcome> verdicts;
+  std::optional<double> would_expire;
+
+  std::vector<loadgen::threshold_outcome> judge(const loadgen::scenario& sc, const config::settings& base,
+                                                const std::string& project, const loadgen::load_result& r) {
+    if (sc.redis_expiry) {
+      sink::clickhouse_client ch(clickhouse_of(base));
+      auto answer = ch.query(loadgen::waited_longer_query(
+          sink::schema_names{base.clickhouse.database, base.clickhouse.table}, project, r.start_wall_us - 2'000'000,
+          static_cast<std::uint64_t>(sc.redis_expiry->count()) * 1000));
+      if (answer.ok()) would_expire = std::strtod(answer.body.c_str(), nullptr);
+      else std::cerr << "tracepipe scenario: counting what would expire: " << answer.message << "\n";
+    }
+    auto table = loadgen::parse_timeseries_csv(loadgen::timeseries_csv(r));
+    loadgen::expectation_context ctx;
+    ctx.series = &table;
+    ctx.windows = sc.windows();
+    ctx.figure = [&](std::string_view name) {
+      if (name == "would_expire") return would_expire.value_or(NAN);
+      return loadgen::metric_value(r, name).value_or(NAN);
+    };
+    for (const auto& p : sc.phases)
+      for (const auto& e : p.expect) verdicts.push_back(loadgen::judge(e.e, p.name, ctx));
+    for (const auto& e : sc.expect) verdicts.push_back(loadgen::judge(e.e, "", ctx));
+    std::vector<loadgen::threshold_outcome> rows;
+    for (const auto& v : verdicts) {
+      loadgen::threshold t;
+      t.text = fmt::format("{}: {}", v.window.empty() ? "run" : v.window, v.text);
+      rows.push_back({t, v.left, v.passed});
+    }
+    return rows;
+  }
+};
+
+std::size_t expectation_count(const loadgen::scenario& sc) {
+  auto n = sc.expect.size();
+  for (const auto& p : sc.phases) n += p.expect.size();
+  return n;
+}
+
 }  // namespace
 
 int run_scenario(scenario_run_options c) {
@@ -274,47 +234,13 @@ int run_scenario(scenario_run_options c) {
   }
   if (!c.stack_dir.empty()) loader.set_stack_dir(c.stack_dir);
   if (!c.config_file.empty()) loader.set_config_file(c.config_file);
-  auto base = loader.load();
-  bool local = settings_are_the_stack(base, c.stack_dir);
-  if (!local && sc.needs_local_stack() && !c.skip_stack_actions) {
-    for (const auto& p : sc.phases)
-      for (const auto& a : p.actions)
-        if (a.needs_local_stack())
-          throw CLI::ValidationError(fmt::format(
-              "{}:{}: phase {}: '{}' acts on a process of the local stack, and the servers configured are not "
-              "this machine's local stack: refused (run it with --stack DIR, or --skip-stack-actions to run "
-              "the rest without such actions)",
-              sc.file, a.line, p.name, a.describe()));
-  }
-  if (local)
-    for (const auto& component : stack::status(c.stack_dir))
-      if (!component.alive)
-        throw std::runtime_error(fmt::format("--stack {}: {} is not running (see tracepipe stack status --dir {})",
-                                             c.stack_dir, component.name, c.stack_dir));
-
-  for (const auto& kv : sc.settings) apply_setting(base, kv);
-  bool deadline_set = false;
-  for (const auto& kv : sc.settings) deadline_set = deadline_set || kv.first == "worker.shutdown_deadline";
-  // Workers restart at phase changes: a stuck insert should not hold the next phase for 30 s.
-  if (!deadline_set) base.worker.shutdown_deadline = std::chrono::seconds(5);
+  auto servers = loader.load();
+  bool local = check_where_actions_land(sc, c, servers);
   auto salt = fresh_id_salt();
-  auto tag = fmt::format("{:06x}", salt & 0xffffff);
-  base.clickhouse.table = "runs_scn_" + tag;  // fresh tables and streams: figures of this run alone
-  base.redis.stream = "tracepipe:scn:" + tag;
-  base.worker.consumer = "scn-" + tag;        // restarted workers take over what their predecessors held
-
-  if (sc.needs_async_insert) {
-    sink::clickhouse_client ch(clickhouse_of(base));
-    sink::clickhouse_result why;
-    auto v = ch.probe_version(&why);
-    if (!v) throw std::runtime_error("ClickHouse at " + base.clickhouse.url + " did not tell its version: " + why.message);
-    if (!v->has_async_insert()) {
-      std::cout << fmt::format(
-          "scenario {} cannot run here: it needs async inserts (ClickHouse 21.11 or later), and the server at {} "
-          "is {}; nothing was started\n",
-          sc.name, base.clickhouse.url, v->text);
-      return 4;
-    }
+  auto base = scenario_settings(sc, servers, salt);
+  if (auto unmet = unmet_requirement(sc, base)) {
+    std::cout << *unmet << "\n";
+    return 4;
   }
 
   if (c.out.empty()) c.out = (fs::path(c.stack_dir.empty() ? "." : c.stack_dir) / ("scenario-" + sc.name)).string();
@@ -337,52 +263,27 @@ int run_scenario(scenario_run_options c) {
   o.connections = sc.connections;
   o.progress = isatty(STDERR_FILENO) ? loadgen::progress_mode::line : loadgen::progress_mode::every_10s;
   o.on_start = [&controller](clock_type::time_point start) { controller.begin(start); };
+  // The load is over (or stopped): no later action, and the stack and the
+  // workers whole again for the drain and the reconcile.
+  session.after_schedule = [&controller] { controller.finish(); };
   session.stack = loadgen::stack_target_of(base, o.body.project);
   session.out = c.out;
   for (const auto& [name, w] : sc.windows())
     if (name != "all" && name != "drain") session.phases.push_back({name, w.start_s, w.end_s});
   std::sort(session.phases.begin(), session.phases.end(), [](auto& a, auto& b) { return a.start_s < b.start_s; });
-
-  std::vector<loadgen::expectation_outcome> verdicts;
-  std::optional<double> would_expire;
-  session.judge = [&](const loadgen::load_result& r) {
-    controller.finish();  // the load is over: no later action, the stack whole again
-    if (sc.redis_expiry) {
-      sink::clickhouse_client ch(clickhouse_of(base));
-      auto answer = ch.query(loadgen::waited_longer_query(
-          sink::schema_names{base.clickhouse.database, base.clickhouse.table}, o.body.project,
-          r.start_wall_us - 2'000'000, static_cast<std::uint64_t>(sc.redis_expiry->count()) * 1000));
-      if (answer.ok()) would_expire = std::strtod(answer.body.c_str(), nullptr);
-      else std::cerr << "tracepipe scenario: counting what would expire: " << answer.message << "\n";
-    }
-    auto table = loadgen::parse_timeseries_csv(loadgen::timeseries_csv(r));
-    loadgen::expectation_context ctx;
-    ctx.series = &table;
-    ctx.windows = sc.windows();
-    ctx.figure = [&](std::string_view name) {
-      if (name == "would_expire") return would_expire.value_or(NAN);
-      return loadgen::metric_value(r, name).value_or(NAN);
-    };
-    for (const auto& p : sc.phases)
-      for (const auto& e : p.expect) verdicts.push_back(loadgen::judge(e.e, p.name, ctx));
-    for (const auto& e : sc.expect) verdicts.push_back(loadgen::judge(e.e, "", ctx));
-    std::vector<loadgen::threshold_outcome> rows;
-    for (const auto& v : verdicts) {
-      loadgen::threshold t;
-      t.text = fmt::format("{}: {}", v.window.empty() ? "run" : v.window, v.text);
-      rows.push_back({t, v.left, v.passed});
-    }
-    return rows;
-  };
+  scenario_judgement judged;
+  session.judge = [&](const loadgen::load_result& r) { return judged.judge(sc, base, o.body.project, r); };
   run_load_session(session, stop_requested);
   controller.finish();
+
   auto actions = controller.log();
-  write_file(fs::path(c.out) / "scenario.json", scenario_json(sc, c.time_scale, verdicts, actions, would_expire));
-  print_verdicts(sc, verdicts, actions, would_expire);
+  write_file(fs::path(c.out) / "scenario.json",
+             scenario_json(sc, c.time_scale, judged.verdicts, actions, judged.would_expire));
+  print_verdicts(sc, judged.verdicts, actions, judged.would_expire);
   std::cout << "scenario: " << (fs::path(c.out) / "scenario.json").string() << "\n";
   if (interrupted) return 130;
-  bool ok = !verdicts.empty() || sc.expect.empty();
-  for (const auto& v : verdicts) ok = ok && v.passed;
+  bool ok = judged.verdicts.size() == expectation_count(sc);  // each one judged
+  for (const auto& v : judged.verdicts) ok = ok && v.passed;
   for (const auto& a : actions) ok = ok && a.status != "failed";
   return ok ? 0 : 3;
 }

@@ -30,9 +30,10 @@ fs::path fresh_out(const std::string& name) {
   return dir;
 }
 
-captured_run tracepipe(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(240)) {
+captured_run tracepipe(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(240),
+                       std::vector<std::string> env = {}) {
   args.insert(args.begin(), TRACEPIPE_BINARY);
-  std::vector<std::string> env{"PATH=" + std::string(std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin")};
+  env.push_back("PATH=" + std::string(std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin"));
   if (const char* tmp = std::getenv("TMPDIR")) env.push_back(std::string("TMPDIR=") + tmp);
   return run_captured(args, env, timeout);
 }
@@ -125,24 +126,72 @@ TEST(scenario_refusals, a_bad_file_names_line_and_key_and_starts_nothing) {
 }
 
 TEST(scenario_refusals, stack_actions_against_servers_that_are_not_the_stack_are_refused) {
-  // The stack's own endpoints, but ClickHouse named through another address
-  // of it: tracepipe cannot tell it is the same process, so it must not act.
+  // --stack names the stack, but the environment points ClickHouse at
+  // another address of it: tracepipe cannot tell it is the same process, so
+  // it must not act, and says which endpoint differs.
   auto dir = fresh_out("remote");
-  fs::create_directories(dir);
-  const auto& env = stack_env();
-  auto config = dir / "servers.yaml";
-  auto ch = std::regex_replace(env.at("CLICKHOUSE_URL"), std::regex("127\\.0\\.0\\.1"), "localhost");
-  std::ofstream(config) << "redis: {url: '" << env.at("REDIS_URL") << "'}\nclickhouse: {url: '" << ch
-                        << "'}\ns3: {endpoint: '" << env.at("S3_ENDPOINT") << "', access_key: S3RVER, secret_key: "
-                        << "S3RVER}\n";
+  auto ch = std::regex_replace(stack_env().at("CLICKHOUSE_URL"), std::regex("127\\.0\\.0\\.1"), "localhost");
   auto out = dir / "out";
-  auto r = tracepipe({"scenario", "run", scenario_file("clickhouse-outage").string(), "--config", config.string(),
-                      "--out", out.string()});
+  auto r = tracepipe({"scenario", "run", scenario_file("clickhouse-outage").string(), "--stack", stack_dir(), "--out",
+                      out.string()},
+                     std::chrono::seconds(60), {"TRACEPIPE_CLICKHOUSE_URL=" + ch});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("phase outage: 'kill clickhouse' acts on a process of the local stack"), std::string::npos)
       << r.err;
+  EXPECT_NE(r.err.find("clickhouse.url is " + ch + ", and the stack's in " + stack_dir() + " is " +
+                       stack_env().at("CLICKHOUSE_URL")),
+            std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("--skip-stack-actions"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
+
+  // The user's own servers (--config, no stack): refused too.
+  fs::create_directories(dir);
+  const auto& env = stack_env();
+  auto config = dir / "servers.yaml";
+  std::ofstream(config) << "redis: {url: '" << env.at("REDIS_URL") << "'}\nclickhouse: {url: '" << ch
+                        << "'}\ns3: {endpoint: '" << env.at("S3_ENDPOINT") << "', access_key: S3RVER, secret_key: "
+                        << "S3RVER}\n";
+  auto own = tracepipe({"scenario", "run", scenario_file("clickhouse-outage").string(), "--config", config.string(),
+                        "--out", out.string()});
+  EXPECT_EQ(own.exit_code, 2) << own.out << own.err;
+  EXPECT_NE(own.err.find("(no local stack was named (--stack DIR))"), std::string::npos) << own.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(scenario_actions, what_a_scenario_leaves_down_comes_back_for_the_drain_and_is_reported) {
+  // Ends with S3 paused and the workers stopped, under a load with payloads
+  // large enough for S3: the drain needs both back, and every acknowledged
+  // run must still be found, none late (> 10 s): the stopped workers gave
+  // their batches up within their deadline and the restarted ones took
+  // them over at once, not after worker.reclaim_idle.
+  auto dir = fresh_out("restored");
+  fs::create_directories(dir);
+  auto file = dir / "leaves-down.yaml";
+  std::ofstream(file) << "name: leaves-down\nload: {inputs_size: 30KB, batch_size: 10}\nphases:\n"
+                         "  - {name: warm, duration: 2s, rate: 100}\n"
+                         "  - name: down\n    duration: 2s\n    rate: 100\n    actions:\n"
+                         "      - pause: s3\n      - workers: {pipelines: 0}\n"
+                         "expect:\n  - lost == 0\n  - late == 0\n";
+  auto out = dir / "out";
+  auto r = tracepipe({"scenario", "run", file.string(), "--stack", stack_dir(), "--out", out.string()});
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  auto text = slurp(out / "scenario.json");
+  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  simdjson::dom::array restored;
+  ASSERT_EQ(doc["restored"].get(restored), simdjson::SUCCESS) << text;
+  std::vector<std::string> brought_back;
+  for (auto a : restored) {
+    brought_back.emplace_back(a["action"].get_string().value_unsafe());
+    EXPECT_EQ(std::string(a["status"].get_string().value_unsafe()), "applied") << simdjson::to_string(a);
+  }
+  EXPECT_EQ(brought_back, (std::vector<std::string>{"resume s3", "workers worker.pipelines=2"})) << text;
+  auto summary = slurp(out / "summary.json");
+  EXPECT_NE(summary.find("\"lost\":0"), std::string::npos) << summary;
+  EXPECT_EQ(summary.find("\"accepted\":0,"), std::string::npos) << "the load was accepted";
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "loadgen/expectation.hpp"
 
@@ -93,6 +94,14 @@ TEST_F(expectation_judge, until_below_counts_seconds_from_the_window_start) {
   auto never = judged("until_below(queue_depth, 50) < 10", "busy");
   EXPECT_TRUE(std::isinf(never.left));
   EXPECT_FALSE(never.passed);
+}
+
+TEST_F(expectation_judge, until_below_over_the_whole_run_counts_from_the_load_start) {
+  auto whole = judged("until_below(queue_depth, 300) < 10", "");  // the run's own expectation: no window
+  EXPECT_EQ(whole.left, 1) << "second 1 already ≤ 300, counted from 0, not from -infinity";
+  EXPECT_TRUE(whole.passed);
+  ctx_.windows["all"] = {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+  EXPECT_EQ(judged("until_below(queue_depth, 250)@all < 10", "busy").left, 1) << "as a scenario names it";
 }
 
 TEST_F(expectation_judge, what_was_not_measured_fails_never_passes) {

@@ -126,6 +126,9 @@ TEST(scenario_file, a_bad_file_is_refused_naming_line_and_key) {
       {with_phase("    duration: 1s\nexpect:\n  - would_expire == 0\n"), "would_expire needs redis_expiry set"},
       {with_phase("    duration: 1s\n  - name: one\n    duration: 1s\n"), "bad.yaml:5: name: a second phase named 'one'"},
       {with_phase("    duration: 1s\n  - name: Drain\n    duration: 1s\n"), "bad.yaml:5: name: lower-case letters"},
+      {with_phase("    duration: 1s\n  - name: drain\n    duration: 1s\n"), "bad.yaml:5: name: lower-case letters"},
+      {with_phase("    duration: 1s\n  - name: all\n    duration: 1s\n"), "(not 'drain' or 'all', which are taken)"},
+      {"name: x\n{a: 1}: 2\nphases:\n  - {name: a, duration: 1s}\n", "bad.yaml:2: expected a plain key or value"},
       {"name: x\nsettings:\n  redis.url: redis://10.0.0.1:6379\nphases:\n  - {name: a, duration: 1s}\n",
        "bad.yaml:3: redis.url: a scenario may not set it"},
       {"name: x\nload:\n  endpoint: grpc\nphases:\n  - {name: a, duration: 1s}\n",
@@ -137,6 +140,42 @@ TEST(scenario_file, a_bad_file_is_refused_naming_line_and_key) {
     auto said = refusal(c.yaml);
     EXPECT_NE(said.find(c.says), std::string::npos) << "said: " << said << "\nwanted: " << c.says;
   }
+}
+
+/// A first phase of 1 s, then a second phase `two` with these actions.
+std::string then_actions(const std::string& action_lines) {
+  return with_phase("    duration: 1s\n  - name: two\n    duration: 1s\n    actions:\n" + action_lines);
+}
+
+TEST(scenario_file, actions_that_could_not_play_in_that_order_are_refused) {
+  struct bad {
+    std::string yaml, says;
+  };
+  const bad cases[] = {
+      {with_phase("    duration: 1s\n    actions:\n      - pause: redis\n"),
+       "bad.yaml:6: pause: 'pause redis' in the first phase: its actions run before the load"},
+      {then_actions("      - resume: clickhouse\n"), "bad.yaml:8: resume: clickhouse is running at this point"},
+      {then_actions("      - start: s3\n"), "bad.yaml:8: start: s3 is running at this point (nothing to start)"},
+      {then_actions("      - pause: clickhouse\n      - start: clickhouse\n"),
+       "bad.yaml:9: start: clickhouse is paused at this point (resume brings it back)"},
+      {then_actions("      - pause: redis\n      - pause: redis\n"), "bad.yaml:9: pause: redis is paused"},
+      {then_actions("      - pause: redis\n      - stop: redis\n"), "resume it first, or kill it"},
+      {then_actions("      - stop: s3\n      - kill: s3\n"), "bad.yaml:9: kill: s3 is stopped"},
+      {then_actions("      - kill: clickhouse\n      - workers: {pipelines: 4}\n"),
+       "bad.yaml:9: workers: the workers cannot restart while clickhouse is stopped"},
+      {then_actions("      - pause: redis\n      - workers: {pipelines: 4}\n"),
+       "the workers cannot restart while redis is paused"},
+  };
+  for (const auto& c : cases) {
+    auto said = refusal(c.yaml);
+    EXPECT_NE(said.find(c.says), std::string::npos) << "said: " << said << "\nwanted: " << c.says;
+  }
+  // What may: the first phase sets up the workers; S3 down does not block a restart.
+  EXPECT_NO_THROW(parse_scenario(
+      with_phase("    duration: 1s\n    actions:\n      - workers: {pipelines: 4}\n  - name: two\n    duration: "
+                 "1s\n    actions:\n      - stop: s3\n      - workers: {blob_mode: never}\n      - start: s3\n"
+                 "      - pause: clickhouse\n      - kill: clickhouse\n      - start: clickhouse\n"),
+      "good.yaml"));
 }
 
 TEST(scenario_file, the_shipped_library_reads_in_full_and_short_form) {
