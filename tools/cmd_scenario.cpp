@@ -34,7 +34,8 @@ void add_scenario_command(CLI::App& app, action& run) {
       "Runs the scenario: ingest and sink workers in this process against the local stack (--stack DIR, or one "
       "started in a temp dir) or your own servers (--config FILE), on fresh tables and streams; one continuous "
       "load whose phases change the system as they begin (workers restarted with new knobs, ClickHouse/Redis/S3 "
-      "of the local stack paused, stopped, killed, started). Writes the load's report (phases marked on every "
+      "of the local stack paused, stopped, killed, started); what it leaves down comes back when the load ends, "
+      "before the drain and the reconcile. Writes the load's report (phases marked on every "
       "chart, a verdict per expectation) and scenario.json under --out. Exit 0 every expectation held, 3 one "
       "failed, 2 a bad file or flag (before anything starts), 4 the servers lack what the scenario requires, "
       "1 a runtime failure, 130 interrupted");
