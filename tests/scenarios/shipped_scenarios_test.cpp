@@ -53,19 +53,32 @@ std::size_t expectations_in(const fs::path& file) {
   return n;
 }
 
+/// `tracepipe ARGS` run to a clean exit (0), and the scenario.json it wrote under `out`.
+struct scenario_report {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  std::string text;
+
+  void run(std::vector<std::string> args, const fs::path& out) {
+    auto r = tracepipe(std::move(args));
+    ASSERT_FALSE(r.timed_out) << r.err;
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    text = slurp(out / "scenario.json");
+    ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  }
+};
+
 class shipped_scenario : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(shipped_scenario, short_form_holds_every_expectation) {
   auto name = GetParam();
   auto out = fresh_out(name);
-  auto r = tracepipe({"scenario", "run", scenario_file(name).string(), "--stack", stack_dir(), "--time-scale", "0.25",
-                      "--out", out.string()});
-  ASSERT_FALSE(r.timed_out) << r.err;
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  auto text = slurp(out / "scenario.json");
-  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  scenario_report report;
+  ASSERT_NO_FATAL_FAILURE(report.run({"scenario", "run", scenario_file(name).string(), "--stack", stack_dir(),
+                                      "--time-scale", "0.25", "--out", out.string()},
+                                     out));
+  const auto& doc = report.doc;
+  const auto& text = report.text;
   EXPECT_EQ(doc["passed"].get_bool().value_unsafe(), true) << text;
   simdjson::dom::array verdicts;
   ASSERT_EQ(doc["expectations"].get(verdicts), simdjson::SUCCESS);
@@ -174,13 +187,10 @@ TEST(scenario_actions, what_a_scenario_leaves_down_comes_back_for_the_drain_and_
                          "      - pause: s3\n      - workers: {pipelines: 0}\n"
                          "expect:\n  - lost == 0\n  - late == 0\n";
   auto out = dir / "out";
-  auto r = tracepipe({"scenario", "run", file.string(), "--stack", stack_dir(), "--out", out.string()});
-  ASSERT_FALSE(r.timed_out) << r.err;
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  auto text = slurp(out / "scenario.json");
-  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  scenario_report report;
+  ASSERT_NO_FATAL_FAILURE(report.run({"scenario", "run", file.string(), "--stack", stack_dir(), "--out", out.string()}, out));
+  const auto& doc = report.doc;
+  const auto& text = report.text;
   simdjson::dom::array restored;
   ASSERT_EQ(doc["restored"].get(restored), simdjson::SUCCESS) << text;
   std::vector<std::string> brought_back;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "loadgen/scenario.hpp"
 
@@ -90,11 +92,20 @@ std::string with_phase(const std::string& phase_lines) {
   return "name: bad\nphases:\n  - name: one\n" + phase_lines;
 }
 
+/// A file and what its refusal must say.
+struct refused_file {
+  std::string yaml, says;
+};
+
+void expect_refused(const std::vector<refused_file>& cases) {
+  for (const auto& c : cases) {
+    auto said = refusal(c.yaml);
+    EXPECT_NE(said.find(c.says), std::string::npos) << "said: " << said << "\nwanted: " << c.says;
+  }
+}
+
 TEST(scenario_file, a_bad_file_is_refused_naming_line_and_key) {
-  struct bad {
-    std::string yaml, says;
-  };
-  const bad cases[] = {
+  const std::vector<refused_file> cases = {
       {"name: x\nphases: [\n", "bad.yaml:3: not valid YAML"},
       {"- a\n", "bad.yaml:1: expected a map"},
       {"name: x\nphase:\n  - name: a\n", "bad.yaml:2: phase: unknown key in a scenario"},
@@ -136,10 +147,7 @@ TEST(scenario_file, a_bad_file_is_refused_naming_line_and_key) {
       {"name: x\nload:\n  inputs_size: huge\nphases:\n  - {name: a, duration: 1s}\n", "bad.yaml:3: inputs_size:"},
       {"name: x\nrequires: [gpu]\nphases:\n  - {name: a, duration: 1s}\n", "bad.yaml:2: requires: unknown requirement 'gpu'"},
   };
-  for (const auto& c : cases) {
-    auto said = refusal(c.yaml);
-    EXPECT_NE(said.find(c.says), std::string::npos) << "said: " << said << "\nwanted: " << c.says;
-  }
+  expect_refused(cases);
 }
 
 /// A first phase of 1 s, then a second phase `two` with these actions.
@@ -148,10 +156,7 @@ std::string then_actions(const std::string& action_lines) {
 }
 
 TEST(scenario_file, actions_that_could_not_play_in_that_order_are_refused) {
-  struct bad {
-    std::string yaml, says;
-  };
-  const bad cases[] = {
+  const std::vector<refused_file> cases = {
       {with_phase("    duration: 1s\n    actions:\n      - pause: redis\n"),
        "bad.yaml:6: pause: 'pause redis' in the first phase: its actions run before the load"},
       {then_actions("      - resume: clickhouse\n"), "bad.yaml:8: resume: clickhouse is running at this point"},
@@ -166,10 +171,7 @@ TEST(scenario_file, actions_that_could_not_play_in_that_order_are_refused) {
       {then_actions("      - pause: redis\n      - workers: {pipelines: 4}\n"),
        "the workers cannot restart while redis is paused"},
   };
-  for (const auto& c : cases) {
-    auto said = refusal(c.yaml);
-    EXPECT_NE(said.find(c.says), std::string::npos) << "said: " << said << "\nwanted: " << c.says;
-  }
+  expect_refused(cases);
   // What may: the first phase sets up the workers; S3 down does not block a restart.
   EXPECT_NO_THROW(parse_scenario(
       with_phase("    duration: 1s\n    actions:\n      - workers: {pipelines: 4}\n  - name: two\n    duration: "
