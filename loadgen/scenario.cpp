@@ -365,6 +365,12 @@ bool scenario::needs_local_stack() const {
   return false;
 }
 
+std::size_t scenario::expectation_count() const {
+  auto n = expect.size();
+  for (const auto& p : phases) n += p.expect.size();
+  return n;
+}
+
 bool is_run_figure(std::string_view name) {
   return name == "would_expire" || metric_value(load_result{}, name).has_value();
 }

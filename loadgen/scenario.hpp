@@ -78,6 +78,8 @@ struct scenario {
   /// last phase, while the pipeline empties) and `all`.
   std::map<std::string, time_window, std::less<>> windows() const;
   bool needs_local_stack() const;
+  /// The file's expectations: every phase's and the whole run's.
+  std::size_t expectation_count() const;
 };
 
 /// Run figures an expectation may name (see metric_value in report.hpp),

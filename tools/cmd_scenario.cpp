@@ -77,9 +77,7 @@ void add_scenario_command(CLI::App& app, action& run) {
           std::cout << fmt::format("  {:>6.0f} s – {:>6.0f} s  {}  ({} actions, {} expectations)\n",
                                    windows[p.name].start_s, windows[p.name].end_s, p.name, p.actions.size(),
                                    p.expect.size());
-        std::size_t n = sc.expect.size();
-        for (const auto& p : sc.phases) n += p.expect.size();
-        std::cout << fmt::format("  {} expectations{}\n", n,
+        std::cout << fmt::format("  {} expectations{}\n", sc.expectation_count(),
                                  sc.needs_local_stack() ? "; acts on local stack processes" : "");
         return 0;
       });

@@ -209,12 +209,6 @@ struct scenario_judgement {
   }
 };
 
-std::size_t expectation_count(const loadgen::scenario& sc) {
-  auto n = sc.expect.size();
-  for (const auto& p : sc.phases) n += p.expect.size();
-  return n;
-}
-
 }  // namespace
 
 int run_scenario(scenario_run_options c) {
@@ -282,7 +276,7 @@ int run_scenario(scenario_run_options c) {
   print_verdicts(sc, judged.verdicts, actions, judged.would_expire);
   std::cout << "scenario: " << (fs::path(c.out) / "scenario.json").string() << "\n";
   if (interrupted) return 130;
-  bool ok = judged.verdicts.size() == expectation_count(sc);  // each one judged
+  bool ok = judged.verdicts.size() == sc.expectation_count();  // each one judged
   for (const auto& v : judged.verdicts) ok = ok && v.passed;
   for (const auto& a : actions) ok = ok && a.status != "failed";
   return ok ? 0 : 3;
