@@ -8,6 +8,7 @@
 #include <hiredis/hiredis.h>
 
 #include "queue/detail/asio_watch.hpp"
+#include "queue/resp.hpp"
 
 namespace tracepipe::queue {
 
@@ -172,17 +173,10 @@ void redis_connection::command(std::vector<std::string_view> argv, reply_handler
 }
 
 void redis_connection::issue(const std::vector<std::string_view>& argv, reply_handler handler) {
-  std::vector<const char*> args;
-  std::vector<size_t> lens;
-  args.reserve(argv.size());
-  lens.reserve(argv.size());
-  for (auto a : argv) {
-    args.push_back(a.data());
-    lens.push_back(a.size());
-  }
+  command_text_.clear();
+  append_resp_command(command_text_, argv);
   auto* p = new pending{shared_from_this(), std::move(handler)};
-  if (!ctx_ || redisAsyncCommandArgv(ctx_, &on_reply, p, static_cast<int>(args.size()), args.data(),
-                                     lens.data()) != REDIS_OK) {
+  if (!ctx_ || redisAsyncFormattedCommand(ctx_, &on_reply, p, command_text_.data(), command_text_.size()) != REDIS_OK) {
     asio::post(strand_, [p] {
       p->handler(error::not_connected, nullptr);
       delete p;

@@ -73,6 +73,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   redis_endpoint endpoint_;
   connection_options options_;
   redisAsyncContext* ctx_ = nullptr;
+  std::string command_text_;  ///< reused: hiredis copies it into its output buffer
   std::atomic<bool> ready_{false};
   bool stopped_ = false;
   std::chrono::milliseconds next_delay_;

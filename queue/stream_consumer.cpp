@@ -1,5 +1,6 @@
 #include "queue/stream_consumer.hpp"
 
+#include "queue/resp.hpp"
 #include "queue/stream_replies.hpp"
 
 #include <cerrno>
@@ -40,12 +41,9 @@ using args = std::vector<std::string_view>;
 /// connection error the replies gathered so far are returned with the error.
 error_code pipeline(redisContext* c, const std::vector<args>& commands, std::vector<reply_ptr>& replies,
                     std::string& last_error) {
-  for (const auto& cmd : commands) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (auto a : cmd) argv.push_back(a.data()), lens.push_back(a.size());
-    redisAppendCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data());
-  }
+  std::string text;
+  for (const auto& cmd : commands) append_resp_command(text, cmd);
+  redisAppendFormattedCommand(c, text.data(), text.size());
   for (std::size_t i = 0; i < commands.size(); ++i) {
     void* r = nullptr;
     if (redisGetReply(c, &r) != REDIS_OK || !r) {

@@ -1,5 +1,6 @@
 #include "queue/error.hpp"
 #include "queue/redis_endpoint.hpp"
+#include "queue/resp.hpp"
 #include "queue/shard.hpp"
 
 #include <gtest/gtest.h>
@@ -14,6 +15,16 @@
 
 namespace tracepipe::queue {
 namespace {
+
+TEST(queue_resp, commands_are_written_as_redis_reads_them) {
+  std::string out = "before";
+  append_resp_command(out, {"XADD", "k", "*", "", std::string_view("a\r\n\0b", 5)});
+  EXPECT_EQ(out, std::string("before*5\r\n$4\r\nXADD\r\n$1\r\nk\r\n$1\r\n*\r\n$0\r\n\r\n$5\r\na\r\n\0b\r\n", 51));
+  std::string big(12345, 'x');
+  out.clear();
+  append_resp_command(out, {big});
+  EXPECT_EQ(out, "*1\r\n$12345\r\n" + big + "\r\n");
+}
 
 struct url_case {
   std::string url;
