@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <new>
 #include <unordered_set>
 
+#include "ingest/json_members.hpp"
 #include "ingest/run_fields.hpp"
 
 namespace tracepipe::ingest {
@@ -93,8 +95,16 @@ std::optional<rejection> run_reader::parse(std::string_view json, std::string_vi
   return rejection{400, "invalid_json", fmt::format("{} is not valid JSON: {}", where, simdjson::error_message(err))};
 }
 
+std::string_view run_reader::compacted(std::string_view json) {
+  // simdjson's SIMD minifier writes in blocks: room for one more.
+  if (compact_.size() < json.size() + simdjson::SIMDJSON_PADDING) compact_.resize(json.size() + simdjson::SIMDJSON_PADDING);
+  std::size_t length = 0;
+  if (simdjson::minify(json.data(), json.size(), compact_.data(), length) != simdjson::SUCCESS) return {};
+  return {compact_.data(), length};
+}
+
 std::optional<rejection> run_reader::read_run(element run, op_kind kind, bool require_trace, std::string_view id_hint,
-                                              std::string_view where, run_op& out) {
+                                              std::string_view where, std::string_view text, run_op& out) {
   if (run.type() != element_type::OBJECT) return rejection{422, "invalid_run", fmt::format("{} is not a JSON object", where)};
   out.kind = kind;
   out.run_id.clear();
@@ -140,7 +150,9 @@ std::optional<rejection> run_reader::read_run(element run, op_kind kind, bool re
   out.project_named = (run["session_name"].get(project) == simdjson::SUCCESS && !project.empty()) ||
                       (run["session_id"].get(project) == simdjson::SUCCESS && !project.empty());
   out.project = std::string(out.project_named ? project : limits_.default_project);
-  out.json = simdjson::minify(run);
+  // The run's own text, compacted, when there is one; else written from the DOM.
+  if (text.empty()) out.json = simdjson::minify(run);
+  else out.json.assign(text);
   return std::nullopt;
 }
 
@@ -148,7 +160,7 @@ std::optional<rejection> run_reader::read_single_post(std::string_view body, std
   element run;
   if (auto r = parse(body, "the body", run)) return r;
   run_op op;
-  if (auto r = read_run(run, op_kind::post, true, {}, "run", op)) return r;
+  if (auto r = read_run(run, op_kind::post, true, {}, "run", compacted(body), op)) return r;
   out.push_back(std::move(op));
   return std::nullopt;
 }
@@ -160,7 +172,7 @@ std::optional<rejection> run_reader::read_patch(std::string_view body, std::stri
   element run;
   if (auto r = parse(body, "the body", run)) return r;
   run_op op;
-  if (auto r = read_run(run, op_kind::patch, false, url_run_id, "run", op)) return r;
+  if (auto r = read_run(run, op_kind::patch, false, url_run_id, "run", compacted(body), op)) return r;
   out.push_back(std::move(op));
   return std::nullopt;
 }
@@ -170,6 +182,13 @@ std::optional<rejection> run_reader::read_batch(std::string_view body, std::vect
   if (auto r = parse(body, "the body", doc)) return r;
   if (doc.type() != element_type::OBJECT)
     return rejection{422, "invalid_batch", "the body must be an object {\"post\": [...], \"patch\": [...]}"};
+  // Each run's text is cut out of the compacted body (a run's array element
+  // there is exactly the run the DOM checked) unless a top-level key is
+  // escaped: the scan matches keys as written, the DOM as decoded.
+  std::string_view text = compacted(body);
+  bool by_text = !text.empty() && json_object_members(text, members_, compact_scan_) &&
+                 std::none_of(members_.begin(), members_.end(),
+                              [](const json_member& m) { return m.key.find('\\') != std::string_view::npos; });
   std::size_t total = 0;
   for (auto kind : {op_kind::post, op_kind::patch}) {
     element list;
@@ -180,12 +199,20 @@ std::optional<rejection> run_reader::read_batch(std::string_view body, std::vect
     total += runs.size();
     if (total > limits_.max_runs)
       return rejection{413, "too_many_runs", fmt::format("the batch has more than {} runs", limits_.max_runs)};
+    run_texts_.clear();
+    if (by_text) {
+      auto member = std::find_if(members_.begin(), members_.end(),
+                                 [&](const json_member& m) { return m.key == to_string(kind); });
+      if (member == members_.end() || !json_array_elements(member->value, run_texts_)) run_texts_.clear();
+    }
+    bool have_texts = run_texts_.size() == runs.size();
     std::unordered_set<std::string> seen;
     std::size_t index = 0;
     for (element run : runs) {
       run_op op;
+      std::string_view run_text = have_texts ? run_texts_[index] : std::string_view();
       auto where = fmt::format("{}[{}]", to_string(kind), index++);
-      if (auto r = read_run(run, kind, true, {}, where, op)) return r;
+      if (auto r = read_run(run, kind, true, {}, where, run_text, op)) return r;
       if (!seen.insert(op.run_id).second)
         return invalid_run(where, "id", fmt::format("'{}' appears twice in '{}'", op.run_id, to_string(kind)));
       out.push_back(std::move(op));
@@ -200,7 +227,7 @@ std::optional<rejection> run_reader::read_part_run(std::string_view json, op_kin
     return rejection{422, "invalid_run", fmt::format("part '{}' does not name a run UUID", where)};
   element run;
   if (auto r = parse(json, fmt::format("part '{}'", where), run)) return r;
-  return read_run(run, kind, true, part_id, where, out);
+  return read_run(run, kind, true, part_id, where, compacted(json), out);
 }
 
 std::optional<rejection> run_reader::check_field(std::string_view json, std::string_view field,

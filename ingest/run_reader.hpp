@@ -3,11 +3,13 @@
 // POST /runs/batch into run operations. All-or-nothing: the first problem
 // rejects the whole request, naming where it is ("post[3].trace_id").
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include <simdjson.h>
 
+#include "ingest/json_members.hpp"
 #include "ingest/rejection.hpp"
 #include "ingest/run_op.hpp"
 
@@ -38,11 +40,20 @@ class run_reader {
 
  private:
   std::optional<rejection> parse(std::string_view json, std::string_view where, simdjson::dom::element& out);
+  /// `text`: the run's compact JSON, when the caller has it (else "").
   std::optional<rejection> read_run(simdjson::dom::element run, op_kind kind, bool require_trace,
-                                    std::string_view id_hint, std::string_view where, run_op& out);
+                                    std::string_view id_hint, std::string_view where, std::string_view text,
+                                    run_op& out);
+  /// json (already parsed, so valid) without whitespace outside strings;
+  /// strings and numbers stay as sent. Into compact_: valid until the next call.
+  std::string_view compacted(std::string_view json);
 
   reader_limits limits_;
   simdjson::dom::parser parser_;
+  std::string compact_;
+  std::vector<json_member> members_;
+  bool compact_scan_ = false;
+  std::vector<std::string_view> run_texts_;
 };
 
 }  // namespace tracepipe::ingest

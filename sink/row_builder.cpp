@@ -1,5 +1,6 @@
 #include "sink/row_builder.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -7,6 +8,7 @@
 
 #include "ingest/run_fields.hpp"
 #include "ingest/json_out.hpp"
+#include "ingest/json_members.hpp"
 #include "sink/schema.hpp"
 
 namespace tracepipe::sink {
@@ -17,10 +19,18 @@ using simdjson::dom::element;
 
 /// Appends ,"<name><suffix>": — plain appends: keys are known and need no escaping.
 void add_key(std::string& out, std::string_view name, std::string_view suffix = {}) {
-  out += ",\"";
-  out += name;
-  out += suffix;
-  out += "\":";
+  // Column names are short: one append of the whole key, not four.
+  char key[64];
+  std::size_t n = 0;
+  key[n++] = ',';
+  key[n++] = '"';
+  name.copy(key + n, name.size());
+  n += name.size();
+  suffix.copy(key + n, suffix.size());
+  n += suffix.size();
+  key[n++] = '"';
+  key[n++] = ':';
+  out.append(key, n);
 }
 
 void add_string(std::string& out, std::string_view name, std::string_view value) {
@@ -85,6 +95,25 @@ std::string key_segment(std::string_view name) {
 
 }  // namespace
 
+bool row_builder::payload_members(std::string_view run_json, element run) {
+  normalized_.clear();
+  bool compact = false;
+  if (!ingest::json_object_members(run_json, members_, compact)) return false;
+  // Ingest writes runs compact, with keys unescaped; an entry written
+  // otherwise is made so first (payload columns hold compact JSON).
+  bool plain_keys = std::none_of(members_.begin(), members_.end(),
+                                 [](const ingest::json_member& m) { return m.key.find('\\') != std::string_view::npos; });
+  if (compact && plain_keys) return true;
+  normalized_ = simdjson::minify(run);
+  return ingest::json_object_members(normalized_, members_, compact);
+}
+
+std::string_view row_builder::member(std::string_view key) const {
+  for (const auto& m : members_)
+    if (m.key == key) return m.value == "null" ? std::string_view() : m.value;
+  return {};
+}
+
 std::string blob_key(std::string_view run_id, std::string_view kind, std::string_view field) {
   return fmt::format("runs/{}/{}/{}", run_id, kind, field);
 }
@@ -138,20 +167,20 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
     }
   j += ']';
 
+  if (!payload_members(m.field("run"), run)) return "entry's run is not a JSON object";
   for (std::size_t p = 0; p < std::size(payload_fields); ++p) {
     const char* f = payload_fields[p];
     // A multipart field part travels beside the run; otherwise it is inside it.
     std::string_view part = m.field(part_names()[p]);
-    std::string from_run;
-    element v;
-    if (part.empty() && run[f].get(v) == simdjson::SUCCESS && v.type() != simdjson::dom::element_type::NULL_VALUE)
-      from_run = simdjson::minify(v);
-    std::string_view value = part.empty() ? std::string_view(from_run) : part;
+    std::string_view value = part.empty() ? member(f) : part;
     std::string reference;
     if (!value.empty() && offload(value.size())) {
       auto key = blob_key(run_id, kind, f);
       reference = fmt::format("s3://{}/{}", options_.bucket, key);
-      out.blobs.push_back({std::move(key), part, std::move(from_run), "application/json"});
+      // Borrowed from the message (which outlives the batch's PUTs) unless re-serialized here.
+      bool ours = part.empty() && !normalized_.empty();
+      out.blobs.push_back({std::move(key), ours ? std::string_view() : value, ours ? std::string(value) : std::string(),
+                           "application/json"});
       add_string(j, f, "");
     } else {
       add_string(j, f, value);

@@ -10,6 +10,7 @@
 #include <simdjson.h>
 
 #include "queue/stream_consumer.hpp"
+#include "ingest/json_members.hpp"
 
 namespace tracepipe::sink {
 
@@ -57,8 +58,15 @@ class row_builder {
     return options_.mode == blob_mode::always || (options_.mode == blob_mode::automatic && size > options_.threshold);
   }
 
+  /// Fills members_ from the run's text (run is its parse).
+  bool payload_members(std::string_view run_json, simdjson::dom::element run);
+  /// A top-level member's JSON text; "" when absent or null.
+  std::string_view member(std::string_view key) const;
+
   row_options options_;
   simdjson::dom::parser parser_;
+  std::vector<ingest::json_member> members_;
+  std::string normalized_;  ///< the run re-serialized, when its own text had escaped keys
 };
 
 /// "runs/<run_id>/<kind>/<field>" — deterministic, so a retry overwrites.

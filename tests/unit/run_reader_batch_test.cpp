@@ -41,7 +41,7 @@ TEST(run_reader, batch_of_posts_and_patches_as_the_sdks_send_them) {
   EXPECT_EQ(ops[2].bytes(), ops[2].json.size());
 }
 
-TEST(run_reader, op_json_is_compact_and_reparses_to_the_same_run) {
+TEST(run_reader, op_json_is_the_run_compacted_and_reparses_to_the_same_run) {
   run_reader reader({});
   std::string pretty = "{\n  \"id\" : \"" + std::string(root_id) + "\",\n  \"trace_id\": \"" + std::string(root_id) +
                        "\",\n  \"dotted_order\": \"" + root_dotted +
@@ -51,10 +51,40 @@ TEST(run_reader, op_json_is_compact_and_reparses_to_the_same_run) {
   auto r = reader.read_single_post(pretty, ops);
   ASSERT_FALSE(r) << describe(r);
   ASSERT_EQ(ops.size(), 1u);
-  EXPECT_EQ(ops[0].json, minified(pretty));
-  EXPECT_EQ(ops[0].json.find('\n'), std::string::npos);
-  EXPECT_EQ(minified(ops[0].json), ops[0].json);
+  // Whitespace outside strings goes; strings (escapes and all) stay as sent.
+  EXPECT_EQ(ops[0].json, "{\"id\":\"" + std::string(root_id) + "\",\"trace_id\":\"" + std::string(root_id) +
+                             "\",\"dotted_order\":\"" + root_dotted +
+                             "\",\"name\":\"x \\\"quoted\\\" \\u00e9\",\"run_type\":\"tool\",\"inputs\":{\"a\":[1,2.5,true,null]}}");
+  EXPECT_EQ(minified(ops[0].json), minified(pretty));
   EXPECT_NE(ops[0].json.find(R"("inputs":{"a":[1,2.5,true,null]})"), std::string::npos) << ops[0].json;
+}
+
+TEST(run_reader, batch_runs_are_their_own_text_compacted) {
+  run_reader reader({});
+  auto root = root_post(), child = child_post();
+  // Whitespace between and inside the runs, and a string with spaces and escapes.
+  child.set("name", R"("Chat \"Open\" AI")");
+  std::string body = "{ \"post\" : [\n  " + root.str() + " ,\n  " + child.str() + "\n] , \"patch\": [ ] }";
+  std::vector<run_op> ops;
+  auto r = reader.read_batch(body, ops);
+  ASSERT_FALSE(r) << describe(r);
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[0].json, root.str());
+  EXPECT_EQ(ops[1].json, child.str());
+}
+
+TEST(run_reader, an_escaped_top_level_key_takes_the_run_the_parser_took) {
+  // "p\u006fst" is "post" to the parser, which takes the first of two; the
+  // runs must be that one's, never the second's unchecked text.
+  run_reader reader({});
+  auto first = root_post(), second = root_post();
+  second.set("name", R"("not the one checked")").set("run_type", R"("no such type")");
+  std::string body = R"({"p\u006fst":[)" + first.str() + R"(],"post":[)" + second.str() + "]}";
+  std::vector<run_op> ops;
+  auto r = reader.read_batch(body, ops);
+  ASSERT_FALSE(r) << describe(r);
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].json, minified(first.str()));
 }
 
 TEST(run_reader, ids_are_canonical_lower_case) {

@@ -1,0 +1,125 @@
+#include "ingest/json_members.hpp"
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
+namespace tracepipe::ingest {
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+const char* skip_space(const char* p, const char* end, bool& spaced) {
+  const char* from = p;
+  while (p < end && is_space(*p)) ++p;
+  spaced |= p != from;
+  return p;
+}
+
+constexpr std::uint64_t bytes_of(unsigned char c) { return 0x0101010101010101ULL * c; }
+
+/// The high bit of the bytes of v that are '"' or '\\' (the lowest flagged
+/// byte is always one of them; see escape_mask in json_out.cpp).
+std::uint64_t quote_or_backslash(std::uint64_t v) {
+  auto zero = [](std::uint64_t x) { return (x - bytes_of(1)) & ~x & bytes_of(0x80); };
+  return zero(v ^ bytes_of('"')) | zero(v ^ bytes_of('\\'));
+}
+
+/// p at an opening quote → just past the closing one (or end). Eight bytes
+/// at a time to the next quote or backslash: payload strings are short and
+/// many, a library call per string cost more than the scan.
+const char* past_string(const char* p, const char* end) {
+  ++p;
+  while (p < end) {
+    if (end - p >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      auto skip = static_cast<std::size_t>(std::countr_zero(quote_or_backslash(w))) / 8;
+      p += skip;
+      if (skip == 8) continue;
+    }
+    if (*p == '"') return p + 1;
+    p += *p == '\\' ? 2 : 1;
+  }
+  return end;
+}
+
+/// p at a value's first character → just past the value.
+const char* past_value(const char* p, const char* end, bool& spaced) {
+  if (p >= end) return end;
+  if (*p == '"') return past_string(p, end);
+  if (*p == '{' || *p == '[') {
+    int depth = 0;
+    while (p < end) {
+      char c = *p;
+      if (c == '"') {
+        p = past_string(p, end);
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      else if (is_space(c)) spaced = true;
+      else if ((c == '}' || c == ']') && --depth == 0) return p + 1;
+      ++p;
+    }
+    return end;
+  }
+  while (p < end && *p != ',' && *p != '}' && *p != ']' && !is_space(*p)) ++p;
+  return p;
+}
+
+}  // namespace
+
+bool json_object_members(std::string_view json, std::vector<json_member>& out, bool& compact) {
+  out.clear();
+  bool spaced = false;
+  const char* p = json.data();
+  const char* end = p + json.size();
+  p = skip_space(p, end, spaced);
+  if (p >= end || *p != '{') return false;
+  p = skip_space(p + 1, end, spaced);
+  if (p < end && *p == '}') {
+    compact = !spaced;
+    return true;
+  }
+  while (p < end && *p == '"') {
+    const char* key_end = past_string(p, end);
+    if (key_end >= end) return false;  // a key is followed by ':' at least
+    std::string_view key(p + 1, static_cast<std::size_t>(key_end - p - 2));
+    p = skip_space(key_end, end, spaced);
+    if (p >= end || *p != ':') return false;
+    p = skip_space(p + 1, end, spaced);
+    const char* value_end = past_value(p, end, spaced);
+    out.push_back({key, std::string_view(p, static_cast<std::size_t>(value_end - p))});
+    p = skip_space(value_end, end, spaced);
+    if (p < end && *p == '}') {
+      compact = !spaced;
+      return true;
+    }
+    if (p >= end || *p != ',') return false;
+    p = skip_space(p + 1, end, spaced);
+  }
+  return false;
+}
+
+bool json_array_elements(std::string_view json, std::vector<std::string_view>& out) {
+  out.clear();
+  bool spaced = false;
+  const char* p = json.data();
+  const char* end = p + json.size();
+  p = skip_space(p, end, spaced);
+  if (p >= end || *p != '[') return false;
+  p = skip_space(p + 1, end, spaced);
+  if (p < end && *p == ']') return true;
+  while (p < end) {
+    const char* value_end = past_value(p, end, spaced);
+    if (value_end == p) return false;
+    out.emplace_back(p, static_cast<std::size_t>(value_end - p));
+    p = skip_space(value_end, end, spaced);
+    if (p < end && *p == ']') return true;
+    if (p >= end || *p != ',') return false;
+    p = skip_space(p + 1, end, spaced);
+  }
+  return false;
+}
+
+}  // namespace tracepipe::ingest
