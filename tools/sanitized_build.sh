@@ -17,6 +17,6 @@ nice -n 19 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
-  -DTRACEPIPE_FUZZ=ON -DTRACEPIPE_BUILD_TESTS=ON -DTRACEPIPE_BUILD_BENCH=OFF >/dev/null
+  -DTRACEPIPE_FUZZ=ON -DTRACEPIPE_JEMALLOC=OFF -DTRACEPIPE_BUILD_TESTS=ON -DTRACEPIPE_BUILD_BENCH=OFF >/dev/null
 nice -n 19 cmake --build "$build" -j"$(nproc)" --target "$@" -- --no-print-directory 2>&1 |
   { grep -vE '^\[ *[0-9]+%\]' || true; }
