@@ -1,5 +1,6 @@
 #include "queue/stream_consumer.hpp"
 
+#include "queue/reply_arena.hpp"
 #include "queue/resp.hpp"
 #include "queue/stream_replies.hpp"
 
@@ -14,10 +15,8 @@ namespace {
 
 using boost::system::error_code;
 
-struct reply_deleter {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
+/// Replies live in the connection's arena until its next round trip.
+using reply_ptr = const redisReply*;
 
 std::string str(const redisReply* r) { return r && r->str ? std::string(r->str, r->len) : std::string(); }
 
@@ -39,8 +38,9 @@ using args = std::vector<std::string_view>;
 
 /// Sends all commands, then reads all replies (one round trip). On a
 /// connection error the replies gathered so far are returned with the error.
-error_code pipeline(redisContext* c, const std::vector<args>& commands, std::vector<reply_ptr>& replies,
-                    std::string& last_error) {
+error_code pipeline(redisContext* c, reply_arena& arena, const std::vector<args>& commands,
+                    std::vector<reply_ptr>& replies, std::string& last_error) {
+  arena.reset();
   std::string text;
   for (const auto& cmd : commands) append_resp_command(text, cmd);
   redisAppendFormattedCommand(c, text.data(), text.size());
@@ -50,7 +50,7 @@ error_code pipeline(redisContext* c, const std::vector<args>& commands, std::vec
       last_error = c->errstr;
       return (c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) ? error::timeout : error::connection_lost;
     }
-    replies.emplace_back(static_cast<redisReply*>(r));
+    replies.push_back(static_cast<const redisReply*>(r));
   }
   return {};
 }
@@ -58,7 +58,7 @@ error_code pipeline(redisContext* c, const std::vector<args>& commands, std::vec
 error_code first_error(const std::vector<reply_ptr>& replies, std::string& last_error) {
   for (const auto& r : replies) {
     if (r->type == REDIS_REPLY_ERROR) {
-      last_error = str(r.get());
+      last_error = str(r);
       return error::server_error;
     }
   }
@@ -111,6 +111,7 @@ std::uint64_t stream_message::enqueued_at_ms() const {
 
 struct stream_consumer::connection {
   redisContext* c = nullptr;
+  reply_arena arena;
   ~connection() {
     if (c) redisFree(c);
   }
@@ -139,6 +140,7 @@ error_code stream_consumer::connect() {
   // once it holds over 16 KiB unused, and a batch read (megabytes) then
   // regrows it step by step, copying, on every read.
   conn_->c->reader->maxbuf = 0;
+  conn_->arena.attach(conn_->c->reader);
   std::vector<args> hello;
   std::string db = std::to_string(endpoint_.db);
   if (!endpoint_.password.empty()) {
@@ -149,7 +151,7 @@ error_code stream_consumer::connect() {
   }
   if (endpoint_.db != 0) hello.push_back({"SELECT", db});
   std::vector<reply_ptr> replies;
-  auto ec = pipeline(conn_->c, hello, replies, last_error_);
+  auto ec = pipeline(conn_->c, conn_->arena, hello, replies, last_error_);
   if (!ec) ec = first_error(replies, last_error_);
   if (ec) conn_.reset();
   return ec;
@@ -161,7 +163,7 @@ namespace {
 template <class Conn>
 error_code run(std::unique_ptr<Conn>& conn, const std::vector<args>& commands, std::vector<reply_ptr>& replies,
                std::string& last_error) {
-  auto ec = pipeline(conn->c, commands, replies, last_error);
+  auto ec = pipeline(conn->c, conn->arena, commands, replies, last_error);
   if (ec) conn.reset();
   return ec;
 }
@@ -176,8 +178,8 @@ error_code stream_consumer::ensure_group() {
   std::vector<reply_ptr> replies;
   if (auto ec = run(conn_, cmds, replies, last_error_)) return ec;
   for (const auto& r : replies)
-    if (r->type == REDIS_REPLY_ERROR && str(r.get()).rfind("BUSYGROUP", 0) != 0) {
-      last_error_ = str(r.get());
+    if (r->type == REDIS_REPLY_ERROR && str(r).rfind("BUSYGROUP", 0) != 0) {
+      last_error_ = str(r);
       return error::server_error;
     }
   return {};
@@ -196,7 +198,7 @@ error_code stream_consumer::read_group(const std::vector<std::string>& ids, std:
   std::vector<reply_ptr> replies;
   if (auto ec = run(conn_, {cmd}, replies, last_error_)) return ec;
   if (auto ec = first_error(replies, last_error_)) return ec;
-  return replies::read_group(replies[0].get(), out);
+  return replies::read_group(replies[0], out);
 }
 
 error_code stream_consumer::read_own_pending(std::size_t count, std::vector<stream_message>& out) {
@@ -230,7 +232,7 @@ error_code stream_consumer::claim_stale(std::chrono::milliseconds min_idle, std:
     std::map<std::string, std::uint64_t> deliveries;
     args claim{"XCLAIM", stream, options_.group, options_.consumer, idle_text};
     std::vector<std::pair<std::string, std::uint64_t>> ids;
-    if (auto ec = replies::pending(pending[0].get(), ids)) return ec;
+    if (auto ec = replies::pending(pending[0], ids)) return ec;
     if (ids.empty()) continue;
     for (const auto& [id, n] : ids) {
       deliveries[id] = n;
@@ -240,7 +242,7 @@ error_code stream_consumer::claim_stale(std::chrono::milliseconds min_idle, std:
     if (auto ec = run(conn_, {claim}, claimed, last_error_)) return ec;
     if (auto ec = first_error(claimed, last_error_)) return ec;
     std::vector<stream_message> got;
-    replies::claimed(stream, claimed[0].get(), got);
+    replies::claimed(stream, claimed[0], got);
     for (auto& m : got) {
       m.deliveries = deliveries[m.id] + 1;  // XCLAIM delivered it once more
       (m.deliveries > max_deliveries ? poisoned : out).push_back(std::move(m));
