@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <new>
+#include <stdexcept>
 #include <unordered_set>
 
 #include "ingest/json_members.hpp"
@@ -21,8 +23,43 @@ rejection invalid_run(std::string_view where, std::string_view field, std::strin
 
 bool is_null(element e) { return e.type() == element_type::NULL_VALUE; }
 
+/// The members of a run that read_run looks at, found in one pass over the
+/// object (the first of a repeated key, as at_key finds it): twenty-odd
+/// at_key calls were twenty-odd scans of it, a strlen each.
+class run_members {
+ public:
+  explicit run_members(simdjson::dom::object run) {
+    for (auto [key, value] : run)
+      for (std::size_t i = 0; i < std::size(names); ++i)
+        if (key == names[i]) {
+          if (!found_[i]) {
+            values_[i] = value;
+            found_[i] = true;
+          }
+          break;
+        }
+  }
+  /// As element::operator[]: the value, or NO_SUCH_FIELD.
+  simdjson::simdjson_result<element> operator[](std::string_view name) const {
+    for (std::size_t i = 0; i < std::size(names); ++i)
+      if (name == names[i]) {
+        if (!found_[i]) return simdjson::NO_SUCH_FIELD;
+        return element(values_[i]);
+      }
+    throw std::logic_error("run_members: '" + std::string(name) + "' is not among the names it collects");
+  }
+
+ private:
+  static constexpr std::string_view names[] = {
+      "id",    "trace_id", "parent_run_id", "reference_example_id", "dotted_order", "run_type",
+      "name",  "start_time", "end_time",    "inputs",               "outputs",      "extra",
+      "serialized", "events", "error",      "tags",                 "session_name", "session_id"};
+  std::array<element, std::size(names)> values_{};
+  std::array<bool, std::size(names)> found_{};
+};
+
 /// A UUID-valued field: absent → "", null allowed when nullable.
-std::optional<rejection> uuid_field(element run, std::string_view where, const char* field, std::string& out,
+std::optional<rejection> uuid_field(const run_members& run, std::string_view where, const char* field, std::string& out,
                                     bool required) {
   element v;
   if (run[field].get(v) != simdjson::SUCCESS || is_null(v)) {
@@ -35,7 +72,7 @@ std::optional<rejection> uuid_field(element run, std::string_view where, const c
   return std::nullopt;
 }
 
-std::optional<rejection> time_field(element run, std::string_view where, const char* field) {
+std::optional<rejection> time_field(const run_members& run, std::string_view where, const char* field) {
   element v;
   if (run[field].get(v) != simdjson::SUCCESS || is_null(v)) return std::nullopt;
   std::string_view s;
@@ -49,7 +86,7 @@ std::optional<rejection> time_field(element run, std::string_view where, const c
 }
 
 /// Checks that an optional field, when present and not null, has one of the JSON types.
-std::optional<rejection> typed_field(element run, std::string_view where, const char* field, element_type type,
+std::optional<rejection> typed_field(const run_members& run, std::string_view where, const char* field, element_type type,
                                      const char* type_name) {
   element v;
   if (run[field].get(v) != simdjson::SUCCESS || is_null(v)) return std::nullopt;
@@ -103,9 +140,13 @@ std::string_view run_reader::compacted(std::string_view json) {
   return {compact_.data(), length};
 }
 
-std::optional<rejection> run_reader::read_run(element run, op_kind kind, bool require_trace, std::string_view id_hint,
-                                              std::string_view where, std::string_view text, run_op& out) {
-  if (run.type() != element_type::OBJECT) return rejection{422, "invalid_run", fmt::format("{} is not a JSON object", where)};
+std::optional<rejection> run_reader::read_run(element element_run, op_kind kind, bool require_trace,
+                                              std::string_view id_hint, std::string_view where, std::string_view text,
+                                              run_op& out) {
+  simdjson::dom::object object;
+  if (element_run.get(object) != simdjson::SUCCESS)
+    return rejection{422, "invalid_run", fmt::format("{} is not a JSON object", where)};
+  const run_members run(object);
   out.kind = kind;
   out.run_id.clear();
   if (auto r = uuid_field(run, where, "id", out.run_id, id_hint.empty())) return r;
@@ -151,7 +192,7 @@ std::optional<rejection> run_reader::read_run(element run, op_kind kind, bool re
                       (run["session_id"].get(project) == simdjson::SUCCESS && !project.empty());
   out.project = std::string(out.project_named ? project : limits_.default_project);
   // The run's own text, compacted, when there is one; else written from the DOM.
-  if (text.empty()) out.json = simdjson::minify(run);
+  if (text.empty()) out.json = simdjson::minify(element_run);
   else out.json.assign(text);
   return std::nullopt;
 }
