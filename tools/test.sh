@@ -20,9 +20,16 @@ if (($#)); then
   bash "$root/tools/build.sh"
   exec ctest --test-dir "$root/build" --output-on-failure --timeout 1200 "$@"
 fi
+# Each step's seconds, so a CI run that nears its 30 min shows where they went.
+t0=$(date +%s) t=$t0
+took() { local now; now=$(date +%s); echo "test.sh: $1 in $((now - t)) s (total $((now - t0)) s)"; t=$now; }
 bash "$root/tools/build.sh" tracepipe fault_tests scenario_tests chdb_statement_test bench_body ingest_micro_bench
+took "setup + optimised build"
 ctest --test-dir "$root/build" --output-on-failure --timeout 1200 -R '^(faults|scenarios|chdb_statements)$'
 # The fault scenarios' Jepsen-style counts (tests/faults/README.md).
 cat "$root/build/tests/fault-results.txt"
+took "faults, scenarios, chdb_statements"
 bash "$root/tools/sanitize.sh"
+took "sanitized build + tests"
 bash "$root/tools/fuzz_ci.sh"
+took "fuzzing"
