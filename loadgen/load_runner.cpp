@@ -14,7 +14,6 @@
 #include <fmt/format.h>
 
 #include "loadgen/detail/second_rows.hpp"
-#include "loadgen/observer.hpp"
 #include "loadgen/target_url.hpp"
 #include "queue/wall_clock.hpp"
 

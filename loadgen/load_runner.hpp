@@ -14,16 +14,14 @@
 #include <string_view>
 #include <vector>
 
+#include "loadgen/load_result.hpp"
 #include "loadgen/progress.hpp"
-#include "loadgen/report.hpp"
 #include "loadgen/request_template.hpp"
+#include "loadgen/run_watcher.hpp"
 #include "loadgen/schedule.hpp"
 #include "sink/clickhouse_client.hpp"
 
 namespace tracepipe::loadgen {
-
-class observer;
-
 
 struct load_options {
   std::string target = "http://127.0.0.1:8080";  ///< base URL; a path prefix such as /api/v1 is kept
@@ -51,7 +49,7 @@ struct load_options {
   progress_mode progress = progress_mode::none;
   std::ostream* progress_out = nullptr;  ///< where progress goes (stderr in the tool)
   const std::atomic<bool>* stop = nullptr;  ///< set from a signal handler: end the schedule now, drain, report
-  observer* watch = nullptr;  ///< with --stack: gets started with the schedule, and probes of accepted runs
+  run_watcher* watch = nullptr;  ///< with --stack: gets started with the schedule, and probes of accepted runs
   /// Called on the load's thread once the schedule's second 0 is fixed
   /// (a scenario times its phases' actions from it); must not block.
   std::function<void(std::chrono::steady_clock::time_point)> on_start;

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "loadgen/report.hpp"
+#include "loadgen/load_result.hpp"
 
 namespace tracepipe::loadgen {
 

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -14,10 +13,19 @@
 
 #include "config/loader.hpp"
 #include "tools/commands.hpp"
-#include "tools/load_session.hpp"
-#include "tools/local_write_path.hpp"
+#include "tools/signals.hpp"
+#include "lab/load_session.hpp"
+#include "lab/local_write_path.hpp"
 
+#include "observe/reconcile.hpp"
 namespace tracepipe::tools {
+using lab::fresh_id_salt;
+using lab::fresh_temp_dir;
+using lab::load_session;
+using lab::local_stack;
+using lab::local_write_path;
+using observe::reconcile;
+using lab::run_load_session;
 namespace {
 
 struct demo_cli {
@@ -27,9 +35,6 @@ struct demo_cli {
   int batch_size = 50;
   bool keep_stack = false;
 };
-
-std::atomic<bool> stop_requested{false};
-extern "C" void on_demo_signal(int) { stop_requested.store(true); }
 
 int run_demo(demo_cli& c) {
   if (c.dir.empty()) c.dir = fresh_temp_dir("demo");
@@ -60,14 +65,12 @@ int run_demo(demo_cli& c) {
   o.body.id_salt = fresh_id_salt();
   o.connections = 16;
   o.progress = isatty(STDERR_FILENO) ? loadgen::progress_mode::line : loadgen::progress_mode::every_10s;
-  session.stack = loadgen::stack_target_of(settings, o.body.project);
+  session.stack = observe::stack_target_of(settings, o.body.project);
   session.probe_rate = 20;
   session.out = c.out;
-  for (auto t : {"lost==0", "duplicates==0"}) session.thresholds.push_back(*loadgen::threshold::parse(t));
+  for (auto t : {"lost==0", "duplicates==0"}) session.thresholds.push_back(*report::threshold::parse(t));
 
-  std::signal(SIGINT, on_demo_signal);
-  std::signal(SIGTERM, on_demo_signal);
-  return run_load_session(session, stop_requested);
+  return run_load_session(session, stop_flags_on_signals().requested).exit_code;
 }
 
 }  // namespace

@@ -3,15 +3,22 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <csignal>
 
 #include "config/loader.hpp"
 #include "config/units.hpp"
 #include "loadgen/load_runner.hpp"
 #include "tools/commands.hpp"
-#include "tools/load_session.hpp"
+#include "tools/signals.hpp"
+#include "lab/load_session.hpp"
 
+#include "observe/reconcile.hpp"
+#include "report/thresholds.hpp"
 namespace tracepipe::tools {
+using lab::fresh_id_salt;
+using lab::load_session;
+using observe::reconcile;
+using lab::run_load_session;
+using report::threshold;
 namespace {
 
 struct load_cli {
@@ -43,9 +50,6 @@ struct load_cli {
   std::vector<std::string> metrics;
   std::int64_t id_salt = -1;
 };
-
-std::atomic<bool> stop_requested{false};
-extern "C" void on_stop_signal(int) { stop_requested.store(true); }
 
 [[noreturn]] void usage(const std::string& what) { throw CLI::ValidationError(what); }
 
@@ -107,9 +111,9 @@ int run_load_command(load_cli& c) {
   o.retry_errors = c.on_error == "retry";
   o.request_timeout = std::chrono::milliseconds(c.timeout_ms);
   o.drain_timeout = std::chrono::milliseconds(c.drain_ms);
-  std::vector<loadgen::threshold> ts;
+  std::vector<report::threshold> ts;
   for (const auto& t : c.thresholds) {
-    auto parsed = loadgen::threshold::parse(t, &why);
+    auto parsed = report::threshold::parse(t, &why);
     if (!parsed) usage("--threshold: " + why);
     ts.push_back(*parsed);
   }
@@ -126,15 +130,13 @@ int run_load_command(load_cli& c) {
   if (!c.stack.stack_dir().empty() || !c.stack.config_file().empty()) {
     auto settings = c.stack.load();
     if (!c.group.empty()) settings.worker.group = c.group;
-    session.stack = loadgen::stack_target_of(settings, o.body.project);
+    session.stack = observe::stack_target_of(settings, o.body.project);
     session.metrics_urls = c.metrics;
   } else if (!c.metrics.empty()) {
     usage("--metrics needs --stack DIR or --config FILE (the pages are sampled with the rest of the write path)");
   }
   session.options = o;
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
-  return run_load_session(session, stop_requested);
+  return run_load_session(session, stop_flags_on_signals().requested).exit_code;
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "loadgen/report_html.hpp"
+#include "report/report_html.hpp"
 #include "tools/commands.hpp"
 
 namespace tracepipe::tools {
@@ -23,8 +23,8 @@ void add_report_command(CLI::App& app, action& run) {
       std::filesystem::path path = out.empty() ? std::filesystem::path(dir) / "report.html" : std::filesystem::path(out);
       std::string html;
       try {
-        html = loadgen::render_report_html(loadgen::read_report_files(dir));
-      } catch (const loadgen::report_file_error& e) {
+        html = report::render_report_html(report::read_report_files(dir));
+      } catch (const report::report_file_error& e) {
         std::cerr << "tracepipe report: " << e.what() << "\n";
         return 1;
       }

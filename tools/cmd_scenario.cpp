@@ -1,21 +1,30 @@
 // `tracepipe scenario run FILE` and `tracepipe scenario check FILE`: the
-// backpressure lab's scenarios (loadgen/scenarios/README.md).
+// backpressure lab's scenarios (lab/scenarios/README.md).
 #include <iostream>
 
 #include <fmt/format.h>
 
-#include "loadgen/scenario.hpp"
+#include "lab/scenario.hpp"
 #include "tools/commands.hpp"
-#include "tools/scenario_runner.hpp"
+#include "tools/signals.hpp"
+#include "lab/scenario_runner.hpp"
 
+#include "lab/expectation.hpp"
+#include "observe/reconcile.hpp"
 namespace tracepipe::tools {
+using lab::expectation;
+using lab::judge;
+using observe::reconcile;
+using lab::run_scenario;
+using lab::scenario;
+using lab::scenario_run_options;
 namespace {
 
 /// Scenario mistakes are usage errors (exit 2): the message names file, line and key.
 int or_usage(const std::function<int()>& fn) {
   try {
     return fn();
-  } catch (const loadgen::scenario_error& e) {
+  } catch (const lab::scenario_error& e) {
     std::cerr << "tracepipe scenario: " << e.what() << "\n";
     return 2;
   }
@@ -39,7 +48,7 @@ void add_scenario_command(CLI::App& app, action& run) {
       "chart, a verdict per expectation) and scenario.json under --out. Exit 0 every expectation held, 3 one "
       "failed, 2 a bad file or flag (before anything starts), 4 the servers lack what the scenario requires, "
       "1 a runtime failure, 130 interrupted");
-  cmd->add_option("file", c.file, "Scenario YAML file (see loadgen/scenarios/)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("file", c.file, "Scenario YAML file (see lab/scenarios/)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--out", c.out, "Output directory (default: STACK/scenario-NAME)");
   cmd->add_option("--stack", c.stack_dir, "A running local stack (`tracepipe stack up --dir DIR`)");
   cmd->add_option("--config", c.config_file,
@@ -56,7 +65,7 @@ void add_scenario_command(CLI::App& app, action& run) {
                 "skipped) instead of refusing the scenario");
   cmd->add_flag("--keep-stack", c.keep_stack, "Leave the stack this command started running afterwards");
   cmd->callback([&run] {
-    run = [] { return or_usage([] { return run_scenario(c); }); };
+    run = [] { return or_usage([] { return run_scenario(c, stop_flags_on_signals()); }); };
   });
 
   static std::string check_file;
@@ -69,7 +78,7 @@ void add_scenario_command(CLI::App& app, action& run) {
   check->callback([&run] {
     run = [] {
       return or_usage([] {
-        auto sc = loadgen::load_scenario_file(check_file, check_scale);
+        auto sc = lab::load_scenario_file(check_file, check_scale);
         std::cout << fmt::format("{}: {} phases{}\n", sc.name, sc.phases.size(),
                                  sc.needs_async_insert ? " (requires async inserts, ClickHouse 21.11+)" : "");
         auto windows = sc.windows();

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "tools/commands.hpp"
-#include "tools/stack/stack.hpp"
+#include "stack/stack.hpp"
 
 namespace tracepipe::tools {
 

@@ -18,7 +18,7 @@ void add_worker_commands(CLI::App& app, action& run);  ///< worker, serve
 void add_lag_command(CLI::App& app, action& run);
 void add_report_command(CLI::App& app, action& run);
 void add_demo_command(CLI::App& app, action& run);
-void add_bench_command(CLI::App& app, action& run);
+void add_compare_command(CLI::App& app, action& run);
 void add_scenario_command(CLI::App& app, action& run);
 void add_config_command(CLI::App& app, action& run);
 void add_key_command(CLI::App& app, action& run);

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   tools::add_lag_command(app, run);
   tools::add_report_command(app, run);
   tools::add_demo_command(app, run);
-  tools::add_bench_command(app, run);
+  tools::add_compare_command(app, run);
   tools::add_scenario_command(app, run);
   tools::add_config_command(app, run);
   tools::add_key_command(app, run);

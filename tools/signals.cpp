@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <csignal>
 #include <ctime>
 
 namespace tracepipe::tools {
@@ -15,7 +16,20 @@ sigset_t stop_set() {
   return set;
 }
 
+lab::stop_flags flags;
+
+extern "C" void on_stop_signal(int) {
+  flags.interrupted.store(true);
+  flags.requested.store(true);
+}
+
 }  // namespace
+
+lab::stop_flags& stop_flags_on_signals() {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  return flags;
+}
 
 void block_stop_signals() {
   auto set = stop_set();

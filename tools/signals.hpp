@@ -1,8 +1,11 @@
 #pragma once
-// Server subcommands stop on SIGINT/SIGTERM: block them in every thread and
-// wait for one here, or for a failure elsewhere.
+// How subcommands stop on SIGINT/SIGTERM. Servers (ingest, worker, serve)
+// block both in every thread and wait for one; load runs (load, demo,
+// scenario, compare) get flags that a handler sets, so they can drain and
+// still write their report.
 #include <atomic>
-#include <csignal>
+
+#include "lab/stop_flags.hpp"
 
 namespace tracepipe::tools {
 
@@ -10,5 +13,8 @@ namespace tracepipe::tools {
 void block_stop_signals();
 /// Returns the signal, or 0 when `failed` became true first.
 int wait_for_stop_signal(const std::atomic<bool>& failed);
+
+/// Installs the handler and returns the flags it sets (one set per process).
+lab::stop_flags& stop_flags_on_signals();
 
 }  // namespace tracepipe::tools

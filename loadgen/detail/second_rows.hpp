@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "loadgen/histogram.hpp"
-#include "loadgen/report.hpp"
+#include "loadgen/load_result.hpp"
 
 namespace tracepipe::loadgen::detail {
 

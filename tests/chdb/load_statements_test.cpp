@@ -1,4 +1,4 @@
-// The statements `tracepipe load --stack` sends (loadgen/stack_queries.hpp)
+// The statements `tracepipe load --stack` sends (observe/stack_queries.hpp)
 // on the modern engine, against the sink's own schema: the visibility
 // probe, the reconcile, the operation count, the parts and the recent lag —
 // each with rows whose answer is known — and the component figures.
@@ -10,7 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "loadgen/stack_queries.hpp"
+#include "observe/server_figures.hpp"
+#include "observe/stack_queries.hpp"
 #include "tests/chdb/schema_fixture.hpp"
 
 namespace tracepipe::test {
@@ -23,7 +24,7 @@ TEST_F(load_statements, probe_reconcile_count_parts_and_lag_answer_as_expected) 
   const auto received = now_us() - 3'000'000;
   auto insert = [&](const std::string& id, const char* kind, const char* project, std::uint64_t rec, int version = 1) {
     ok(fmt::format("INSERT INTO {} (id, kind, project, received_at_us, version) VALUES ({}, '{}', '{}', {}, {})",
-                   names.qualified(), loadgen::sql_string(id), kind, project, rec, version));
+                   names.qualified(), observe::sql_string(id), kind, project, rec, version));
   };
   ok("SYSTEM STOP MERGES " + names.qualified());  // or the duplicate below may be merged away before the check
   insert("run-a", "post", "load", received);
@@ -35,41 +36,40 @@ TEST_F(load_statements, probe_reconcile_count_parts_and_lag_answer_as_expected) 
   insert("run-c", "post", "other", received);
   insert("it's", "post", "load", received - 600'000'000);  // received before the window
 
-  auto probed = ok(loadgen::probe_query(names, {"run-a", "run-z", "it's"}));
+  auto probed = ok(observe::probe_query(names, {"run-a", "run-z", "it's"}));
   std::vector<std::string> lines;
   for (std::size_t at = 0, nl; (nl = probed.find('\n', at)) != std::string::npos; at = nl + 1)
     lines.push_back(probed.substr(at, nl - at));
   std::sort(lines.begin(), lines.end());
   // The quote travels escaped in the SQL and comes back in TSV's escaping.
   EXPECT_EQ(lines, (std::vector<std::string>{"it\\'s", "run-a"}));
-  auto rows = ok(loadgen::reconcile_query(names, "load", received - 1'000'000) + "");
+  auto rows = ok(observe::reconcile_query(names, "load", received - 1'000'000) + "");
   // id, kind, rows, first inserted_at_us, its received_at_us — ordered for the check.
-  auto sorted = ok("SELECT c1, c2, c3, c5 FROM format(TSV, " + loadgen::sql_string(rows) + ") ORDER BY c1, c2");
+  auto sorted = ok("SELECT c1, c2, c3, c5 FROM format(TSV, " + observe::sql_string(rows) + ") ORDER BY c1, c2");
   EXPECT_EQ(sorted, fmt::format("run-a\tpatch\t1\t{0}\nrun-a\tpost\t1\t{0}\nrun-b\tpost\t2\t{0}\n", received));
-  EXPECT_EQ(ok(loadgen::operations_count_query(names, "load", received - 1'000'000)), "3\n");
-  EXPECT_GE(std::stoi(ok(loadgen::max_parts_query(names))), 1);
-  auto lag = ok(loadgen::recent_lag_query(names, "load", 60));
+  EXPECT_EQ(ok(observe::operations_count_query(names, "load", received - 1'000'000)), "3\n");
+  EXPECT_GE(std::stoi(ok(observe::max_parts_query(names))), 1);
+  auto lag = ok(observe::recent_lag_query(names, "load", 60));
   EXPECT_EQ(lag.substr(0, lag.find('\t')), "5") << lag;  // every row of the project was inserted just now
   EXPECT_GE(std::stod(lag.substr(lag.find('\t') + 1)), 2900.0) << "received 3 s before insert";
-  // merges, queries (itself at least), InsertedRows ≥ the 6 rows above, InsertedBytes, MergedRows, Delayed, Rejected.
-  auto figures = ok(loadgen::component_query());
-  std::vector<double> n;
-  for (std::size_t at = 0, end; at < figures.size(); at = end + 1) {
-    end = figures.find_first_of("\t\n", at);
-    n.push_back(std::stod(figures.substr(at, end - at)));
-  }
-  ASSERT_EQ(n.size(), 7u) << figures;
-  EXPECT_GE(n[1], 1) << figures;
-  EXPECT_GE(n[2], 6) << figures;
-  EXPECT_GT(n[3], 0) << figures;
-  // blob-vs-inline's: the table's parts (active, listed, bytes on disk, uncompressed) and the write counters.
-  auto parts = ok(loadgen::table_parts_query(names));
-  EXPECT_EQ(std::count(parts.begin(), parts.end(), '\t'), 3) << parts;
-  EXPECT_GE(std::stoi(parts), 1) << parts;
-  EXPECT_GE(std::stoi(ok(loadgen::merges_running_query())), 0);
-  auto counters = ok(loadgen::write_counters_query());
-  EXPECT_EQ(std::count(counters.begin(), counters.end(), '\t'), 5) << counters;
-  EXPECT_GE(std::stod(counters), 6) << counters;
+  // Read back by name, as the observer and blob-vs-inline read them.
+  std::string error;
+  auto activity = observe::server_activity_of(ok(observe::server_activity_query()), &error);
+  ASSERT_TRUE(activity) << error;
+  EXPECT_GE(activity->queries_running, 1);  // itself
+  EXPECT_GE(activity->inserted_rows, 6);    // the rows above
+  EXPECT_GT(activity->inserted_bytes, 0);
+  auto parts = observe::table_parts_of(ok(observe::table_parts_query(names)), &error);
+  ASSERT_TRUE(parts) << error;
+  EXPECT_GE(parts->active, 1);
+  EXPECT_GE(parts->listed, parts->active);
+  EXPECT_GT(parts->bytes_on_disk, 0);
+  auto merges = observe::parse_named_row(ok(observe::merges_running_query()), &error);
+  ASSERT_TRUE(merges && merges->contains("merges_running")) << error;
+  auto counters = observe::write_counters_of(ok(observe::write_counters_query()), &error);
+  ASSERT_TRUE(counters) << error;
+  EXPECT_GE(counters->inserted_rows, 6);
+  EXPECT_GT(counters->written_bytes, 0);
 }
 
 TEST_F(load_statements, waited_longer_counts_operations_queued_past_the_expiry) {
@@ -85,13 +85,13 @@ TEST_F(load_statements, waited_longer_counts_operations_queued_past_the_expiry) 
   insert("run-b", "post", 30'000'000);
   insert("run-b", "post", 30'000'000);   // a re-insert counts once
   insert("run-c", "post", 20'000'000);   // exactly the expiry: not past it
-  EXPECT_EQ(ok(loadgen::waited_longer_query(names, "scn", received - 1, 20'000'000)), "2\n");
-  EXPECT_EQ(ok(loadgen::waited_longer_query(names, "other", received - 1, 20'000'000)), "0\n");
+  EXPECT_EQ(ok(observe::waited_longer_query(names, "scn", received - 1, 20'000'000)), "2\n");
+  EXPECT_EQ(ok(observe::waited_longer_query(names, "other", received - 1, 20'000'000)), "0\n");
 }
 
 TEST_F(load_statements, a_broken_statement_fails) {
   auto names = create_schema("26.5.1.1");
-  auto r = session_->run(loadgen::reconcile_query(names, "load", 0).replace(0, 6, "SELEC"));
+  auto r = session_->run(observe::reconcile_query(names, "load", 0).replace(0, 6, "SELEC"));
   EXPECT_FALSE(r.ok);
 }
 

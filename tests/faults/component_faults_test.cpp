@@ -5,9 +5,9 @@
 #include <iostream>
 #include <thread>
 
-#include "scenario.hpp"
+#include "counts.hpp"
 #include "stack_fixture.hpp"
-#include "tools/stack/stack.hpp"
+#include "stack/stack.hpp"
 
 namespace tracepipe::test {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "scenario.hpp"
+#include "counts.hpp"
 
 namespace tracepipe::test {
 namespace {

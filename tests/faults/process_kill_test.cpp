@@ -2,7 +2,7 @@
 // moments, by failpoints (config/failpoint.hpp), under a steady load.
 #include <gtest/gtest.h>
 
-#include "scenario.hpp"
+#include "counts.hpp"
 
 namespace tracepipe::test {
 namespace {

@@ -14,7 +14,7 @@
 #include "loadgen/http_client.hpp"
 #include "sink/clickhouse_client.hpp"
 #include "stack_fixture.hpp"
-#include "tools/stack/detail/free_port.hpp"
+#include "stack/detail/free_port.hpp"
 
 namespace tracepipe::test {
 namespace {

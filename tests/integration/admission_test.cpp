@@ -14,7 +14,7 @@
 #include "loadgen/run_factory.hpp"
 #include "loadgen/wire_format.hpp"
 #include "stack_fixture.hpp"
-#include "tools/stack/stack.hpp"
+#include "stack/stack.hpp"
 
 namespace tracepipe::test {
 namespace {

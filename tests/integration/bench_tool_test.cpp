@@ -1,4 +1,4 @@
-// `tracepipe bench blob-vs-inline` as a user runs it, on the test stack: a
+// `tracepipe compare blob-vs-inline` as a user runs it, on the test stack: a
 // small load on both sides, every run found, and the figures differing the
 // way offloading large payloads must make them differ.
 #include <gtest/gtest.h>
@@ -17,10 +17,10 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-TEST(BenchTool, BlobVsInlineRunsBothSidesAndOffloadingWritesLessToClickHouse) {
-  auto out = fs::temp_directory_path() / ("tracepipe-bench-" + std::to_string(::getpid()));
+TEST(CompareTool, BlobVsInlineRunsBothSidesAndOffloadingWritesLessToClickHouse) {
+  auto out = fs::temp_directory_path() / ("tracepipe-compare-" + std::to_string(::getpid()));
   fs::remove_all(out);
-  auto r = run_captured({TRACEPIPE_BINARY, "bench", "blob-vs-inline", "--stack", stack_dir(), "--out", out.string(),
+  auto r = run_captured({TRACEPIPE_BINARY, "compare", "blob-vs-inline", "--stack", stack_dir(), "--out", out.string(),
                          "--rate", "200", "--duration", "4s", "--capacity-rate", "2000", "--capacity-duration", "5s",
                          "--inputs-size", "75%:500B-4KB,20%:4KB-16KB,5%:24KB-64KB"},
                         {std::string("PATH=") + std::getenv("PATH")}, 180s);

@@ -10,10 +10,10 @@
 #include "ingest/service.hpp"
 #include "ingest_harness.hpp"
 #include "loadgen/load_runner.hpp"
-#include "loadgen/observer.hpp"
-#include "loadgen/reconcile.hpp"
+#include "observe/observer.hpp"
+#include "observe/reconcile.hpp"
 #include "loadgen/size_distribution.hpp"
-#include "loadgen/stack_figures.hpp"
+#include "observe/stack_figures.hpp"
 #include "sink/worker.hpp"
 #include "sink_harness.hpp"
 
@@ -32,12 +32,12 @@ TEST(LoadStack, HoldsTheRateAndEveryAcknowledgedRunIsFoundExactlyOnce) {
   clickhouse_probe ch(s);
   ASSERT_TRUE(eventually([&] { return ch.count("EXISTS TABLE " + ch.table()) == 1; }, 20s));
 
-  auto target = loadgen::stack_target_of(s, "tracepipe-load");
-  loadgen::observer_options watching;
+  auto target = observe::stack_target_of(s, "tracepipe-load");
+  observe::observer_options watching;
   watching.target = target;
   watching.probes_per_second = 20;
   watching.metrics_urls = {ingest.url() + "/metrics"};
-  loadgen::observer watch(watching);
+  observe::observer watch(watching);
   loadgen::load_options o;
   o.target = ingest.url();
   o.stages = loadgen::constant_stages(2000, 10s);
@@ -51,15 +51,15 @@ TEST(LoadStack, HoldsTheRateAndEveryAcknowledgedRunIsFoundExactlyOnce) {
   o.watch = &watch;
   auto r = loadgen::run_load(o);
 
-  loadgen::reconcile_options ro;
+  observe::reconcile_options ro;
   ro.target = target;
   ro.deadline = 60s;
   ro.start_us = r.start_wall_us;
   ro.since_us = r.start_wall_us - 2'000'000;
   loadgen::request_plan plan(o.body);
-  auto rec = loadgen::reconcile(plan, r.accepted_requests, ro);
+  auto rec = observe::reconcile(plan, r.accepted_requests, ro);
   watch.end();
-  loadgen::attach_stack_figures(r, watch, &rec, ro);
+  observe::attach_stack_figures(r, watch, &rec, ro);
 
   EXPECT_NEAR(r.achieved_rate, 2000, 2000 * 0.01);
   EXPECT_EQ(r.runs_accepted, 20000u);
@@ -141,12 +141,12 @@ TEST(LoadStack, HoldsTheRateAndEveryAcknowledgedRunIsFoundExactlyOnce) {
   auto fake = r.accepted_requests;
   fake.push_back({1'000'000, 0});
   ro.deadline = 1500ms;
-  auto phantom = loadgen::reconcile(plan, fake, ro);
+  auto phantom = observe::reconcile(plan, fake, ro);
   EXPECT_EQ(phantom.lost, 40u);  // 20 posts + 20 patches of request 999,999
   EXPECT_TRUE(phantom.timed_out);
   auto missing = r.accepted_requests;
   missing.erase(missing.begin() + 10);
-  auto unacked = loadgen::reconcile(plan, missing, ro);
+  auto unacked = observe::reconcile(plan, missing, ro);
   EXPECT_EQ(unacked.lost, 0u);
   EXPECT_EQ(unacked.unacknowledged, 20u + 20u);  // request 10's posts and its patches of request 9's runs
   worker.stop();

@@ -47,7 +47,7 @@ TEST(Load, HoldsTheRateAndEveryAcceptedOperationIsInTheStream) {
   EXPECT_GE(r.corrected.quantile(0.5), r.uncorrected.quantile(0.5));  // intended ≤ actual send time
   EXPECT_GE(r.timeseries.size(), 3u);
 
-  auto text = loadgen::summary_json(r);
+  auto text = report::summary_json(r);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;

@@ -16,7 +16,7 @@
 #include "sink/worker.hpp"
 #include "sink_harness.hpp"
 #include "stack_fixture.hpp"
-#include "tools/stack/stack.hpp"
+#include "stack/stack.hpp"
 
 namespace tracepipe::test {
 namespace {

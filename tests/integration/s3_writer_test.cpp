@@ -3,7 +3,7 @@
 // signatures (the unit tests check those against AWS's examples).
 #include "sink/s3_writer.hpp"
 #include "tests/support/stack_fixture.hpp"
-#include "tools/stack/stack.hpp"
+#include "stack/stack.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -17,7 +17,7 @@
 #include "sink/s3_writer.hpp"
 #include "sink_harness.hpp"
 #include "stack_fixture.hpp"
-#include "tools/stack/stack.hpp"
+#include "stack/stack.hpp"
 
 namespace tracepipe::test {
 namespace {

@@ -1,7 +1,7 @@
 // The stack launcher against the real servers: the fixture's shared stack,
 // plus private stacks for the lifecycle and failure paths.
 #include "tests/support/stack_fixture.hpp"
-#include "tools/stack/stack.hpp"
+#include "stack/stack.hpp"
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The shipped scenario library (loadgen/scenarios/) in its short form
+// The shipped scenario library (lab/scenarios/) in its short form
 // (--time-scale 0.25, each ≤ 60 s) through `tracepipe scenario run`, the
 // command a user runs, against the real stack: every expectation of each
 // file is judged and holds (scenario 6 needs async inserts, which 18.16

@@ -1,6 +1,6 @@
 #include "tests/support/stack_fixture.hpp"
 
-#include "tools/stack/stack.hpp"
+#include "stack/stack.hpp"
 
 #include <cerrno>
 #include <cstdlib>

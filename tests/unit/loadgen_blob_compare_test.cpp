@@ -1,7 +1,7 @@
 // blob-vs-inline's comparison: every figure in the table, the JSON and the
 // page, ratios blob ÷ inline where both are known, null where not measured,
 // and each overlaid chart drawing both runs.
-#include "loadgen/blob_compare.hpp"
+#include "report/blob_compare.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
-// Scenario expectations (loadgen/expectation.hpp): the grammar, its errors,
+// Scenario expectations (lab/expectation.hpp): the grammar, its errors,
 // and judging over a phase's seconds of a timeseries.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "loadgen/expectation.hpp"
+#include "lab/expectation.hpp"
 
 namespace tracepipe::loadgen {
 namespace {

@@ -1,8 +1,8 @@
 // Reading the write path's /metrics: the Prometheus text format, bucket
 // quantiles between two scrapes, and the per-second figures the observer
 // puts in timeseries.csv — fed with what the sink's own metrics render.
-#include "loadgen/metrics_sampler.hpp"
-#include "loadgen/prometheus_text.hpp"
+#include "observe/metrics_sampler.hpp"
+#include "observe/prometheus_text.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The load generator's run ids traced back to their requests, and the
 // reconcile's tally of what ClickHouse holds: exact counts for found, lost,
 // duplicated, late and never-acknowledged operations.
-#include "loadgen/reconcile.hpp"
+#include "observe/reconcile.hpp"
 
 #include <gtest/gtest.h>
 

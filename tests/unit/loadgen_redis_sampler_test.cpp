@@ -1,5 +1,5 @@
 // Figures read from Redis' INFO text by the load generator's sampler.
-#include "loadgen/redis_sampler.hpp"
+#include "observe/redis_sampler.hpp"
 
 #include <gtest/gtest.h>
 

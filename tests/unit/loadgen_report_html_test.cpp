@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "loadgen/report_html.hpp"
-#include "loadgen/svg_chart.hpp"
+#include "report/report_html.hpp"
+#include "report/svg_chart.hpp"
 
 namespace tracepipe::loadgen {
 namespace {

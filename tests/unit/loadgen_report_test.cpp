@@ -1,5 +1,6 @@
 // Thresholds (parse, evaluate) and the summary.json / timeseries.csv writers.
-#include "loadgen/report.hpp"
+#include "loadgen/load_result.hpp"
+#include "report/summary.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,13 +1,13 @@
-// Scenario files (loadgen/scenario.hpp): what a good file becomes, and a
+// Scenario files (lab/scenario.hpp): what a good file becomes, and a
 // bad one refused before anything starts, naming its line and key. The
-// shipped library (loadgen/scenarios/) must read cleanly too.
+// shipped library (lab/scenarios/) must read cleanly too.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "loadgen/scenario.hpp"
+#include "lab/scenario.hpp"
 
 namespace tracepipe::loadgen {
 namespace {

@@ -1,0 +1,35 @@
+#pragma once
+// `tracepipe compare blob-vs-inline`: the same seeded load run twice on the
+// local stack — payloads inline in ClickHouse (worker.blob_mode never), then
+// large ones offloaded to S3 (auto) — each on fresh tables and streams
+// through a write path in this process (each side needs its own blob mode),
+// then compared (report/blob_compare.hpp).
+#include <string>
+
+#include "lab/stop_flags.hpp"
+#include "loadgen/size_distribution.hpp"
+
+namespace tracepipe::lab {
+
+struct blob_vs_inline_options {
+  std::string stack_dir;  ///< a running local stack; empty: start one in a temp dir
+  std::string out;        ///< default: STACK/blob-vs-inline
+  bool keep_stack = false;
+  double rate = 500;              ///< runs/s of the compared load
+  double duration_s = 20;
+  double capacity_rate = 5000;    ///< runs/s offered after, to find the most each side sustains; 0: skip
+  double capacity_s = 10;         ///< 0: skip
+  loadgen::size_distribution inputs, outputs;
+  std::string inputs_text, outputs_text;  ///< as given, for compare.json
+  std::uint64_t seed = 7;
+  int batch_size = 50;
+};
+
+/// Runs both sides and writes compare.json, compare.html and each run's own
+/// report under `out`; prints the table. Exit 0, 3 when a side lost runs,
+/// 130 when interrupted (no comparison then). Throws CLI::ValidationError
+/// for a --stack that is no stack, std::runtime_error when a component of
+/// it is down.
+int run_blob_vs_inline(blob_vs_inline_options options, stop_flags& stop);
+
+}  // namespace tracepipe::lab

@@ -1,0 +1,217 @@
+#include "observe/observer.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "observe/server_figures.hpp"
+#include "observe/stack_queries.hpp"
+
+#include "loadgen/run_ids.hpp"
+namespace tracepipe::observe {
+
+using loadgen::bytes_per_mib;
+using loadgen::component_figures;
+
+namespace {
+
+/// "123\n" or "nan\n" → the number; nullopt when not a finite number.
+std::optional<double> parse_number(std::string_view s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+observer::observer(observer_options options)
+    : o_(std::move(options)), ch_(o_.target.clickhouse) {
+  sink::clickhouse_result why;
+  if (!ch_.probe_version(&why))
+    throw std::runtime_error(fmt::format("ClickHouse at {} (to observe the write path): {}", o_.target.clickhouse.url,
+                                         why.message));
+  if (!o_.target.redis_url.empty())
+    redis_.emplace(o_.target.redis_url, o_.target.stream_prefix, o_.target.shards, o_.target.consumer_group,
+                   std::chrono::milliseconds(2000));
+  if (!o_.metrics_urls.empty()) scraper_.emplace(o_.metrics_urls);
+}
+
+observer::~observer() { end(); }
+
+void observer::begin(clock::time_point start) {
+  start_ = start;
+  last_refill_ = start;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void observer::end() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mu_);
+  not_visible_ += polling_.size() + inbox_.size();
+  polling_.clear();
+  inbox_.clear();
+}
+
+bool observer::wants_probe(clock::time_point now) {
+  if (o_.probes_per_second <= 0) return false;
+  // A token bucket holding at most one second's worth: an even sample.
+  tokens_ = std::min(o_.probes_per_second,
+                     tokens_ + std::chrono::duration<double>(now - last_refill_).count() * o_.probes_per_second);
+  last_refill_ = now;
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
+}
+
+void observer::probe(std::string run_id, clock::time_point sent_at) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return;
+  inbox_.push_back({std::move(run_id), sent_at});
+  ++probes_sent_;
+}
+
+std::optional<std::uint64_t> observer::queue_depth() const {
+  auto d = depth_.load();
+  return d < 0 ? std::nullopt : std::optional<std::uint64_t>(static_cast<std::uint64_t>(d));
+}
+
+std::optional<double> observer::lag_p99_ms() const {
+  auto l = lag_p99_.load();
+  return l < 0 ? std::nullopt : std::optional<double>(l);
+}
+
+std::uint64_t observer::second_of(clock::time_point t) const {
+  auto since = std::chrono::duration_cast<std::chrono::milliseconds>(t - start_).count();
+  return since < 0 ? 1 : static_cast<std::uint64_t>(since / 1000) + 1;
+}
+
+void observer::loop() {
+  std::uint64_t next_second = 1;
+  auto next_poll = clock::now();
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    auto next_sample = start_ + std::chrono::seconds(next_second);
+    wake_.wait_until(lock, std::min(next_sample, next_poll), [&] { return stopping_; });
+    if (stopping_) break;
+    for (auto& w : inbox_) polling_.push_back(std::move(w));
+    inbox_.clear();
+    lock.unlock();
+    auto now = clock::now();
+    if (now >= next_sample) {
+      sample(next_second);
+      // After a slow sample, skip the seconds it overran rather than bunch up.
+      next_second = std::max(next_second + 1, second_of(clock::now()));
+    }
+    if (now >= next_poll) {
+      poll_probes();
+      next_poll = clock::now() + o_.probe_interval;
+    }
+    lock.lock();
+  }
+}
+
+void observer::failed(std::string what) {
+  ++errors_;
+  last_error_ = std::move(what);
+}
+
+std::optional<std::uint64_t> observer::one_number(const std::string& sql) {
+  auto r = ch_.query(sql);
+  if (!r.ok()) {
+    failed(r.message);
+    return std::nullopt;
+  }
+  auto v = parse_number(r.body);
+  if (!v) return std::uint64_t{0};  // max() of nothing
+  return static_cast<std::uint64_t>(*v);
+}
+
+void observer::sample(std::uint64_t second) {
+  component_sample s;
+  s.second = second;
+  if (redis_) {
+    if (auto r = redis_->read()) {
+      s.queue_depth = r->queue_depth;
+      s.components.redis_memory_mib = r->memory_mib;
+      s.components.redis_ops_per_s = r->ops_per_s;
+      s.components.redis_pending = r->pending;
+      s.components.redis_group_lag = r->group_lag;
+    } else {
+      failed(redis_->error());
+    }
+    depth_.store(s.queue_depth ? static_cast<std::int64_t>(*s.queue_depth) : -1);
+  }
+  sample_clickhouse(s.components);
+  if (scraper_ && !scraper_->sample(s.components)) failed(scraper_->error());
+  s.clickhouse_parts = one_number(max_parts_query(o_.target.table));
+  auto r = ch_.query(recent_lag_query(o_.target.table, o_.target.project, 2));
+  if (!r.ok()) {
+    failed(r.message);
+  } else if (auto tab = r.body.find('\t'); tab != std::string::npos) {
+    auto rows = parse_number(std::string_view(r.body).substr(0, tab));
+    if (rows && *rows > 0) s.recent_lag_p99_ms = parse_number(std::string_view(r.body).substr(tab + 1));
+  }
+  lag_p99_.store(s.recent_lag_p99_ms.value_or(-1));
+  samples_.push_back(s);
+}
+
+void observer::sample_clickhouse(component_figures& f) {
+  std::string error;
+  auto now_read = read_server_activity(ch_, &error);
+  if (!now_read) return failed(error);
+  const auto& a = *now_read;
+  f.clickhouse_merges = a.merges_running;
+  f.clickhouse_queries = std::max(0.0, a.queries_running - 1);  // not this one
+  // Counters → per second since the previous sample (none for the first one,
+  // nor after a restart of the server reset them).
+  auto now = clock::now();
+  if (previous_) {
+    auto secs = std::chrono::duration<double>(now - previous_at_).count();
+    auto rate = [&](double server_activity::*counter) -> std::optional<double> {
+      if (secs <= 0 || a.*counter < (*previous_).*counter) return std::nullopt;
+      return (a.*counter - (*previous_).*counter) / secs;
+    };
+    f.clickhouse_inserted_rows = rate(&server_activity::inserted_rows);
+    if (auto bytes = rate(&server_activity::inserted_bytes)) f.clickhouse_inserted_mib = *bytes / bytes_per_mib;
+    f.clickhouse_merged_rows = rate(&server_activity::merged_rows);
+    f.clickhouse_delayed_inserts = rate(&server_activity::delayed_inserts);
+    f.clickhouse_rejected_inserts = rate(&server_activity::rejected_inserts);
+  }
+  previous_ = a;
+  previous_at_ = now;
+}
+
+void observer::poll_probes() {
+  if (polling_.empty()) return;
+  std::vector<std::string> ids;
+  for (const auto& w : polling_) ids.push_back(w.id);
+  auto r = ch_.query(probe_query(o_.target.table, ids));
+  auto now = clock::now();
+  if (!r.ok()) return failed(r.message);
+  std::vector<std::string_view> seen;
+  std::string_view body = r.body;
+  while (!body.empty()) {
+    auto nl = body.find('\n');
+    seen.push_back(body.substr(0, nl));
+    body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
+  }
+  std::erase_if(polling_, [&](const waiting& w) {
+    if (std::find(seen.begin(), seen.end(), w.id) == seen.end()) return false;
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - w.sent_at).count();
+    found_.push_back({second_of(w.sent_at), static_cast<std::uint64_t>(std::max<std::int64_t>(0, us))});
+    return true;
+  });
+}
+
+}  // namespace tracepipe::observe

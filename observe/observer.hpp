@@ -1,0 +1,122 @@
+#pragma once
+// What `tracepipe load --stack` sees of the write path while it runs, on a
+// thread of its own: once a second the queue depth (Redis), the most active
+// parts of a partition and the lag p99 of recent inserts (ClickHouse), and
+// the component telemetry of both and of the write path's own /metrics
+// (component_figures.hpp); and
+// the visibility probe — a sample of accepted runs, each polled in
+// ClickHouse until found, so visible_at − sent is measured from outside,
+// the form users meet as "traces created but not visible".
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "loadgen/component_figures.hpp"
+#include "loadgen/run_watcher.hpp"
+#include "observe/metrics_sampler.hpp"
+#include "observe/redis_sampler.hpp"
+#include "observe/server_figures.hpp"
+#include "observe/stack_target.hpp"
+
+#include "loadgen/run_ids.hpp"
+namespace tracepipe::observe {
+
+using loadgen::component_figures;
+
+struct observer_options {
+  stack_target target;
+  double probes_per_second = 10;                  ///< 0: no visibility probe
+  std::chrono::milliseconds probe_interval{100};  ///< poll period: the resolution of visible_ms
+  std::vector<std::string> metrics_urls;          ///< tracepipe /metrics pages to scrape (ingest, workers)
+};
+
+/// One per-second reading (second s covers [s − 1, s) since the load's start).
+struct component_sample {
+  std::uint64_t second = 0;
+  std::optional<std::uint64_t> queue_depth;
+  std::optional<std::uint64_t> clickhouse_parts;
+  std::optional<double> recent_lag_p99_ms;
+  component_figures components;
+};
+
+struct probe_result {
+  std::uint64_t second = 0;   ///< when its request was sent (as component_sample::second)
+  std::uint64_t visible_us = 0;
+};
+
+class observer final : public loadgen::run_watcher {
+ public:
+
+  /// Checks ClickHouse and every metrics page answer (throws
+  /// std::runtime_error naming the one that does not).
+  explicit observer(observer_options options);
+  ~observer();
+  observer(const observer&) = delete;
+  observer& operator=(const observer&) = delete;
+
+  /// Starts the thread; `start` is the load's second 0.
+  void begin(clock::time_point start) override;
+  /// Stops the thread; probes still unseen count as not visible.
+  void end();
+
+  bool wants_probe(clock::time_point now) override;
+  void probe(std::string run_id, clock::time_point sent_at) override;
+
+  /// Latest readings for the progress line.
+  std::optional<std::uint64_t> queue_depth() const override;
+  std::optional<double> lag_p99_ms() const override;
+
+  // After end():
+  const std::vector<component_sample>& samples() const { return samples_; }
+  const std::vector<probe_result>& probes() const { return found_; }
+  std::uint64_t probes_sent() const { return probes_sent_; }
+  std::uint64_t probes_not_visible() const { return not_visible_; }
+  std::uint64_t errors() const { return errors_; }
+  const std::string& last_error() const { return last_error_; }
+
+ private:
+  struct waiting {
+    std::string id;
+    clock::time_point sent_at;
+  };
+  void loop();
+  void sample(std::uint64_t second);
+  void poll_probes();
+  std::optional<std::uint64_t> one_number(const std::string& sql);
+  void sample_clickhouse(component_figures& f);
+  void failed(std::string what);
+  std::uint64_t second_of(clock::time_point t) const;
+
+  observer_options o_;
+  sink::clickhouse_client ch_;
+  std::optional<redis_sampler> redis_;
+  std::optional<metrics_sampler> scraper_;
+  /// ClickHouse's counters at the previous sample, for per-second rates.
+  std::optional<server_activity> previous_;
+  clock::time_point previous_at_{};
+  clock::time_point start_;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::vector<waiting> inbox_;  ///< guarded by mu_
+  // probe sampling (load thread only)
+  double tokens_ = 0;
+  clock::time_point last_refill_{};
+  // observer thread only until end()
+  std::vector<waiting> polling_;
+  std::vector<component_sample> samples_;
+  std::vector<probe_result> found_;
+  std::uint64_t probes_sent_ = 0, not_visible_ = 0, errors_ = 0;
+  std::string last_error_;
+  std::atomic<std::int64_t> depth_{-1};
+  std::atomic<double> lag_p99_{-1};
+};
+
+}  // namespace tracepipe::observe

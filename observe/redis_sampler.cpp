@@ -1,0 +1,190 @@
+#include "observe/redis_sampler.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <charconv>
+#include <memory>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "loadgen/component_figures.hpp"
+
+#include "queue/redis_endpoint.hpp"
+#include "queue/shard.hpp"
+
+namespace tracepipe::observe {
+
+using loadgen::bytes_per_mib;
+
+namespace {
+
+struct reply_deleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
+
+reply_ptr command(redisContext* c, const char* format, auto... args) {
+  return reply_ptr(static_cast<redisReply*>(redisCommand(c, format, args...)));
+}
+
+std::string_view text_of(const redisReply* r) {
+  bool text = r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS;
+  return text ? std::string_view(r->str, r->len) : std::string_view{};
+}
+
+/// In a flat name, value, … array (RESP2's maps): the value of `name`, or null.
+const redisReply* field_of(const redisReply* fields, std::string_view name) {
+  for (std::size_t i = 0; i + 1 < fields->elements; i += 2)
+    if (text_of(fields->element[i]) == name) return fields->element[i + 1];
+  return nullptr;
+}
+
+/// XINFO GROUPS' reply (per group such a flat array): the entry of `group`, or null.
+const redisReply* group_entry(const redisReply* groups, std::string_view group) {
+  for (std::size_t g = 0; g < groups->elements; ++g) {
+    const auto* fields = groups->element[g];
+    if (fields->type != REDIS_REPLY_ARRAY) continue;
+    if (const auto* name = field_of(fields, "name"); name && text_of(name) == group) return fields;
+  }
+  return nullptr;
+}
+
+/// A field of a group's entry: its integer value, nullopt when absent or nil
+/// (Redis 7.0 answers a nil lag when it cannot compute it).
+std::optional<double> group_field(const redisReply* fields, std::string_view name) {
+  const auto* v = field_of(fields, name);
+  if (!v || v->type != REDIS_REPLY_INTEGER) return std::nullopt;
+  return static_cast<double>(v->integer);
+}
+
+}  // namespace
+
+std::optional<double> info_number(std::string_view info, std::string_view name) {
+  std::size_t at = 0;
+  while (at < info.size()) {
+    auto end = info.find('\n', at);
+    auto line = info.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    at = end == std::string_view::npos ? info.size() : end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() <= name.size() || !line.starts_with(name) || line[name.size()] != ':') continue;
+    auto value = line.substr(name.size() + 1);
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || ptr != value.data() + value.size()) return std::nullopt;
+    return v;
+  }
+  return std::nullopt;
+}
+
+redis_sampler::redis_sampler(std::string url, std::string prefix, int shards, std::string group,
+                             std::chrono::milliseconds timeout)
+    : url_(std::move(url)), prefix_(std::move(prefix)), group_(std::move(group)), shards_(shards), timeout_(timeout) {}
+
+redis_sampler::~redis_sampler() { drop(); }
+
+void redis_sampler::drop() {
+  if (ctx_) redisFree(ctx_);
+  ctx_ = nullptr;
+}
+
+bool redis_sampler::connect() {
+  auto ep = queue::parse_redis_url(url_);
+  if (!ep) {
+    error_ = "not a redis:// URL: " + url_;
+    return false;
+  }
+  timeval tv{static_cast<time_t>(timeout_.count() / 1000), static_cast<suseconds_t>(timeout_.count() % 1000 * 1000)};
+  ctx_ = redisConnectWithTimeout(ep->host.c_str(), ep->port, tv);
+  if (!ctx_ || ctx_->err) {
+    error_ = fmt::format("Redis {}: {}", ep->display(), ctx_ ? ctx_->errstr : "out of memory");
+    drop();
+    return false;
+  }
+  redisSetTimeout(ctx_, tv);
+  auto login = [&]() -> reply_ptr {
+    if (ep->password.empty()) return nullptr;
+    return ep->username.empty() ? command(ctx_, "AUTH %s", ep->password.c_str())
+                                : command(ctx_, "AUTH %s %s", ep->username.c_str(), ep->password.c_str());
+  };
+  auto ok = [&](const reply_ptr& r) { return r && r->type != REDIS_REPLY_ERROR; };
+  if (!ep->password.empty() && !ok(login())) {
+    error_ = fmt::format("Redis {}: AUTH refused", ep->display());  // never the password
+    drop();
+    return false;
+  }
+  if (ep->db != 0 && !ok(command(ctx_, "SELECT %d", ep->db))) {
+    error_ = fmt::format("Redis {}: SELECT {} refused", ep->display(), ep->db);
+    drop();
+    return false;
+  }
+  return true;
+}
+
+std::optional<redis_reading> redis_sampler::read() {
+  if (!ctx_ && !connect()) return std::nullopt;
+  redis_reading r;
+  if (!read_depth(r) || !read_group(r) || !read_info(r)) {
+    drop();
+    return std::nullopt;
+  }
+  return r;
+}
+
+bool redis_sampler::read_depth(redis_reading& r) {
+  std::vector<std::string> keys;
+  for (int n = 0; n < shards_; ++n) keys.push_back(queue::stream_key(prefix_, static_cast<std::size_t>(n)));
+  for (const auto& k : keys) redisAppendCommand(ctx_, "XLEN %b", k.data(), k.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx_, &raw) != REDIS_OK) {
+      error_ = fmt::format("Redis XLEN: {}", ctx_->errstr);
+      return false;
+    }
+    reply_ptr reply(static_cast<redisReply*>(raw));
+    if (reply->type != REDIS_REPLY_INTEGER) {
+      error_ = fmt::format("Redis XLEN {}: {}", keys[i], reply->type == REDIS_REPLY_ERROR ? reply->str : "not an integer");
+      return false;
+    }
+    r.queue_depth += static_cast<std::uint64_t>(reply->integer);
+  }
+  return true;
+}
+
+bool redis_sampler::read_group(redis_reading& r) {
+  double pending = 0, lag = 0;
+  bool every_shard = true, lag_known = true;
+  for (int n = 0; n < shards_; ++n) {
+    auto key = queue::stream_key(prefix_, static_cast<std::size_t>(n));
+    auto reply = command(ctx_, "XINFO GROUPS %b", key.data(), key.size());
+    if (!reply) {
+      error_ = fmt::format("Redis XINFO GROUPS: {}", ctx_->errstr);
+      return false;
+    }
+    // No stream yet (nothing sent) or no group yet (no worker started): unknown, not an error.
+    const redisReply* group = reply->type == REDIS_REPLY_ARRAY ? group_entry(reply.get(), group_) : nullptr;
+    auto p = group ? group_field(group, "pending") : std::nullopt;
+    auto l = group ? group_field(group, "lag") : std::nullopt;
+    every_shard = every_shard && p;
+    lag_known = lag_known && l;
+    pending += p.value_or(0);
+    lag += l.value_or(0);
+  }
+  if (every_shard) r.pending = pending;
+  if (every_shard && lag_known) r.group_lag = lag;
+  return true;
+}
+
+bool redis_sampler::read_info(redis_reading& r) {
+  auto reply = command(ctx_, "INFO");
+  if (!reply || reply->type != REDIS_REPLY_STRING) {
+    error_ = fmt::format("Redis INFO: {}", reply ? (reply->type == REDIS_REPLY_ERROR ? reply->str : "not text") : ctx_->errstr);
+    return false;
+  }
+  std::string_view info(reply->str, reply->len);
+  if (auto bytes = info_number(info, "used_memory")) r.memory_mib = *bytes / bytes_per_mib;
+  r.ops_per_s = info_number(info, "instantaneous_ops_per_sec");
+  return true;
+}
+
+}  // namespace tracepipe::observe

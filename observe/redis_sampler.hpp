@@ -1,0 +1,57 @@
+#pragma once
+// Reads the ingest queue and Redis itself once a second for the load
+// generator's observer thread, with a blocking hiredis connection (it needs
+// none of the queue library's Asio machinery): the queue depth (XLEN summed
+// over the shard streams), the consumer group's pending entries and lag
+// (XINFO GROUPS), memory used and operations per second (INFO).
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct redisContext;
+
+namespace tracepipe::observe {
+
+struct redis_reading {
+  std::uint64_t queue_depth = 0;
+  std::optional<double> memory_mib, ops_per_s;
+  /// nullopt until the workers' group exists on every shard stream; lag also
+  /// when Redis cannot tell (entries deleted before the group read them).
+  std::optional<double> pending, group_lag;
+};
+
+/// The value of `name` in INFO's text ("name:value" lines), if a number.
+std::optional<double> info_number(std::string_view info, std::string_view name);
+
+class redis_sampler {
+ public:
+  /// url: redis://[[user]:password@]host[:port][/db]; streams "<prefix>:{n}"
+  /// read by the consumer group `group`.
+  redis_sampler(std::string url, std::string prefix, int shards, std::string group,
+                std::chrono::milliseconds timeout);
+  ~redis_sampler();
+  redis_sampler(const redis_sampler&) = delete;
+  redis_sampler& operator=(const redis_sampler&) = delete;
+
+  /// The figures now; nullopt with error() set when Redis cannot be asked
+  /// (it reconnects on the next call).
+  std::optional<redis_reading> read();
+  const std::string& error() const { return error_; }
+
+ private:
+  bool connect();
+  void drop();
+  bool read_depth(redis_reading& r);
+  bool read_group(redis_reading& r);
+  bool read_info(redis_reading& r);
+
+  std::string url_, prefix_, group_;
+  int shards_;
+  std::chrono::milliseconds timeout_;
+  redisContext* ctx_ = nullptr;
+  std::string error_;
+};
+
+}  // namespace tracepipe::observe

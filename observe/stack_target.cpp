@@ -1,0 +1,18 @@
+#include "observe/stack_target.hpp"
+
+namespace tracepipe::observe {
+
+stack_target stack_target_of(const config::settings& s, const std::string& project) {
+  stack_target t;
+  t.clickhouse = {s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout,
+                  s.clickhouse.ca_file};
+  t.table = {s.clickhouse.database, s.clickhouse.table};
+  t.redis_url = s.redis.url;
+  t.stream_prefix = s.redis.stream;
+  t.shards = s.redis.shards;
+  t.consumer_group = s.worker.group;
+  t.project = project;
+  return t;
+}
+
+}  // namespace tracepipe::observe

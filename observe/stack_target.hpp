@@ -1,0 +1,26 @@
+#pragma once
+// Where the servers behind the load target are (from --stack or --config):
+// what the observer and the reconcile read to see what the write path did.
+#include <chrono>
+#include <string>
+
+#include "config/settings.hpp"
+#include "sink/clickhouse_client.hpp"
+#include "sink/schema.hpp"
+
+namespace tracepipe::observe {
+
+struct stack_target {
+  sink::clickhouse_settings clickhouse;
+  sink::schema_names table;
+  std::string redis_url;      ///< empty: queue depth is not sampled
+  std::string stream_prefix;  ///< the ingest's stream key prefix
+  int shards = 1;
+  std::string consumer_group;  ///< the workers' (pending and lag are read from it)
+  std::string project;        ///< the project the load's runs carry
+};
+
+/// Where the runs of `project` land, from the settings of the stack behind the target.
+stack_target stack_target_of(const config::settings& s, const std::string& project);
+
+}  // namespace tracepipe::observe

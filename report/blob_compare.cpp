@@ -1,0 +1,134 @@
+#include "report/blob_compare.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "report/svg_chart.hpp"
+
+namespace tracepipe::report {
+
+namespace {
+
+std::string cell(std::optional<double> v) {
+  if (!v) return "n/a";
+  return std::fabs(*v) >= 100 || *v == std::floor(*v) ? fmt::format("{:.0f}", *v) : fmt::format("{:.2f}", *v);
+}
+
+std::optional<double> ratio(std::optional<double> blob, std::optional<double> inline_) {
+  if (!blob || !inline_ || *inline_ == 0) return std::nullopt;
+  return *blob / *inline_;
+}
+
+std::string json_number(std::optional<double> v) {
+  return v && std::isfinite(*v) ? fmt::format("{:.3f}", *v) : "null";
+}
+
+std::string side_json(const blob_side& s) {
+  std::string out = fmt::format(R"({{"blob_mode":"{}")", s.blob_mode);
+  for (const auto& f : blob_figures) out += fmt::format(R"(,"{}":{})", f.key, json_number(s.figure(f.key)));
+  return out + "}";
+}
+
+/// The overlaid charts: a timeseries.csv column of each side on one axis.
+struct overlay {
+  const char* column;
+  const char* title;
+  const char* unit;
+};
+constexpr overlay overlays[] = {
+    {"inserted_runs", "Inserted in ClickHouse", "rows/s"},
+    {"lag_p99_ms", "Lag p99", "ms, received → inserted"},
+    {"clickhouse_inserted_mib_per_s", "ClickHouse inserted bytes", "MiB/s (uncompressed)"},
+    {"clickhouse_parts", "ClickHouse active parts", "parts (one partition)"},
+    {"clickhouse_merged_rows_per_s", "ClickHouse merges", "rows/s merged"},
+    {"worker_insert_p99_ms", "ClickHouse INSERT p99", "ms"},
+    {"redis_memory_mib", "Redis memory", "MiB"},
+    {"s3_puts_per_s", "S3 PUTs", "PUTs/s"},
+};
+
+line_chart overlay_chart(const overlay& o, const blob_side& a, const blob_side& b) {
+  line_chart c{o.title, o.unit, {}, {}, {}};
+  auto ya = a.timeseries.column(o.column), yb = b.timeseries.column(o.column);
+  auto n = std::max(ya.size(), yb.size());
+  ya.resize(n);
+  yb.resize(n);
+  for (std::size_t i = 0; i < n; ++i) c.x.push_back(static_cast<double>(i + 1));
+  c.series.push_back({a.name + " (blob " + a.blob_mode + ")", "#dc2626", std::move(ya)});
+  c.series.push_back({b.name + " (blob " + b.blob_mode + ")", "#2563eb", std::move(yb)});
+  return c;
+}
+
+constexpr const char* style = R"(
+body { margin: 0 auto; max-width: 1180px; padding: 24px; font: 14px/1.45 system-ui, sans-serif; color: #1f2933; }
+h1 { font-size: 22px; margin: 0 0 12px; } h2 { font-size: 17px; margin: 28px 0 10px; }
+table { border-collapse: collapse; } th, td { padding: 4px 10px; border-bottom: 1px solid #e5e7eb; }
+td { text-align: right; font-variant-numeric: tabular-nums; } th { text-align: left; font-weight: 500; }
+.charts { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
+figure { margin: 0; border: 1px solid #e5e7eb; border-radius: 8px; padding: 10px 12px; }
+.note { color: #6b7280; font-style: italic; }
+svg.chart { width: 100%; height: auto; display: block; }
+svg .title { font-size: 15px; font-weight: 600; } svg .unit { fill: #6b7280; font-size: 12px; }
+svg .tick, svg .legend { font-size: 12px; fill: #374151; } svg .grid { stroke: #e5e7eb; } svg .axis { stroke: #9ca3af; }
+svg .series { stroke-width: 2; stroke-linejoin: round; }
+@media (max-width: 800px) { .charts { grid-template-columns: 1fr; } }
+)";
+
+}  // namespace
+
+std::optional<double> blob_side::figure(std::string_view key) const {
+  auto it = figures.find(key);
+  return it == figures.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
+std::string blob_compare_table(const blob_side& a, const blob_side& b) {
+  std::size_t label_width = 0;
+  for (const auto& f : blob_figures) label_width = std::max(label_width, f.label.size() + f.unit.size() + 3);
+  std::string out = fmt::format("{:<{}}  {:>12}  {:>12}  {:>8}\n", "", label_width, a.name, b.name,
+                                b.name + "/" + a.name);
+  for (const auto& f : blob_figures) {
+    auto r = ratio(b.figure(f.key), a.figure(f.key));
+    out += fmt::format("{:<{}}  {:>12}  {:>12}  {:>8}\n", fmt::format("{} ({})", f.label, f.unit), label_width,
+                       cell(a.figure(f.key)), cell(b.figure(f.key)), r ? fmt::format("{:.2f}", *r) : "");
+  }
+  return out;
+}
+
+std::string blob_compare_json(const blob_side& a, const blob_side& b, std::string_view config_json) {
+  std::string ratios;
+  for (const auto& f : blob_figures)
+    ratios += fmt::format(R"({}"{}":{})", ratios.empty() ? "" : ",", f.key,
+                          json_number(ratio(b.figure(f.key), a.figure(f.key))));
+  return fmt::format(R"({{"config":{},"sides":{{"{}":{},"{}":{}}},"ratio_{}_over_{}":{{{}}}}})", config_json, a.name,
+                     side_json(a), b.name, side_json(b), b.name, a.name, ratios) +
+         "\n";
+}
+
+std::string blob_compare_html(const blob_side& a, const blob_side& b, std::string_view title) {
+  std::string rows;
+  for (const auto& f : blob_figures) {
+    auto r = ratio(b.figure(f.key), a.figure(f.key));
+    rows += fmt::format("<tr><th>{} <span class=\"note\">{}</span></th><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                        html_escape(f.label), html_escape(f.unit), cell(a.figure(f.key)), cell(b.figure(f.key)),
+                        r ? fmt::format("{:.2f}", *r) : "");
+  }
+  std::string charts;
+  for (const auto& o : overlays) {
+    auto c = overlay_chart(o, a, b);
+    charts += has_data(c) ? fmt::format("<figure>{}</figure>", render_svg(c))
+                          : fmt::format("<figure><h3>{}</h3><p class=\"note\">not measured in either run</p></figure>",
+                                        html_escape(o.title));
+  }
+  return fmt::format(R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{0}</title><style>{1}</style></head>
+<body><h1>{0}</h1>
+<table><tr><th></th><th>{2}</th><th>{3}</th><th>{3} ÷ {2}</th></tr>
+{4}</table>
+<h2>Over time (seconds since each run's start)</h2><div class="charts">{5}</div>
+</body></html>
+)",
+                     html_escape(title), style, html_escape(a.name), html_escape(b.name), rows, charts);
+}
+
+}  // namespace tracepipe::report

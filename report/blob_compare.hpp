@@ -1,0 +1,66 @@
+#pragma once
+// `tracepipe compare blob-vs-inline`'s result: the same seeded load run twice,
+// payloads inline (blob mode never) and offloaded to S3 (auto), each side's
+// figures in one table, rendered for the terminal, as compare.json and as
+// one HTML page with the two runs' charts overlaid.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "report/report_files.hpp"
+
+namespace tracepipe::report {
+
+
+/// One side's figures by key (blob_figures below); a missing key was not measured.
+struct blob_side {
+  std::string name;       ///< "inline" or "blob"
+  std::string blob_mode;  ///< worker.blob_mode it ran with
+  std::map<std::string, double, std::less<>> figures;
+  timeseries_table timeseries;  ///< its steady run's timeseries.csv
+
+  std::optional<double> figure(std::string_view key) const;
+};
+
+struct blob_figure {
+  std::string_view key;    ///< in compare.json
+  std::string_view label;  ///< in the table
+  std::string_view unit;
+};
+
+/// Every figure compared, in table order.
+inline constexpr blob_figure blob_figures[] = {
+    {"achieved_rate", "offered load achieved", "runs/s"},
+    {"runs_accepted", "runs accepted", "runs"},
+    {"lost", "lost", "operations"},
+    {"lag_p50_ms", "lag p50 (received → inserted)", "ms"},
+    {"lag_p99_ms", "lag p99 (received → inserted)", "ms"},
+    {"insert_p50_ms", "ClickHouse INSERT p50", "ms"},
+    {"insert_p99_ms", "ClickHouse INSERT p99", "ms"},
+    {"max_sustained_rows_per_s", "max sustainable rate (best 5 s of rows inserted under overload)", "rows/s"},
+    {"overload_backlog_max", "backlog peak under that overload", "entries"},
+    {"clickhouse_inserted_mib", "ClickHouse bytes inserted (uncompressed)", "MiB"},
+    {"clickhouse_written_mib", "ClickHouse bytes inserts wrote to disk (compressed)", "MiB"},
+    {"clickhouse_disk_mib", "table on disk (active parts)", "MiB"},
+    {"inserts", "INSERTs (batches)", "INSERTs"},
+    {"parts_created", "parts created (active + outdated listed)", "parts"},
+    {"parts_peak", "peak active parts (one partition)", "parts"},
+    {"merged_mib", "merged bytes (uncompressed)", "MiB"},
+    {"merge_ms", "time spent merging", "ms"},
+    {"redis_memory_peak_mib", "Redis memory peak above its start", "MiB"},
+    {"s3_puts", "S3 PUTs", "PUTs"},
+    {"s3_mib", "S3 bytes written", "MiB"},
+};
+
+/// The terminal table: figure, unit, inline, blob, blob ÷ inline.
+std::string blob_compare_table(const blob_side& inline_side, const blob_side& blob_side_);
+
+/// compare.json: {"config": <config_json>, "sides": {"inline": {...}, "blob": {...}},
+/// "ratio_blob_over_inline": {...}}; figures not measured are null.
+std::string blob_compare_json(const blob_side& inline_side, const blob_side& blob_side_, std::string_view config_json);
+
+/// One self-contained page: the table, then each chart with both runs overlaid.
+std::string blob_compare_html(const blob_side& inline_side, const blob_side& blob_side_, std::string_view title);
+
+}  // namespace tracepipe::report

@@ -1,0 +1,138 @@
+#include "report/thresholds.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace tracepipe::report {
+
+using loadgen::histogram;
+using loadgen::load_result;
+using loadgen::stack_figures;
+
+namespace {
+
+constexpr std::string_view latency_metrics[] = {"http_p50", "http_p90", "http_p99", "http_p999", "http_max",
+                                                "http_mean"};
+constexpr std::string_view stack_families[] = {"lag_", "visible_"};
+constexpr std::string_view stack_quantiles[] = {"p50", "p90", "p99", "max"};
+
+bool is_http_latency(std::string_view m) {
+  for (auto l : latency_metrics)
+    if (m == l || (m.size() == l.size() + 12 && m.substr(0, l.size()) == l && m.substr(l.size()) == "_uncorrected"))
+      return true;
+  return false;
+}
+
+/// lag_p99, visible_max, …: the family and the quantile name, when m is one.
+std::optional<std::pair<std::string_view, std::string_view>> stack_latency(std::string_view m) {
+  for (auto f : stack_families)
+    for (auto q : stack_quantiles)
+      if (m.size() == f.size() + q.size() && m.starts_with(f) && m.ends_with(q)) return std::pair{f, q};
+  return std::nullopt;
+}
+
+bool is_latency(std::string_view m) { return is_http_latency(m) || stack_latency(m).has_value(); }
+
+double ms(std::uint64_t us) { return static_cast<double>(us) / 1000.0; }
+
+}  // namespace
+
+std::optional<threshold> threshold::parse(std::string_view text, std::string* error) {
+  auto fail = [&](std::string why) -> std::optional<threshold> {
+    if (error) *error = fmt::format("threshold '{}': {}", text, why);
+    return std::nullopt;
+  };
+  std::string compact;
+  for (char c : text)
+    if (c != ' ') compact += c;
+  static constexpr std::string_view ops[] = {"<=", ">=", "==", "!=", "<", ">"};
+  std::size_t at = std::string::npos;
+  std::string_view op;
+  for (auto o : ops) {
+    auto p = compact.find(o);
+    if (p != std::string::npos && (at == std::string::npos || p < at || (p == at && o.size() > op.size()))) {
+      at = p;
+      op = o;
+    }
+  }
+  if (at == std::string::npos) return fail("no operator (use < <= > >= == !=)");
+  threshold t;
+  t.text = std::string(text);
+  t.metric = compact.substr(0, at);
+  t.op = std::string(op);
+  std::string_view rhs = std::string_view(compact).substr(at + op.size());
+  load_result probe;
+  if (!metric_value(probe, t.metric)) return fail(fmt::format("unknown metric '{}'", t.metric));
+  if (rhs.empty()) return fail("no value after the operator");
+  auto [end, ec] = std::from_chars(rhs.data(), rhs.data() + rhs.size(), t.value);
+  if (ec != std::errc() || !std::isfinite(t.value)) return fail(fmt::format("value '{}' is not a number", rhs));
+  std::string_view unit(end, rhs.data() + rhs.size() - end);
+  if (is_latency(t.metric)) {
+    if (unit == "us") t.value /= 1000;
+    else if (unit == "s") t.value *= 1000;
+    else if (!unit.empty() && unit != "ms") return fail(fmt::format("unit '{}': use us, ms or s", unit));
+  } else if (!unit.empty()) {
+    return fail(fmt::format("'{}' takes a plain number, not '{}'", t.metric, unit));
+  }
+  return t;
+}
+
+std::optional<double> metric_value(const load_result& r, std::string_view m) {
+  if (auto fq = stack_latency(m)) {
+    bool reconciled = r.stack && r.stack->reconciled;
+    const histogram* h = fq->first == "lag_" ? (reconciled ? &r.stack->lag_us : nullptr)
+                                             : (r.stack ? &r.stack->visible_us : nullptr);
+    if (!h || h->count() == 0) return NAN;  // known, not measured: a threshold on it fails
+    auto q = fq->second;
+    return q == "max" ? ms(h->max()) : ms(h->quantile(q == "p50" ? 0.5 : q == "p90" ? 0.9 : 0.99));
+  }
+  for (auto [name, field] : {std::pair{"lost", &stack_figures::lost}, {"duplicates", &stack_figures::duplicates},
+                             {"late", &stack_figures::late}, {"unacknowledged_found", &stack_figures::unacknowledged}})
+    if (m == name) return r.stack && r.stack->reconciled ? static_cast<double>((*r.stack).*field) : NAN;
+  if (is_http_latency(m)) {
+    bool unc = m.ends_with("_uncorrected");
+    const auto& h = unc ? r.uncorrected : r.corrected;
+    auto base = unc ? m.substr(0, m.size() - 12) : m;
+    if (base == "http_p50") return ms(h.quantile(0.5));
+    if (base == "http_p90") return ms(h.quantile(0.9));
+    if (base == "http_p99") return ms(h.quantile(0.99));
+    if (base == "http_p999") return ms(h.quantile(0.999));
+    if (base == "http_max") return ms(h.max());
+    return h.mean() / 1000.0;
+  }
+  auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+  if (m == "sent") return d(r.sent);
+  if (m == "accepted") return d(r.accepted);
+  if (m == "errors") return d(r.errors);
+  if (m == "dropped") return d(r.dropped);
+  if (m == "retries") return d(r.retries);
+  if (m == "rejected") return d(r.rejected_total());
+  if (m == "rejected_429") return d(r.rejected.count(429) ? r.rejected.at(429) : 0);
+  if (m == "rejected_5xx") return d(r.rejected_5xx());
+  if (m == "achieved_rate") return r.achieved_rate;
+  if (m == "target_rate") return r.target_rate;
+  if (m == "rate_ratio") return r.target_rate > 0 ? r.achieved_rate / r.target_rate : 1.0;
+  if (m == "error_ratio")
+    return r.offered ? d(r.errors + r.rejected_total() + r.dropped) / d(r.offered) : 0.0;
+  return std::nullopt;
+}
+
+std::vector<threshold_outcome> evaluate(const std::vector<threshold>& ts, const load_result& r) {
+  std::vector<threshold_outcome> out;
+  for (const auto& t : ts) {
+    double a = metric_value(r, t.metric).value_or(NAN);
+    bool ok = std::isnan(a)  ? false  // not measured in this run
+              : t.op == "<"  ? a < t.value
+              : t.op == "<=" ? a <= t.value
+              : t.op == ">"  ? a > t.value
+              : t.op == ">=" ? a >= t.value
+              : t.op == "==" ? a == t.value
+                             : a != t.value;
+    out.push_back({t, a, ok});
+  }
+  return out;
+}
+
+}  // namespace tracepipe::report

@@ -1,0 +1,319 @@
+#include "stack/stack.hpp"
+
+#include "stack/detail/components.hpp"
+#include "stack/detail/free_port.hpp"
+#include "stack/detail/process.hpp"
+#include "stack/detail/state.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <ostream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace tracepipe::stack {
+namespace {
+
+namespace fs = std::filesystem;
+using clock = std::chrono::steady_clock;
+using detail::component;
+using detail::process_id;
+using detail::stack_state;
+
+// ClickHouse needs ~1.5 s to shut down; more than this is a hang.
+constexpr auto stop_grace = std::chrono::seconds(30);
+constexpr auto probe_timeout = std::chrono::milliseconds(500);
+constexpr auto poll_interval = std::chrono::milliseconds(50);
+constexpr int log_tail_lines = 20;
+
+/// Serializes up/down/start/stop on one DIR, so two `up`s cannot start twins.
+class dir_lock {
+ public:
+  explicit dir_lock(const fs::path& dir) {
+    auto path = dir / "stack.lock";
+    // CLOEXEC: a server inheriting the fd would hold the lock forever.
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw error(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+    while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  dir_lock(const dir_lock&) = delete;
+  dir_lock& operator=(const dir_lock&) = delete;
+  ~dir_lock() { close(fd_); }
+
+ private:
+  int fd_ = -1;
+};
+
+/// A component this call started (or found running) and its process.
+struct launch {
+  component c;
+  process_id pid;
+};
+
+fs::path absolute_dir(const std::string& dir) {
+  if (dir.empty()) throw error("stack dir is empty");
+  return fs::weakly_canonical(fs::absolute(dir));
+}
+
+void check_name(const std::string& name) {
+  const auto& names = component_names();
+  if (std::find(names.begin(), names.end(), name) == names.end())
+    throw error(fmt::format("unknown stack component \"{}\" (expected {})", name, fmt::join(names, ", ")));
+}
+
+std::optional<process_id> live_pid(const fs::path& dir, const std::string& name) {
+  auto p = detail::read_pidfile(detail::pid_path(dir, name));
+  return p && detail::alive(*p) ? p : std::nullopt;
+}
+
+double seconds_since(clock::time_point t) {
+  return std::chrono::duration<double>(clock::now() - t).count();
+}
+
+std::string with_logs(std::string what, const component& c) {
+  for (const auto& path : c.logs)
+    if (auto t = detail::tail(path, log_tail_lines); !t.empty())
+      what += fmt::format("\n--- last lines of {} ---\n{}", path.string(), t);
+  return what;
+}
+
+/// Stops what this call started and forgets its pids.
+void abandon(const fs::path& dir, const std::vector<launch>& started) {
+  std::vector<process_id> procs;
+  for (const auto& l : started) procs.push_back(l.pid);
+  detail::stop(procs, stop_grace);
+  for (const auto& l : started) fs::remove(detail::pid_path(dir, l.c.name));
+}
+
+launch start_one(const stack_state& s, const std::string& name, std::ostream& log) {
+  auto c = detail::make_component(s, name);
+  auto argv = c.prepare();
+  auto log_file = detail::log_path(s.dir, name);
+  // Logs append across restarts; mark where this run begins.
+  std::ofstream(log_file, std::ios::app) << fmt::format("--- tracepipe stack: {}\n", fmt::join(argv, " "));
+  auto pid = detail::spawn(argv, s.dir.string(), log_file.string());
+  try {
+    detail::write_pidfile(detail::pid_path(s.dir, name), pid);
+  } catch (...) {
+    detail::stop({pid}, stop_grace);
+    throw;
+  }
+  log << fmt::format("stack: started {} (pid {}), log {}\n", name, pid.pid, log_file.string());
+  return {std::move(c), pid};
+}
+
+/// Polls every component until each answers. If one dies or misses the
+/// deadline: stops all of `comps` when `we_started` them, then throws.
+void wait_ready(const fs::path& dir, const std::vector<launch>& comps, bool we_started,
+                clock::time_point since, std::chrono::seconds deadline, std::ostream& log) {
+  std::vector<bool> ready(comps.size());
+  for (std::size_t pending = comps.size(); pending > 0;) {
+    for (std::size_t i = 0; i < comps.size(); ++i) {
+      if (ready[i]) continue;
+      const auto& [c, pid] = comps[i];
+      if (c.ready(probe_timeout)) {
+        ready[i] = true;
+        --pending;
+        log << fmt::format("stack: {} answers at {} after {:.1f} s\n", c.name, c.endpoint,
+                           seconds_since(since));
+        continue;
+      }
+      std::string failure;
+      if (!detail::alive(pid))
+        failure = fmt::format("{} (pid {}) exited before answering {}", c.name, pid.pid, c.check);
+      else if (clock::now() - since > deadline)
+        failure = fmt::format("{} (pid {}) did not answer {} at {} within {} s", c.name, pid.pid,
+                              c.check, c.endpoint, deadline.count());
+      if (failure.empty()) continue;
+      if (we_started) abandon(dir, comps);
+      throw error(with_logs(failure, c));
+    }
+    if (pending > 0) std::this_thread::sleep_for(poll_interval);
+  }
+}
+
+/// `up` on a DIR where components already run: all of them, or an error.
+std::map<std::string, std::string> already_up(const fs::path& dir, std::ostream& log) {
+  std::vector<std::string> running, stopped;
+  for (const auto& name : component_names()) {
+    if (auto p = live_pid(dir, name)) running.push_back(fmt::format("{} (pid {})", name, p->pid));
+    else stopped.push_back(name);
+  }
+  if (!stopped.empty())
+    throw error(fmt::format("stack in {} is partly up: {} running, {} not; run `down` on it first",
+                            dir.string(), fmt::join(running, ", "), fmt::join(stopped, ", ")));
+  auto s = detail::load_state(dir);
+  if (!s) throw error(fmt::format("stack in {} runs but has no stack.state; run `down` on it first", dir.string()));
+  log << fmt::format("stack: already up in {}\n", dir.string());
+  std::vector<launch> comps;
+  for (const auto& name : component_names()) {
+    comps.push_back({detail::make_component(*s, name), *live_pid(dir, name)});
+    log << fmt::format("  {:<10} pid {:<8} {}\n", name, comps.back().pid.pid, comps.back().c.endpoint);
+  }
+  wait_ready(dir, comps, false, clock::now(), s->deadline, log);
+  auto env = detail::env_of(*s);
+  if (!fs::exists(detail::env_path(dir)))
+    detail::write_env_file(detail::env_path(dir), env, "# tracepipe stack endpoints");
+  return env;
+}
+
+}  // namespace
+
+const std::vector<std::string>& component_names() {
+  static const std::vector<std::string> names = {"redis", "clickhouse", "s3"};
+  return names;
+}
+
+std::map<std::string, std::string> up(const options& opts, std::ostream& log) {
+  auto t0 = clock::now();
+  if (opts.bucket.empty() || opts.deadline.count() <= 0) throw error("stack options need a bucket and a deadline");
+  auto dir = absolute_dir(opts.dir);
+  fs::create_directories(dir / "logs");
+  fs::create_directories(dir / "pids");
+  dir_lock lock(dir);
+  for (const auto& name : component_names())
+    if (live_pid(dir, name)) return already_up(dir, log);
+
+  stack_state s;
+  s.dir = dir;
+  auto ports = detail::free_ports(4);
+  s.redis_port = ports[0];
+  s.clickhouse_http_port = ports[1];
+  s.clickhouse_tcp_port = ports[2];
+  s.s3_port = ports[3];
+  s.s3rver_path = detail::find_s3rver(opts.s3rver_path);
+  s.bucket = opts.bucket;
+  s.deadline = opts.deadline;
+  fs::remove(detail::env_path(dir));
+  detail::save_state(s);
+
+  // All three start at once and are then polled together: ~2 s, not the sum.
+  std::vector<launch> started;
+  for (const auto& name : component_names()) {
+    try {
+      started.push_back(start_one(s, name, log));
+    } catch (const std::exception& e) {
+      abandon(dir, started);
+      throw error(fmt::format("cannot start {}: {}", name, e.what()));
+    }
+  }
+  wait_ready(dir, started, true, t0, s.deadline, log);
+  auto env = detail::env_of(s);
+  detail::write_env_file(detail::env_path(dir), env,
+                         "# tracepipe stack endpoints; load with: set -a; . ./stack.env; set +a");
+  log << fmt::format("stack: up in {:.1f} s; env in {}\n", seconds_since(t0),
+                     detail::env_path(dir).string());
+  return env;
+}
+
+void down(const std::string& dir_arg, std::ostream& log) {
+  auto dir = absolute_dir(dir_arg);
+  if (!fs::is_directory(dir)) {
+    log << fmt::format("stack: nothing in {}\n", dir.string());
+    return;
+  }
+  auto t0 = clock::now();
+  dir_lock lock(dir);
+  std::vector<process_id> procs;
+  std::vector<std::string> names;
+  for (const auto& name : component_names()) {
+    if (auto p = live_pid(dir, name)) {
+      procs.push_back(*p);
+      names.push_back(fmt::format("{} (pid {})", name, p->pid));
+    }
+  }
+  detail::stop(procs, stop_grace);
+  for (const auto& name : component_names()) fs::remove(detail::pid_path(dir, name));
+  fs::remove(detail::env_path(dir));
+  if (names.empty()) log << fmt::format("stack: nothing running in {}\n", dir.string());
+  else log << fmt::format("stack: stopped {} in {:.1f} s\n", fmt::join(names, ", "), seconds_since(t0));
+}
+
+std::vector<component_status> status(const std::string& dir_arg) {
+  auto dir = absolute_dir(dir_arg);
+  auto s = detail::load_state(dir);
+  std::vector<component_status> out;
+  for (const auto& name : component_names()) {
+    component_status st;
+    st.name = name;
+    if (auto p = detail::read_pidfile(detail::pid_path(dir, name))) {
+      st.pid = p->pid;
+      st.alive = detail::alive(*p);
+    }
+    if (s) st.endpoint = detail::make_component(*s, name).endpoint;
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+void stop_component(const std::string& dir_arg, const std::string& name, std::ostream& log) {
+  check_name(name);
+  auto dir = absolute_dir(dir_arg);
+  dir_lock lock(dir);
+  if (auto p = live_pid(dir, name)) {
+    auto t0 = clock::now();
+    detail::stop({*p}, stop_grace);
+    log << fmt::format("stack: stopped {} (pid {}) in {:.1f} s\n", name, p->pid, seconds_since(t0));
+  } else {
+    log << fmt::format("stack: {} is not running in {}\n", name, dir.string());
+  }
+  fs::remove(detail::pid_path(dir, name));
+}
+
+void kill_component(const std::string& dir_arg, const std::string& name, std::ostream& log) {
+  check_name(name);
+  auto dir = absolute_dir(dir_arg);
+  dir_lock lock(dir);
+  if (auto p = live_pid(dir, name)) {
+    detail::kill_now({*p});
+    log << fmt::format("stack: killed {} (pid {}) with SIGKILL\n", name, p->pid);
+  } else {
+    log << fmt::format("stack: {} is not running in {}\n", name, dir.string());
+  }
+  fs::remove(detail::pid_path(dir, name));
+}
+
+void pause_component(const std::string& dir_arg, const std::string& name, bool paused, std::ostream& log) {
+  check_name(name);
+  auto dir = absolute_dir(dir_arg);
+  auto p = live_pid(dir, name);
+  if (!p) throw error(fmt::format("{} is not running in {}", name, dir.string()));
+  // The whole group: s3rver's node or a server's helpers stop with it.
+  int sig = paused ? SIGSTOP : SIGCONT;
+  if (getpgid(p->pid) != p->pid || kill(-p->pid, sig) != 0) kill(p->pid, sig);
+  log << fmt::format("stack: {} {} (pid {})\n", paused ? "paused" : "resumed", name, p->pid);
+}
+
+void start_component(const std::string& dir_arg, const std::string& name, std::ostream& log) {
+  check_name(name);
+  auto dir = absolute_dir(dir_arg);
+  dir_lock lock(dir);
+  auto s = detail::load_state(dir);
+  if (!s) throw error(fmt::format("no stack in {}; run `up` first", dir.string()));
+  auto t0 = clock::now();
+  if (auto p = live_pid(dir, name)) {
+    log << fmt::format("stack: {} already runs (pid {})\n", name, p->pid);
+    wait_ready(dir, {{detail::make_component(*s, name), *p}}, false, t0, s->deadline, log);
+    return;
+  }
+  wait_ready(dir, {start_one(*s, name, log)}, true, t0, s->deadline, log);
+}
+
+std::map<std::string, std::string> read_env(const std::string& dir) {
+  auto path = detail::env_path(absolute_dir(dir));
+  auto env = detail::read_env_file(path);
+  if (!env) throw error(fmt::format("no {}: the stack is not up (run `up`)", path.string()));
+  return *env;
+}
+
+}  // namespace tracepipe::stack

@@ -1,0 +1,32 @@
+#include "counts.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+namespace tracepipe::test {
+
+void record(const std::string& scenario, const jepsen_counts& c) {
+  auto line = c.line(scenario);
+  std::cout << line << std::endl;
+  static bool first = true;  // a run's file holds that run's lines only
+  std::ofstream("fault-results.txt", first ? std::ios::trunc : std::ios::app) << line << '\n';
+  first = false;
+}
+
+void expect_nothing_lost(const jepsen_counts& c) {
+  EXPECT_FALSE(c.reconcile_timed_out) << "the reconcile gave up before every acknowledged operation landed";
+  EXPECT_GT(c.acknowledged, 0u);
+  EXPECT_EQ(c.lost, 0u);
+  EXPECT_EQ(c.duplicated_after_dedup, 0u);
+}
+
+bool killed_by_failpoint(child_process& p, std::chrono::milliseconds limit) {
+  auto status = p.wait_exit(limit);
+  return status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL;
+}
+
+}  // namespace tracepipe::test

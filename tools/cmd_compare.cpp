@@ -1,0 +1,91 @@
+// `tracepipe compare blob-vs-inline`: flags to lab/blob_vs_inline.hpp.
+#include <cmath>
+#include <string>
+
+#include "config/units.hpp"
+#include "lab/blob_vs_inline.hpp"
+#include "tools/commands.hpp"
+#include "tools/signals.hpp"
+
+namespace tracepipe::tools {
+namespace {
+
+struct compare_cli {
+  lab::blob_vs_inline_options o;
+  std::string duration = "20s";
+  double capacity_rate = -1;  ///< < 0: 10 × rate
+  std::string capacity_duration = "10s";
+  std::string inputs_size = "75%:500B-4KB,20%:4KB-16KB,5%:24KB-256KB";
+  std::string outputs_size = "85%:200B-2KB,15%:2KB-32KB";
+};
+
+[[noreturn]] void usage(const std::string& what) { throw CLI::ValidationError(what); }
+
+double seconds_of(const std::string& flag, const std::string& text) {
+  auto d = config::parse_duration(text);
+  if (!d) usage(flag + ": '" + text + "' is not a duration such as 500ms, 10s or 2m");
+  return std::chrono::duration<double>(*d).count();
+}
+
+loadgen::size_distribution sizes_of(const std::string& flag, const std::string& text) {
+  std::string why;
+  auto d = loadgen::size_distribution::parse(text, &why);
+  if (!d) usage(flag + ": " + why);
+  return *d;
+}
+
+/// The flags checked and parsed, before anything starts: a mistyped flag costs nothing.
+lab::blob_vs_inline_options options_of(const compare_cli& c) {
+  auto o = c.o;
+  if (!(o.rate > 0 && std::isfinite(o.rate))) usage("--rate must be a number above 0");
+  o.capacity_rate = c.capacity_rate < 0 ? 10 * o.rate : c.capacity_rate;
+  if (!(o.capacity_rate >= 0 && std::isfinite(o.capacity_rate))) usage("--capacity-rate must be a number, 0 or more");
+  o.duration_s = seconds_of("--duration", c.duration);
+  o.capacity_s = seconds_of("--capacity-duration", c.capacity_duration);
+  o.inputs = sizes_of("--inputs-size", c.inputs_size);
+  o.outputs = sizes_of("--outputs-size", c.outputs_size);
+  o.inputs_text = c.inputs_size;
+  o.outputs_text = c.outputs_size;
+  return o;
+}
+
+}  // namespace
+
+void add_compare_command(CLI::App& app, action& run) {
+  static compare_cli c;
+  auto* compare = app.add_subcommand("compare", "Side-by-side runs that answer a deployment question with numbers");
+  compare->require_subcommand(1);
+  auto* cmd = compare->add_subcommand(
+      "blob-vs-inline",
+      "The same seeded load (payload sizes with a heavy tail) run twice on the local stack, on fresh tables: "
+      "payloads inline in ClickHouse (worker.blob_mode never), then fields over worker.blob_threshold in S3 "
+      "(auto). Compared side by side: ClickHouse bytes written and on disk, parts created and peak, merges and "
+      "merged bytes, INSERT latency p50/p99, lag p50/p99, the most each sustains under overload, Redis memory "
+      "peak, S3 PUTs and bytes. Prints the table; writes compare.json, compare.html (the runs' charts "
+      "overlaid) and each run's own report under --out. Local stack only. Exit 0 ok, 3 when a run was lost "
+      "(or 130 when interrupted)");
+  cmd->add_option("--stack", c.o.stack_dir,
+                  "A running local stack (`tracepipe stack up --dir DIR`); default: start one in a new temp dir "
+                  "and stop it after");
+  cmd->add_option("--out", c.o.out, "Output directory (default: STACK/blob-vs-inline)");
+  cmd->add_flag("--keep-stack", c.o.keep_stack, "Leave the stack this command started running afterwards");
+  cmd->add_option("--rate", c.o.rate, "Runs per second of the compared load")->capture_default_str();
+  cmd->add_option("--duration", c.duration, "How long each side's compared load lasts")->capture_default_str();
+  cmd->add_option("--capacity-rate", c.capacity_rate,
+                  "Runs/s offered afterwards to find the most each side sustains (default 10 × --rate; 0: skip)");
+  cmd->add_option("--capacity-duration", c.capacity_duration, "How long that overload lasts (0s: skip)")
+      ->capture_default_str();
+  cmd->add_option("--inputs-size", c.inputs_size, "Sizes of each run's inputs, as `load --inputs-size`")
+      ->capture_default_str();
+  cmd->add_option("--outputs-size", c.outputs_size, "Sizes of each run's outputs")->capture_default_str();
+  cmd->add_option("--seed", c.o.seed, "Payloads, sizes and shapes: the same on both sides")->capture_default_str();
+  cmd->add_option("--batch-size", c.o.batch_size, "Runs per request")->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->callback([&run] {
+    run = [] {
+      auto o = options_of(c);
+      return lab::run_blob_vs_inline(std::move(o), stop_flags_on_signals());
+    };
+  });
+}
+
+}  // namespace tracepipe::tools
