@@ -1,5 +1,7 @@
 #pragma once
-// The sink workers' Prometheus metrics, declared once with their meaning.
+// The sink workers' Prometheus metrics. Each one's name, type and help sit
+// beside its value in the one table in metrics.cpp, which also fixes the
+// order on the page.
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -11,6 +13,7 @@ namespace tracepipe::sink {
 /// What a retry was caused by.
 enum class retry_cause { clickhouse, s3, redis, count_ };
 
+/// The values; the pipelines of one worker count into one instance.
 class sink_metrics {
  public:
   ingest::histogram batch_rows{{1, 10, 100, 500, 1000, 5000, 10000, 50000, 100000}};
@@ -31,6 +34,7 @@ class sink_metrics {
   std::atomic<std::uint64_t> retries[static_cast<int>(retry_cause::count_)]{};
   std::atomic<std::uint64_t> pending{0};  ///< consumer-group pending entries, last sample
 
+  /// The Prometheus text page, metrics in table order.
   std::string render() const;
 };
 

@@ -13,8 +13,6 @@
 namespace tracepipe::sink {
 namespace {
 
-using clock = std::chrono::steady_clock;
-
 /// When ingest received the entry's run: its received_at_us field, else the
 /// stream id's time (when Redis accepted it).
 std::uint64_t received_at_us(const queue::stream_message& m) {
@@ -64,10 +62,12 @@ pipeline::pipeline(const pipeline_context& ctx, std::string consumer_name, bool 
                           ctx.settings.worker.batch_age}),
       compression_(compression_for(ctx.settings.clickhouse.compression, ctx.version)),
       random_(std::random_device{}()),
+      backoff_(ctx.settings.worker.retry_initial, ctx.settings.worker.retry_max, uniform_jitter(random_)),
       next_reclaim_(clock::now()) {}
 
-bool pipeline::past_deadline() const {
-  return stopping() && clock::now().time_since_epoch().count() > ctx_.stop_deadline->load();
+pipeline::clock::time_point pipeline::deadline() const {
+  if (!stopping()) return clock::time_point::max();
+  return clock::time_point(clock::duration(ctx_.stop_deadline->load()));
 }
 
 void pipeline::keep_held() {
@@ -75,19 +75,21 @@ void pipeline::keep_held() {
   if (!consumer_.touch(held_)) touched_at_ = clock::now();
 }
 
-bool pipeline::backoff(int attempt, retry_cause cause) {
+bool pipeline::backoff(retry_loop& retry, retry_cause cause) {
   keep_held();
   ctx_.metrics->retries[static_cast<int>(cause)]++;
-  auto base = ctx_.settings.worker.retry_initial * (1LL << std::min(attempt, 16));
-  auto capped = std::min<std::chrono::milliseconds>(base, ctx_.settings.worker.retry_max);
-  // Full jitter: pipelines retrying after one outage do not come back in step.
-  auto wait = std::chrono::milliseconds(std::uniform_int_distribution<long long>(capped.count() / 2, capped.count())(random_));
-  auto until = clock::now() + wait;
-  while (clock::now() < until) {
-    if (past_deadline()) return false;
-    std::this_thread::sleep_for(std::min<clock::duration>(until - clock::now(), std::chrono::milliseconds(50)));
+  return !sink::past_deadline(sleep_until(retry.failed(clock::now()), false), deadline());
+}
+
+pipeline::clock::time_point pipeline::sleep_until(clock::time_point until, bool keep_held_meanwhile) {
+  auto now = clock::now();
+  // Slices, not one sleep: a stop request ends the wait within 50 ms.
+  for (; now < until; now = clock::now()) {
+    if (sink::past_deadline(now, deadline())) break;
+    if (keep_held_meanwhile) keep_held();
+    std::this_thread::sleep_for(std::min<clock::duration>(until - now, std::chrono::milliseconds(50)));
   }
-  return !past_deadline();
+  return now;
 }
 
 void pipeline::take(std::vector<queue::stream_message>& messages) {
@@ -108,9 +110,10 @@ void pipeline::take(std::vector<queue::stream_message>& messages) {
 
 void pipeline::run() {
   // Make sure the group exists; Redis may not be up yet.
-  for (int attempt = 0; consumer_.ensure_group(); ++attempt) {
-    if (attempt == 0) std::cerr << fmt::format("tracepipe worker {}: waiting for Redis: {}\n", name_, consumer_.last_error());
-    if (!backoff(attempt, retry_cause::redis) || stopping()) return;
+  for (retry_loop retry(backoff_); consumer_.ensure_group();) {
+    if (retry.failures() == 0)
+      std::cerr << fmt::format("tracepipe worker {}: waiting for Redis: {}\n", name_, consumer_.last_error());
+    if (!backoff(retry, retry_cause::redis) || stopping()) return;
   }
   // First what this consumer was handed before a restart and never acked.
   std::vector<queue::stream_message> read;
@@ -120,7 +123,7 @@ void pipeline::run() {
     take(read);
     if (batch_.due(clock::now()) && flush() == outcome::gave_up) return;
   }
-  int redis_attempt = 0;
+  retry_loop redis_retry(backoff_);
   while (!stopping()) {
     if (clock::now() >= next_reclaim_) reclaim();
     auto block = std::min(batch_.until_due(clock::now()), std::chrono::milliseconds(1000));
@@ -128,15 +131,13 @@ void pipeline::run() {
       if (auto ec = consumer_.read_new(batch_.room(), block, read)) {
         // The stream (and its group) was deleted under us: make them again.
         if (consumer_.last_error().rfind("NOGROUP", 0) == 0 && !consumer_.ensure_group()) continue;
-        if (!redis_down_reported_)
+        if (redis_retry.failures() == 0)  // once per outage
           std::cerr << fmt::format("tracepipe worker {}: Redis read failed ({}: {}); retrying\n", name_, ec.message(),
                                    consumer_.last_error());
-        redis_down_reported_ = true;
-        if (!backoff(redis_attempt++, retry_cause::redis)) break;
+        if (!backoff(redis_retry, retry_cause::redis)) break;
         continue;
       }
-      redis_down_reported_ = false;
-      redis_attempt = 0;
+      redis_retry.succeeded();
       take(read);
     }
     if (batch_.due(clock::now()) && flush() == outcome::gave_up) return;
@@ -163,28 +164,28 @@ void pipeline::reclaim() {
 }
 
 pipeline::outcome pipeline::dead_letter(const queue::stream_message& m, const std::string& reason) {
-  for (int attempt = 0;; ++attempt) {
+  for (retry_loop retry(backoff_);;) {
     if (!consumer_.dead_letter(m, reason, ctx_.settings.worker.dead_letter_stream)) {
       ctx_.metrics->dead_lettered++;
       std::cerr << fmt::format("tracepipe worker {}: entry {} of run {} sent to {}: {}\n", name_, m.id,
                                m.field("run_id"), ctx_.settings.worker.dead_letter_stream, reason);
       return outcome::done;
     }
-    if (!backoff(attempt, retry_cause::redis)) return outcome::gave_up;
+    if (!backoff(retry, retry_cause::redis)) return outcome::gave_up;
   }
 }
 
 pipeline::outcome pipeline::ack(const std::vector<const queue::stream_message*>& done) {
-  for (int attempt = 0;; ++attempt) {
+  for (retry_loop retry(backoff_);;) {
     if (!consumer_.ack(done)) return outcome::done;
     // Not acked is safe: the entries are re-delivered and their rows collapse.
-    if (!backoff(attempt, retry_cause::redis)) return outcome::gave_up;
+    if (!backoff(retry, retry_cause::redis)) return outcome::gave_up;
   }
 }
 
 pipeline::outcome pipeline::put_blobs(const std::vector<const blob*>& blobs) {
   std::vector<const blob*> todo = blobs;
-  for (int attempt = 0; !todo.empty(); ++attempt) {
+  for (retry_loop retry(backoff_); !todo.empty();) {
     std::vector<s3_object> objects;
     for (const auto* b : todo) objects.push_back({b->key, b->bytes(), b->content_type});
     auto results = s3_.put_all(objects, [this] { return past_deadline(); });
@@ -201,17 +202,17 @@ pipeline::outcome pipeline::put_blobs(const std::vector<const blob*>& blobs) {
       }
     }
     if (!failed.empty()) {
-      if (attempt == 0)
+      if (retry.failures() == 0)
         std::cerr << fmt::format("tracepipe worker {}: {} of {} S3 PUTs failed ({}); the batch waits and retries\n",
                                  name_, failed.size(), todo.size(), first_error);
-      if (!backoff(attempt, retry_cause::s3)) return outcome::gave_up;
+      if (!backoff(retry, retry_cause::s3)) return outcome::gave_up;
     }
     todo = std::move(failed);
   }
   return outcome::done;
 }
 
-void pipeline::render(const std::vector<std::size_t>& rows, const std::vector<built_row>& built) {
+void pipeline::render(std::span<const std::size_t> rows, const std::vector<built_row>& built) {
   std::size_t size = 0;
   for (auto i : rows) size += built[i].rendered_size();
   // One buffer for the pipeline's life: a fresh multi-MB string per batch
@@ -224,58 +225,73 @@ void pipeline::render(const std::vector<std::size_t>& rows, const std::vector<bu
 
 pipeline::outcome pipeline::insert(const std::vector<std::size_t>& rows, const std::vector<built_row>& built,
                                    const std::vector<item>& items, const std::string& token) {
-  std::uniform_real_distribution<double> coin(0, 1);
-  const auto& ch = ctx_.settings.clickhouse;
-  bool wait = ch.wait_for_async_insert && coin(random_) < ch.async_insert_wait_pct;
-  auto settings = insert_settings(ctx_.version,
-                                  {ch.async_insert, wait, ch.async_insert_busy_timeout_ms, ch.async_insert_max_data_size},
-                                  token);
-  for (int attempt = 0;; ++attempt) {
-    if (!injected_delay()) return outcome::gave_up;
-    keep_held();
-    render(rows, built);
-    auto result = clickhouse_.insert(ctx_.names.qualified(), body_, fmt::format("{}-{}", token, attempt), compression_,
-                                     settings);
-    if (result.kind == failure::none) {
-      ctx_.metrics->insert_latency_us.observe(static_cast<std::uint64_t>(result.latency.count()));
-      ctx_.metrics->batch_rows.observe(rows.size());
-      ctx_.metrics->batch_bytes.observe(body_.size());
-      ctx_.metrics->rows_inserted += rows.size();
-      ctx_.metrics->batches_inserted++;
-      return outcome::done;
+  insert_plan plan(rows, token, backoff_, ctx_.settings.worker.insert_delay);
+  query_settings settings;
+  std::string settings_token;  // the part of the batch `settings` were made for
+  clickhouse_result result;
+  for (auto action = plan.start(clock::now());;) {
+    report(action, result);
+    switch (action.what) {
+      case insert_action::kind::send:
+        if (action.token != settings_token) settings = insert_settings_for(settings_token = action.token);
+        result = send(action, built, settings);
+        action = plan.replied({result.kind, result.code, result.message}, clock::now());
+        break;
+      case insert_action::kind::wait:
+        if (action.why == insert_action::pause::backoff) {
+          keep_held();
+          ctx_.metrics->retries[static_cast<int>(retry_cause::clickhouse)]++;
+        }
+        action = plan.waited(sleep_until(action.until, action.why == insert_action::pause::insert_delay), deadline());
+        break;
+      case insert_action::kind::recreate_schema:
+        recreate_schema();
+        action = plan.schema_recreated(clock::now());
+        break;
+      case insert_action::kind::dead_letter:
+        if (dead_letter(items[action.row].message, action.reason) == outcome::gave_up) return outcome::gave_up;
+        action = plan.dead_lettered(clock::now());
+        break;
+      case insert_action::kind::give_up: return outcome::gave_up;
+      case insert_action::kind::done: return outcome::done;
     }
-    if (result.kind == failure::permanent) {
-      if (rows.size() == 1)
-        return dead_letter(items[rows[0]].message, "ClickHouse refused the row: " + result.message);
-      // Bisect: only the rows ClickHouse cannot take end up dead-lettered.
-      std::vector<std::size_t> left(rows.begin(), rows.begin() + rows.size() / 2);
-      std::vector<std::size_t> right(rows.begin() + rows.size() / 2, rows.end());
-      if (insert(left, built, items, token + "l") == outcome::gave_up) return outcome::gave_up;
-      return insert(right, built, items, token + "r");
-    }
-    if (result.kind == failure::fatal) {
-      // Configuration, credentials or our own statement: the rows are fine and
-      // stay pending; an operator has to act. Say so on every retry.
-      std::cerr << fmt::format("tracepipe worker {}: ClickHouse refuses every insert (code {}): {} — fix the "
-                               "configuration; {} rows stay pending\n",
-                               name_, result.code, result.message, rows.size());
-    } else if (attempt == 0) {
-      std::cerr << fmt::format("tracepipe worker {}: insert of {} rows failed, will retry: {}\n", name_, rows.size(),
-                               result.message);
-    }
-    if (result.code == 60 || result.code == 81) recreate_schema();  // table or database dropped under us
-    if (!backoff(result.kind == failure::fatal ? 16 : attempt, retry_cause::clickhouse)) return outcome::gave_up;
   }
 }
 
-bool pipeline::injected_delay() {
-  auto until = clock::now() + ctx_.settings.worker.insert_delay;
-  while (clock::now() < until) {
-    if (past_deadline()) return false;
-    keep_held();
-    std::this_thread::sleep_for(std::min<clock::duration>(until - clock::now(), std::chrono::milliseconds(50)));
+query_settings pipeline::insert_settings_for(const std::string& token) {
+  // Drawn once per part, like its token: only a share of inserts waits for the async-insert queue.
+  std::uniform_real_distribution<double> coin(0, 1);
+  const auto& ch = ctx_.settings.clickhouse;
+  bool wait = ch.wait_for_async_insert && coin(random_) < ch.async_insert_wait_pct;
+  return insert_settings(ctx_.version,
+                         {ch.async_insert, wait, ch.async_insert_busy_timeout_ms, ch.async_insert_max_data_size}, token);
+}
+
+clickhouse_result pipeline::send(const insert_action& action, const std::vector<built_row>& built,
+                                 const query_settings& settings) {
+  keep_held();
+  render(action.rows, built);
+  auto result = clickhouse_.insert(ctx_.names.qualified(), body_, action.query_id, compression_, settings);
+  if (result.ok()) {
+    ctx_.metrics->insert_latency_us.observe(static_cast<std::uint64_t>(result.latency.count()));
+    ctx_.metrics->batch_rows.observe(action.rows.size());
+    ctx_.metrics->batch_bytes.observe(body_.size());
+    ctx_.metrics->rows_inserted += action.rows.size();
+    ctx_.metrics->batches_inserted++;
   }
-  return true;
+  return result;
+}
+
+void pipeline::report(const insert_action& action, const clickhouse_result& result) const {
+  if (action.notice == insert_notice::fatal)
+    // Configuration, credentials or our own statement: the rows are fine and
+    // stay pending; an operator has to act.
+    std::cerr << fmt::format("tracepipe worker {}: ClickHouse refuses every insert (code {}): {} — fix the "
+                             "configuration; {} rows stay pending\n",
+                             name_, result.code, result.message, action.rows.size());
+  else if (action.notice == insert_notice::will_retry)
+    std::cerr << fmt::format("tracepipe worker {}: insert of {} rows failed, will retry: {}\n", name_,
+                             action.rows.size(), result.message);
 }
 
 void pipeline::recreate_schema() {

@@ -4,11 +4,15 @@
 // fields to S3 → INSERT into ClickHouse → XACK. An entry is acknowledged only
 // after its row is accepted and its blobs are stored; any failure before
 // that leaves it pending, to be retried here or reclaimed by another worker.
+// The decisions — when to retry, how long to wait, what to bisect or
+// dead-letter, when to give up — are made by insert_plan and retry_policy;
+// this class performs them: the sockets, the sleeps, the logs and metrics.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,7 +20,9 @@
 #include "queue/stream_consumer.hpp"
 #include "sink/batcher.hpp"
 #include "sink/clickhouse_client.hpp"
+#include "sink/insert_plan.hpp"
 #include "sink/metrics.hpp"
+#include "sink/retry_policy.hpp"
 #include "sink/row_builder.hpp"
 #include "sink/s3_writer.hpp"
 #include "sink/schema.hpp"
@@ -35,6 +41,7 @@ struct pipeline_context {
   std::atomic<std::int64_t>* stop_deadline = nullptr;
 };
 
+/// One batch pipeline: read → batch → S3 → ClickHouse → XACK, on the caller's thread.
 class pipeline {
  public:
   pipeline(const pipeline_context& ctx, std::string consumer_name, bool samples_pending);
@@ -47,26 +54,48 @@ class pipeline {
     std::uint64_t dequeued_at_us;
     std::uint64_t received_at_us;  ///< by ingest (else by Redis), µs since the epoch
   };
+  /// How a step ended: finished, or left pending because the shutdown deadline passed.
   enum class outcome { done, gave_up };
+  using clock = std::chrono::steady_clock;
 
+  /// Adds read entries to the batch, their age counted from when ingest received them.
   void take(std::vector<queue::stream_message>& messages);
+  /// Builds, stores blobs of, inserts and acks the batch.
   outcome flush();
+  /// PUTs the blobs, retrying the failed ones until all are stored.
   outcome put_blobs(const std::vector<const blob*>& blobs);
   /// The JSONEachRow body of `rows` into body_, stamped with the send time.
-  void render(const std::vector<std::size_t>& rows, const std::vector<built_row>& built);
+  void render(std::span<const std::size_t> rows, const std::vector<built_row>& built);
+  /// Carries out an insert_plan for `rows` (numbers into `built` and `items`).
   outcome insert(const std::vector<std::size_t>& rows, const std::vector<built_row>& built,
                  const std::vector<item>& items, const std::string& token);
+  /// One INSERT of the action's rows; counts the batch metrics when accepted.
+  clickhouse_result send(const insert_action& action, const std::vector<built_row>& built,
+                         const query_settings& settings);
+  /// The URL settings of one part of a batch (its token, whether it waits for the async queue).
+  query_settings insert_settings_for(const std::string& token);
+  /// Logs what the action's notice asks for about the failed `result`.
+  void report(const insert_action& action, const clickhouse_result& result) const;
+  /// Moves an entry to the dead-letter stream with `reason`, retrying while Redis fails.
   outcome dead_letter(const queue::stream_message& m, const std::string& reason);
+  /// Acknowledges inserted entries, retrying while Redis fails.
   outcome ack(const std::vector<const queue::stream_message*>& done);
+  /// Takes over entries other consumers left idle; dead-letters those delivered too often.
   void reclaim();
+  /// Runs the schema DDL again (the table or database was dropped under us).
   void recreate_schema();
 
-  /// Sleeps the backoff for `attempt`; false when it is time to give up instead.
-  bool backoff(int attempt, retry_cause cause);
-  /// Waits worker.insert_delay (the lab's throttled ClickHouse); false when
-  /// the shutdown deadline passed meanwhile.
-  bool injected_delay();
-  bool past_deadline() const;
+  /// Counts a retry and sleeps the backoff `retry` gives after a failure;
+  /// false when it is time to give up instead.
+  bool backoff(retry_loop& retry, retry_cause cause);
+  /// Sleeps until `until` in 50 ms slices, waking early when the shutdown
+  /// deadline passes; answers when it stopped. With `keep_held_meanwhile`,
+  /// keep_held() on every slice: the insert delay does, a backoff touches once
+  /// before (so a Redis that is down is not asked again every 50 ms).
+  clock::time_point sleep_until(clock::time_point until, bool keep_held_meanwhile);
+  /// The shutdown deadline; time_point::max() until a stop is requested.
+  clock::time_point deadline() const;
+  bool past_deadline() const { return sink::past_deadline(clock::now(), deadline()); }
   /// Keeps the held batch from looking abandoned while it waits on a retry.
   void keep_held();
   bool stopping() const { return ctx_.stopping->load(); }
@@ -81,8 +110,8 @@ class pipeline {
   batcher<item> batch_;
   body_compression compression_;
   std::mt19937_64 random_;
+  backoff_policy backoff_;  ///< its jitter draws from random_, declared above
   std::chrono::steady_clock::time_point next_reclaim_;
-  bool redis_down_reported_ = false;
   std::string body_;  ///< the insert body, reused from batch to batch
   std::vector<built_row> built_;  ///< the rows of the batch being flushed, reused likewise
   std::vector<const queue::stream_message*> held_;  ///< the batch being flushed
