@@ -6,7 +6,9 @@
 
 #include <simdjson.h>
 
-namespace tracepipe::loadgen {
+namespace tracepipe::report {
+using namespace tracepipe::loadgen;
+
 namespace {
 
 load_result sample() {
@@ -175,4 +177,4 @@ TEST(loadgen_summary, stack_figures_are_null_until_measured_and_thresholds_on_th
 }
 
 }  // namespace
-}  // namespace tracepipe::loadgen
+}  // namespace tracepipe::report

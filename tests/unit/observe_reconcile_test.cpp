@@ -11,7 +11,9 @@
 
 #include "loadgen/run_ids.hpp"
 
-namespace tracepipe::loadgen {
+namespace tracepipe::observe {
+using namespace tracepipe::loadgen;
+
 namespace {
 
 TEST(loadgen_run_ids, an_id_parses_back_to_its_operation_and_only_with_its_key) {
@@ -139,4 +141,4 @@ TEST(loadgen_reconcile_tally, patches_count_as_operations_not_runs) {
 }
 
 }  // namespace
-}  // namespace tracepipe::loadgen
+}  // namespace tracepipe::observe

@@ -3,7 +3,8 @@
 
 #include <gtest/gtest.h>
 
-namespace tracepipe::loadgen {
+namespace tracepipe::observe {
+
 namespace {
 
 constexpr std::string_view info =
@@ -27,4 +28,4 @@ TEST(redis_info_number, absent_or_not_a_number_is_unknown) {
 }
 
 }  // namespace
-}  // namespace tracepipe::loadgen
+}  // namespace tracepipe::observe

@@ -8,7 +8,9 @@
 #include "report/report_html.hpp"
 #include "report/svg_chart.hpp"
 
-namespace tracepipe::loadgen {
+namespace tracepipe::report {
+using namespace tracepipe::loadgen;
+
 namespace {
 
 std::size_t count(const std::string& haystack, std::string_view needle) {
@@ -245,4 +247,4 @@ TEST_F(report_dir, a_bad_csv_cell_is_named_with_its_line_and_column) {
 }
 
 }  // namespace
-}  // namespace tracepipe::loadgen
+}  // namespace tracepipe::report

@@ -7,7 +7,9 @@
 
 #include <simdjson.h>
 
-namespace tracepipe::loadgen {
+namespace tracepipe::report {
+using namespace tracepipe::loadgen;
+
 namespace {
 
 std::size_t count(const std::string& text, const std::string& what) {
@@ -67,4 +69,4 @@ TEST(blob_compare, page_overlays_both_runs_on_each_chart) {
 }
 
 }  // namespace
-}  // namespace tracepipe::loadgen
+}  // namespace tracepipe::report

@@ -7,7 +7,10 @@
 
 #include "lab/expectation.hpp"
 
-namespace tracepipe::loadgen {
+namespace tracepipe::lab {
+using namespace tracepipe::loadgen;
+using namespace tracepipe::report;
+
 namespace {
 
 expectation parsed(std::string_view text) {
@@ -115,4 +118,4 @@ TEST_F(expectation_judge, what_was_not_measured_fails_never_passes) {
 }
 
 }  // namespace
-}  // namespace tracepipe::loadgen
+}  // namespace tracepipe::lab

@@ -10,7 +10,9 @@
 
 #include "sink/metrics.hpp"
 
-namespace tracepipe::loadgen {
+namespace tracepipe::observe {
+using namespace tracepipe::loadgen;
+
 namespace {
 
 TEST(prometheus_text, reads_samples_and_skips_what_is_not_one) {
@@ -134,4 +136,4 @@ TEST(scraped_figures, ingest_gauges_need_one_scrape) {
 }
 
 }  // namespace
-}  // namespace tracepipe::loadgen
+}  // namespace tracepipe::observe

@@ -9,7 +9,10 @@
 
 #include "lab/scenario.hpp"
 
-namespace tracepipe::loadgen {
+namespace tracepipe::lab {
+using namespace tracepipe::loadgen;
+using namespace tracepipe::report;
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -197,4 +200,4 @@ TEST(scenario_file, the_shipped_library_reads_in_full_and_short_form) {
 }
 
 }  // namespace
-}  // namespace tracepipe::loadgen
+}  // namespace tracepipe::lab
