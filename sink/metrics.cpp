@@ -11,7 +11,7 @@ struct doc {
   const char* help;
 };
 
-void header(std::string& out, const doc& d) { ingest::metric_header(out, d.name, d.type, d.help); }
+void header(std::string& out, const doc& d) { common::metric_header(out, d.name, d.type, d.help); }
 
 }  // namespace
 
@@ -35,7 +35,7 @@ std::string sink_metrics::render() const {
        "Entries delivered to workers and not yet acknowledged (consumer group), last sample."},
   };
   std::string out;
-  const ingest::histogram* hists[] = {&batch_rows, &batch_bytes, &insert_latency_us, &s3_put_latency_us, &ack_lag_us};
+  const common::histogram* hists[] = {&batch_rows, &batch_bytes, &insert_latency_us, &s3_put_latency_us, &ack_lag_us};
   for (int i = 0; i < 5; ++i) {
     header(out, docs[i]);
     hists[i]->render(out, docs[i].name);

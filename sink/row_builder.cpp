@@ -6,15 +6,15 @@
 
 #include <fmt/format.h>
 
-#include "ingest/run_fields.hpp"
-#include "ingest/json_out.hpp"
-#include "ingest/json_members.hpp"
+#include "common/json_members.hpp"
+#include "common/json_out.hpp"
+#include "common/run_fields.hpp"
 #include "sink/schema.hpp"
 
 namespace tracepipe::sink {
 namespace {
 
-using ingest::append_json_string;
+using common::append_json_string;
 using simdjson::dom::element;
 
 /// Appends ,"<name><suffix>": — plain appends: keys are known and need no escaping.
@@ -68,9 +68,9 @@ std::uint64_t time_field(element run, const char* name) {
   element v;
   if (run[name].get(v) != simdjson::SUCCESS) return 0;
   std::string_view s;
-  if (v.get(s) == simdjson::SUCCESS) return static_cast<std::uint64_t>(ingest::parse_iso8601_us(s).value_or(0));
+  if (v.get(s) == simdjson::SUCCESS) return static_cast<std::uint64_t>(common::parse_iso8601_us(s).value_or(0));
   double d;
-  if (v.get(d) == simdjson::SUCCESS) return static_cast<std::uint64_t>(ingest::epoch_number_to_us(d).value_or(0));
+  if (v.get(d) == simdjson::SUCCESS) return static_cast<std::uint64_t>(common::epoch_number_to_us(d).value_or(0));
   return 0;
 }
 
@@ -98,14 +98,15 @@ std::string key_segment(std::string_view name) {
 bool row_builder::payload_members(std::string_view run_json, element run) {
   normalized_.clear();
   bool compact = false;
-  if (!ingest::json_object_members(run_json, members_, compact)) return false;
+  if (!common::json_object_members(run_json, members_, compact)) return false;
   // Ingest writes runs compact, with keys unescaped; an entry written
   // otherwise is made so first (payload columns hold compact JSON).
-  bool plain_keys = std::none_of(members_.begin(), members_.end(),
-                                 [](const ingest::json_member& m) { return m.key.find('\\') != std::string_view::npos; });
+  bool plain_keys = std::none_of(members_.begin(), members_.end(), [](const common::json_member& m) {
+    return m.key.find('\\') != std::string_view::npos;
+  });
   if (compact && plain_keys) return true;
   normalized_ = simdjson::minify(run);
-  return ingest::json_object_members(normalized_, members_, compact);
+  return common::json_object_members(normalized_, members_, compact);
 }
 
 std::string_view row_builder::member(std::string_view key) const {
@@ -135,7 +136,7 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
   out.inline_bytes = 0;
   auto run_id = m.field("run_id");
   auto kind = m.field("kind");
-  if (!ingest::is_uuid(run_id) || (kind != "post" && kind != "patch"))
+  if (!common::is_uuid(run_id) || (kind != "post" && kind != "patch"))
     return "entry has no valid run_id/kind: not written by tracepipe ingest?";
   element run;
   if (auto err = parser_.parse(m.field("run")).get(run); err || run.type() != simdjson::dom::element_type::OBJECT)
@@ -150,7 +151,7 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
   for (const char* f : {"parent_run_id", "dotted_order", "name", "run_type", "reference_example_id"})
     add_string(j, f, string_field(run, f));
   add_string(j, "project", m.field("project"));
-  add_string(j, "tenant", ingest::valid_utf8_or_marked(m.field("tenant")));  // an HTTP header, any bytes
+  add_string(j, "tenant", common::valid_utf8_or_marked(m.field("tenant")));  // an HTTP header, any bytes
   add_number(j, "start_time_us", time_field(run, "start_time"));
   add_number(j, "end_time_us", time_field(run, "end_time"));
 
@@ -198,8 +199,8 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
     // is the only kind of field with a dot after the prefix.
     if (name.rfind(prefix, 0) != 0 || name.find('.', prefix.size()) != std::string::npos) continue;
     // Names and content types come from clients, outside any JSON: make them valid UTF-8.
-    auto attachment = ingest::valid_utf8_or_marked(std::string_view(name).substr(prefix.size()));
-    auto content_type = ingest::valid_utf8_or_marked(m.field(name + ".content_type"));
+    auto attachment = common::valid_utf8_or_marked(std::string_view(name).substr(prefix.size()));
+    auto content_type = common::valid_utf8_or_marked(m.field(name + ".content_type"));
     if (attachments.size() > 1) attachments += ',';
     attachments += "{\"name\":";
     append_json_string(attachments, attachment);
@@ -213,7 +214,7 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
       out.blobs.push_back({std::move(key), bytes, {}, content_type});
     } else {
       attachments += ",\"base64\":\"";
-      ingest::append_base64(attachments, bytes);
+      common::append_base64(attachments, bytes);
       attachments += '"';
       out.inline_bytes += bytes.size();
     }
