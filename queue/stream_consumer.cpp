@@ -117,7 +117,7 @@ struct stream_consumer::connection {
   }
 };
 
-stream_consumer::stream_consumer(redis_endpoint endpoint, consumer_options options)
+stream_consumer::stream_consumer(common::redis_endpoint endpoint, consumer_options options)
     : endpoint_(std::move(endpoint)), options_(std::move(options)), pending_cursor_(options_.streams.size(), "0") {}
 
 stream_consumer::~stream_consumer() = default;

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "config/failpoint.hpp"
-#include "queue/redis_endpoint.hpp"
+#include "common/redis_endpoint.hpp"
 #include "queue/wall_clock.hpp"
 
 namespace tracepipe::sink {
@@ -51,7 +51,7 @@ pipeline::pipeline(const pipeline_context& ctx, std::string consumer_name, bool 
     : ctx_(ctx),
       name_(consumer_name),
       samples_pending_(samples_pending),
-      consumer_(*queue::parse_redis_url(ctx.settings.redis.url), consumer_options_for(ctx, consumer_name)),
+      consumer_(*common::parse_redis_url(ctx.settings.redis.url), consumer_options_for(ctx, consumer_name)),
       clickhouse_(sink::clickhouse_settings{ctx.settings.clickhouse.url, ctx.settings.clickhouse.user,
                                             ctx.settings.clickhouse.password, ctx.settings.clickhouse.timeout,
                                             ctx.settings.clickhouse.ca_file}),
