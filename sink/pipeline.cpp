@@ -8,6 +8,7 @@
 
 #include "config/failpoint.hpp"
 #include "common/redis_endpoint.hpp"
+#include "queue/entry_fields.hpp"
 #include "queue/wall_clock.hpp"
 
 namespace tracepipe::sink {
@@ -18,7 +19,7 @@ using clock = std::chrono::steady_clock;
 /// When ingest received the entry's run: its received_at_us field, else the
 /// stream id's time (when Redis accepted it).
 std::uint64_t received_at_us(const queue::stream_message& m) {
-  auto text = m.field("received_at_us");
+  auto text = m.field(queue::entry_field::received_at_us);
   std::uint64_t us = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), us);
   if (ec == std::errc{} && end == text.data() + text.size() && us > 0) return us;
@@ -167,7 +168,7 @@ pipeline::outcome pipeline::dead_letter(const queue::stream_message& m, const st
     if (!consumer_.dead_letter(m, reason, ctx_.settings.worker.dead_letter_stream)) {
       ctx_.metrics->dead_lettered++;
       std::cerr << fmt::format("tracepipe worker {}: entry {} of run {} sent to {}: {}\n", name_, m.id,
-                               m.field("run_id"), ctx_.settings.worker.dead_letter_stream, reason);
+                               m.field(queue::entry_field::run_id), ctx_.settings.worker.dead_letter_stream, reason);
       return outcome::done;
     }
     if (!backoff(attempt, retry_cause::redis)) return outcome::gave_up;

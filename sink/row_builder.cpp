@@ -9,11 +9,13 @@
 #include "common/json_members.hpp"
 #include "common/json_out.hpp"
 #include "common/run_fields.hpp"
+#include "queue/entry_fields.hpp"
 #include "sink/schema.hpp"
 
 namespace tracepipe::sink {
 namespace {
 
+namespace field = queue::entry_field;
 using common::append_json_string;
 using simdjson::dom::element;
 
@@ -53,7 +55,7 @@ void add_number(std::string& out, std::string_view name, std::uint64_t value, st
 const std::vector<std::string>& part_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> v;
-    for (const char* f : payload_fields) v.push_back(std::string("part.") + f);
+    for (const char* f : payload_fields) v.push_back(field::part(f));
     return v;
   }();
   return names;
@@ -134,24 +136,24 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
   out.json.clear();
   out.blobs.clear();
   out.inline_bytes = 0;
-  auto run_id = m.field("run_id");
-  auto kind = m.field("kind");
+  auto run_id = m.field(field::run_id);
+  auto kind = m.field(field::kind);
   if (!common::is_uuid(run_id) || (kind != "post" && kind != "patch"))
     return "entry has no valid run_id/kind: not written by tracepipe ingest?";
   element run;
-  if (auto err = parser_.parse(m.field("run")).get(run); err || run.type() != simdjson::dom::element_type::OBJECT)
+  if (auto err = parser_.parse(m.field(field::run)).get(run); err || run.type() != simdjson::dom::element_type::OBJECT)
     return "entry's run is not a JSON object";
 
   auto& j = out.json;
-  j.reserve(m.field("run").size() + 512);
+  j.reserve(m.field(field::run).size() + 512);
   j += "{\"id\":";
   append_json_string(j, run_id);
   add_string(j, "kind", kind);
-  add_string(j, "trace_id", m.field("trace_id"));
+  add_string(j, "trace_id", m.field(field::trace_id));
   for (const char* f : {"parent_run_id", "dotted_order", "name", "run_type", "reference_example_id"})
     add_string(j, f, string_field(run, f));
-  add_string(j, "project", m.field("project"));
-  add_string(j, "tenant", common::valid_utf8_or_marked(m.field("tenant")));  // an HTTP header, any bytes
+  add_string(j, "project", m.field(field::project));
+  add_string(j, "tenant", common::valid_utf8_or_marked(m.field(field::tenant)));  // an HTTP header, any bytes
   add_number(j, "start_time_us", time_field(run, "start_time"));
   add_number(j, "end_time_us", time_field(run, "end_time"));
 
@@ -168,7 +170,7 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
     }
   j += ']';
 
-  if (!payload_members(m.field("run"), run)) return "entry's run is not a JSON object";
+  if (!payload_members(m.field(field::run), run)) return "entry's run is not a JSON object";
   for (std::size_t p = 0; p < std::size(payload_fields); ++p) {
     const char* f = payload_fields[p];
     // A multipart field part travels beside the run; otherwise it is inside it.
@@ -193,14 +195,14 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
   }
 
   std::string attachments = "[";
-  constexpr std::string_view prefix = "part.attachment.";
+  constexpr std::string_view prefix = field::attachment_prefix;
   for (const auto& [name, bytes] : m.fields) {
     // Attachment names have no '.', so "part.attachment.<name>.content_type"
     // is the only kind of field with a dot after the prefix.
     if (name.rfind(prefix, 0) != 0 || name.find('.', prefix.size()) != std::string::npos) continue;
     // Names and content types come from clients, outside any JSON: make them valid UTF-8.
     auto attachment = common::valid_utf8_or_marked(std::string_view(name).substr(prefix.size()));
-    auto content_type = common::valid_utf8_or_marked(m.field(name + ".content_type"));
+    auto content_type = common::valid_utf8_or_marked(m.field(field::content_type_of(name)));
     if (attachments.size() > 1) attachments += ',';
     attachments += "{\"name\":";
     append_json_string(attachments, attachment);
@@ -223,7 +225,7 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
   attachments += ']';
   add_string(j, "attachments", attachments);
 
-  auto received = to_u64(m.field("received_at_us"));
+  auto received = to_u64(m.field(field::received_at_us));
   add_number(j, "received_at_us", received);
   add_number(j, "enqueued_at_us", m.enqueued_at_ms() * 1000);
   add_number(j, "dequeued_at_us", dequeued_at_us);

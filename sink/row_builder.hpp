@@ -1,5 +1,5 @@
 #pragma once
-// Turns one stream entry (see ingest/stream_fields.hpp) into one ClickHouse
+// Turns one stream entry (see queue/entry_fields.hpp) into one ClickHouse
 // row of the runs table, deciding which payload fields and attachments go to
 // S3 (blob mode and threshold) under keys that are the same on every retry.
 #include <cstdint>
