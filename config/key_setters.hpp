@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/redis_endpoint.hpp"
 #include "config/settings.hpp"
 #include "config/units.hpp"
-#include "queue/redis_endpoint.hpp"
 
 namespace tracepipe::config::key_setters {
 
@@ -150,7 +150,7 @@ setter ca_file_into(Field field) {
 
 inline setter redis_url_into() {
   return [](settings& s, std::string_view text) -> std::optional<std::string> {
-    if (!queue::parse_redis_url(text)) return "expected redis://[[user]:password@]host[:port][/db]";
+    if (!common::parse_redis_url(text)) return "expected redis://[[user]:password@]host[:port][/db]";
     s.redis.url = std::string(text);
     return std::nullopt;
   };

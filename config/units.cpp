@@ -4,6 +4,9 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+
+#include <fmt/format.h>
 
 namespace tracepipe::config {
 namespace {
@@ -40,6 +43,87 @@ std::optional<double> whole(double v) {
   return r;
 }
 
+/// Durations are added up exactly, in units of 10^-12 ns: "1.001s" is
+/// 1001 ms, and "999999999999ms" too is a whole number of milliseconds.
+using fine_ns = unsigned __int128;
+/// So twelve fraction digits of each number count; finer ones are dropped.
+constexpr std::uint64_t fine_per_ns = 1'000'000'000'000;
+constexpr std::uint64_t ns_per_ms = 1'000'000;
+/// 100 years of 365.25 days, the longest duration taken.
+constexpr fine_ns max_fine = fine_ns{3'155'760'000'000'000'000u} * fine_per_ns;
+/// A whole part above this is over 100 years in any unit (10^13 ms is 317).
+constexpr std::uint64_t max_whole = 10'000'000'000'000;
+
+/// A decimal number without sign or exponent ("30", "1.5", ".5", "5."):
+/// its whole part, and its fraction in units of 10^-12.
+bool parse_decimal(std::string_view s, std::uint64_t& whole_part, std::uint64_t& fraction, bool& too_big) {
+  whole_part = fraction = 0;
+  too_big = false;
+  std::size_t i = 0, digits = 0;
+  for (; i < s.size() && s[i] != '.'; ++i, ++digits) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    auto next = whole_part * 10 + static_cast<std::uint64_t>(s[i] - '0');
+    if (next > max_whole) too_big = true;  // and whole_part stays small enough not to overflow below
+    else whole_part = next;
+  }
+  if (i < s.size()) ++i;  // the '.'
+  std::uint64_t scale = fine_per_ns;
+  for (; i < s.size(); ++i, ++digits) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    scale /= 10;
+    fraction += static_cast<std::uint64_t>(s[i] - '0') * scale;
+  }
+  return digits > 0;
+}
+
+/// Nanoseconds per `unit` (ms, s, m, min, h, any case); 0 when unknown.
+std::uint64_t ns_per(std::string_view unit) {
+  auto u = lower(unit);
+  if (u == "ms") return ns_per_ms;
+  if (u == "s") return 1'000'000'000;
+  if (u == "m" || u == "min") return 60'000'000'000;
+  if (u == "h") return 3'600'000'000'000;
+  return 0;
+}
+
+template <class T>
+std::optional<T> fail(std::string* error, std::string why) {
+  if (error) *error = std::move(why);
+  return std::nullopt;
+}
+
+/// The duration in 10^-12 ns; see parse_duration_ns for the grammar.
+std::optional<fine_ns> parse_fine(std::string_view text, std::string* error) {
+  const std::string_view given = trim(text);
+  if (given.empty()) return fail<fine_ns>(error, "empty duration");
+  auto rest = given;
+  fine_ns total = 0;
+  for (int pairs = 0; !rest.empty(); ++pairs) {  // "1m30s" is two number+unit pairs
+    std::size_t n = 0;
+    while (n < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[n])) || rest[n] == '.')) ++n;
+    std::uint64_t whole_part = 0, fraction = 0;
+    bool too_big = false;
+    if (!parse_decimal(rest.substr(0, n), whole_part, fraction, too_big))
+      return fail<fine_ns>(error, fmt::format("duration '{}': expected a number at '{}'", given, rest));
+    rest = trim(rest.substr(n));
+    std::size_t letters = 0;
+    while (letters < rest.size() && std::isalpha(static_cast<unsigned char>(rest[letters]))) ++letters;
+    auto unit = rest.substr(0, letters);
+    std::uint64_t scale = ns_per(unit);
+    if (unit.empty() && pairs == 0 && rest.empty())
+      scale = ns_per("s");  // "30" alone is seconds
+    else if (unit.empty())
+      return fail<fine_ns>(error, fmt::format("duration '{}': missing unit (use ms, s, m, h)", given));
+    else if (scale == 0)
+      return fail<fine_ns>(error, fmt::format("duration '{}': unknown unit '{}' (use ms, s, m, h)", given, unit));
+    if (!too_big) total += (fine_ns{whole_part} * fine_per_ns + fraction) * scale;
+    if (too_big || total > max_fine)
+      return fail<fine_ns>(error, fmt::format("duration '{}': longer than 100 years", given));
+    rest = trim(rest.substr(letters));
+  }
+  return total;
+}
+
 }  // namespace
 
 std::optional<std::size_t> parse_bytes(std::string_view text) {
@@ -60,19 +144,23 @@ std::optional<std::size_t> parse_bytes(std::string_view text) {
   return static_cast<std::size_t>(*bytes);
 }
 
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  double n = 0;
-  std::string unit;
-  if (!split_number(text, n, unit)) return std::nullopt;
-  double ms = 0;
-  if (unit == "ms") ms = n;
-  else if (unit == "s" || unit.empty()) ms = n * 1e3;
-  else if (unit == "m" || unit == "min") ms = n * 60e3;
-  else if (unit == "h") ms = n * 3600e3;
-  else return std::nullopt;
-  auto whole_ms = whole(ms);
-  if (!whole_ms || *whole_ms > 1e12) return std::nullopt;
-  return std::chrono::milliseconds(static_cast<long long>(*whole_ms));
+std::optional<std::chrono::nanoseconds> parse_duration_ns(std::string_view text, std::string* error) {
+  auto fine = parse_fine(text, error);
+  if (!fine) return std::nullopt;
+  return std::chrono::nanoseconds(static_cast<std::int64_t>((*fine + fine_per_ns / 2) / fine_per_ns));
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, std::string* error) {
+  auto fine = parse_fine(text, error);
+  if (!fine) return std::nullopt;
+  constexpr fine_ns fine_per_ms = fine_ns{ns_per_ms} * fine_per_ns;
+  if (*fine % fine_per_ms != 0)
+    return fail<std::chrono::milliseconds>(
+        error, fmt::format("duration '{}': not a whole number of milliseconds", trim(text)));
+  auto ms = static_cast<std::int64_t>(*fine / fine_per_ms);
+  if (ms > 1'000'000'000'000)
+    return fail<std::chrono::milliseconds>(error, fmt::format("duration '{}': more than 10^12 ms", trim(text)));
+  return std::chrono::milliseconds(ms);
 }
 
 std::optional<long long> parse_integer(std::string_view text) {

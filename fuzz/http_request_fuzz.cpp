@@ -27,7 +27,8 @@ namespace {
 struct world {
   boost::asio::io_context io;
   std::shared_ptr<queue::redis_connection> conn =
-      std::make_shared<queue::redis_connection>(io.get_executor(), queue::redis_endpoint{}, queue::connection_options{});
+      std::make_shared<queue::redis_connection>(io.get_executor(), common::redis_endpoint{},
+                                                queue::connection_options{});
   queue::stream_producer producer{conn, "tracepipe:runs", 4};
   std::shared_ptr<queue::depth_sampler> depth =
       std::make_shared<queue::depth_sampler>(producer, std::chrono::milliseconds(1000));

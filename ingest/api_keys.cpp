@@ -2,14 +2,14 @@
 
 #include <fmt/format.h>
 
-#include "ingest/sha256.hpp"
+#include "common/sha256.hpp"
 
 namespace tracepipe::ingest {
 
-std::string api_key_entry(std::string_view key) { return "sha256:" + sha256_hex(key); }
+std::string api_key_entry(std::string_view key) { return "sha256:" + common::sha256_hex(key); }
 
 const config::api_key* match_api_key(std::string_view given, const std::vector<config::api_key>& keys) {
-  auto hex = sha256_hex(given);
+  auto hex = common::sha256_hex(given);
   const config::api_key* found = nullptr;
   for (const auto& k : keys) {
     // Entries are validated to 64 hex digits, as long as `hex`.

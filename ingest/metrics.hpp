@@ -4,10 +4,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "common/prometheus.hpp"
 
 namespace tracepipe::ingest {
 
@@ -18,28 +18,6 @@ std::string_view route_label(route r);
 /// Why ingest dropped a connection without answering.
 enum class drop_reason { read_timeout, max_connections, accept_error, count_ };
 std::string_view drop_label(drop_reason r);
-
-/// A Prometheus histogram with fixed upper bounds, cumulative on output;
-/// lock-free to observe.
-class histogram {
- public:
-  explicit histogram(std::vector<std::uint64_t> bounds);
-  void observe(std::uint64_t value);
-  /// name_bucket{le=…}, name_sum, name_count lines.
-  void render(std::string& out, std::string_view name) const;
-
- private:
-  std::vector<std::uint64_t> bounds_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;  ///< bounds_.size() + 1, the last is +Inf
-  std::atomic<std::uint64_t> count_{0};
-  std::atomic<std::uint64_t> sum_{0};
-};
-
-/// "# HELP name help" and "# TYPE name type" lines.
-void metric_header(std::string& out, std::string_view name, std::string_view type, std::string_view help);
-
-/// Log-spaced latency bounds, 100 µs … 10 s, in microseconds.
-std::vector<std::uint64_t> latency_bounds_us();
 
 class metrics {
  public:
@@ -52,7 +30,7 @@ class metrics {
     runs_enqueued_ += runs;
     bytes_enqueued_ += bytes;
   }
-  histogram& enqueue_latency() { return enqueue_latency_; }
+  common::histogram& enqueue_latency() { return enqueue_latency_; }
   void count_drop(drop_reason r) { drops_[static_cast<int>(r)].fetch_add(1, std::memory_order_relaxed); }
 
   /// Prometheus text exposition; gauges are read at render time.
@@ -64,7 +42,7 @@ class metrics {
   std::atomic<std::uint64_t> runs_enqueued_{0};
   std::atomic<std::uint64_t> bytes_enqueued_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<int>(drop_reason::count_)> drops_{};
-  histogram enqueue_latency_{latency_bounds_us()};
+  common::histogram enqueue_latency_{common::latency_bounds_us()};
 };
 
 }  // namespace tracepipe::ingest

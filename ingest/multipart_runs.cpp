@@ -6,7 +6,7 @@
 #include <cctype>
 #include <map>
 
-#include "ingest/run_fields.hpp"
+#include "common/run_fields.hpp"
 
 namespace tracepipe::ingest {
 namespace {
@@ -77,7 +77,7 @@ std::optional<rejection> read_multipart_runs(const std::vector<multipart_part>& 
     auto n = split(part.name);
     if (n.kind == "feedback") continue;
     if ((n.kind == "post" || n.kind == "patch") && !n.has_rest) continue;
-    auto id = canonical_uuid(n.id);
+    auto id = common::canonical_uuid(n.id);
     if (n.kind == "post" || n.kind == "patch") {
       if (!is_field(n.rest))
         return bad_part(part, "names no known field (inputs, outputs, events, extra, error, serialized)");

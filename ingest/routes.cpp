@@ -6,9 +6,9 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/json_out.hpp"
 #include "ingest/api_keys.hpp"
 #include "ingest/decompress.hpp"
-#include "ingest/json_out.hpp"
 #include "ingest/multipart.hpp"
 #include "ingest/multipart_runs.hpp"
 
@@ -18,7 +18,7 @@ namespace {
 std::string json_string(std::string_view s) {
   std::string out;
   // Details may quote client bytes: keep valid UTF-8, mark the rest.
-  append_json_string(out, valid_utf8_or_marked(s));
+  common::append_json_string(out, common::valid_utf8_or_marked(s));
   return out;
 }
 

@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <unordered_set>
 
-#include "ingest/json_members.hpp"
-#include "ingest/run_fields.hpp"
+#include "common/json_members.hpp"
+#include "common/run_fields.hpp"
 
 namespace tracepipe::ingest {
 namespace {
@@ -67,8 +67,8 @@ std::optional<rejection> uuid_field(const run_members& run, std::string_view whe
     return std::nullopt;
   }
   std::string_view s;
-  if (v.get(s) != simdjson::SUCCESS || !is_uuid(s)) return invalid_run(where, field, "must be a UUID string");
-  out = canonical_uuid(s);
+  if (v.get(s) != simdjson::SUCCESS || !common::is_uuid(s)) return invalid_run(where, field, "must be a UUID string");
+  out = common::canonical_uuid(s);
   return std::nullopt;
 }
 
@@ -77,11 +77,12 @@ std::optional<rejection> time_field(const run_members& run, std::string_view whe
   if (run[field].get(v) != simdjson::SUCCESS || is_null(v)) return std::nullopt;
   std::string_view s;
   if (v.get(s) == simdjson::SUCCESS) {
-    if (!parse_iso8601_us(s)) return invalid_run(where, field, "is not an ISO-8601 time such as 2024-05-01T12:00:00.000Z");
+    if (!common::parse_iso8601_us(s))
+      return invalid_run(where, field, "is not an ISO-8601 time such as 2024-05-01T12:00:00.000Z");
     return std::nullopt;
   }
   double d;
-  if (v.get(d) == simdjson::SUCCESS && epoch_number_to_us(d)) return std::nullopt;
+  if (v.get(d) == simdjson::SUCCESS && common::epoch_number_to_us(d)) return std::nullopt;
   return invalid_run(where, field, "must be an ISO-8601 string or a non-negative epoch number");
 }
 
@@ -151,9 +152,9 @@ std::optional<rejection> run_reader::read_run(element element_run, op_kind kind,
   out.run_id.clear();
   if (auto r = uuid_field(run, where, "id", out.run_id, id_hint.empty())) return r;
   if (!id_hint.empty()) {
-    if (!out.run_id.empty() && out.run_id != canonical_uuid(id_hint))
+    if (!out.run_id.empty() && out.run_id != common::canonical_uuid(id_hint))
       return invalid_run(where, "id", fmt::format("'{}' does not match the id '{}' it is sent under", out.run_id, id_hint));
-    out.run_id = canonical_uuid(id_hint);
+    out.run_id = common::canonical_uuid(id_hint);
   }
   if (auto r = uuid_field(run, where, "trace_id", out.trace_id, require_trace)) return r;
   std::string ignored;
@@ -164,7 +165,8 @@ std::optional<rejection> run_reader::read_run(element element_run, op_kind kind,
   if (run["dotted_order"].get(dotted) == simdjson::SUCCESS && !is_null(dotted)) {
     std::string_view s;
     if (dotted.get(s) != simdjson::SUCCESS) return invalid_run(where, "dotted_order", "must be a string");
-    if (auto problem = check_dotted_order(s, out.run_id, out.trace_id)) return invalid_run(where, "dotted_order", *problem);
+    if (auto problem = common::check_dotted_order(s, out.run_id, out.trace_id))
+      return invalid_run(where, "dotted_order", *problem);
   } else if (require_trace) {
     return invalid_run(where, "dotted_order", "is required");
   }
@@ -172,7 +174,7 @@ std::optional<rejection> run_reader::read_run(element element_run, op_kind kind,
   element run_type;
   if (run["run_type"].get(run_type) == simdjson::SUCCESS && !is_null(run_type)) {
     std::string_view s;
-    if (run_type.get(s) != simdjson::SUCCESS || !is_run_type(s))
+    if (run_type.get(s) != simdjson::SUCCESS || !common::is_run_type(s))
       return invalid_run(where, "run_type", "must be one of llm, tool, chain, retriever, embedding, prompt, parser");
   } else if (kind == op_kind::post) {
     return invalid_run(where, "run_type", "is required");
@@ -208,7 +210,7 @@ std::optional<rejection> run_reader::read_single_post(std::string_view body, std
 
 std::optional<rejection> run_reader::read_patch(std::string_view body, std::string_view url_run_id,
                                                 std::vector<run_op>& out) {
-  if (!is_uuid(url_run_id))
+  if (!common::is_uuid(url_run_id))
     return rejection{422, "invalid_run", fmt::format("the run id in the path, '{}', is not a UUID", url_run_id)};
   element run;
   if (auto r = parse(body, "the body", run)) return r;
@@ -227,9 +229,9 @@ std::optional<rejection> run_reader::read_batch(std::string_view body, std::vect
   // there is exactly the run the DOM checked) unless a top-level key is
   // escaped: the scan matches keys as written, the DOM as decoded.
   std::string_view text = compacted(body);
-  bool by_text = !text.empty() && json_object_members(text, members_, compact_scan_) &&
+  bool by_text = !text.empty() && common::json_object_members(text, members_, compact_scan_) &&
                  std::none_of(members_.begin(), members_.end(),
-                              [](const json_member& m) { return m.key.find('\\') != std::string_view::npos; });
+                              [](const common::json_member& m) { return m.key.find('\\') != std::string_view::npos; });
   std::size_t total = 0;
   for (auto kind : {op_kind::post, op_kind::patch}) {
     element list;
@@ -243,8 +245,8 @@ std::optional<rejection> run_reader::read_batch(std::string_view body, std::vect
     run_texts_.clear();
     if (by_text) {
       auto member = std::find_if(members_.begin(), members_.end(),
-                                 [&](const json_member& m) { return m.key == to_string(kind); });
-      if (member == members_.end() || !json_array_elements(member->value, run_texts_)) run_texts_.clear();
+                                 [&](const common::json_member& m) { return m.key == to_string(kind); });
+      if (member == members_.end() || !common::json_array_elements(member->value, run_texts_)) run_texts_.clear();
     }
     bool have_texts = run_texts_.size() == runs.size();
     std::unordered_set<std::string> seen;
@@ -264,7 +266,7 @@ std::optional<rejection> run_reader::read_batch(std::string_view body, std::vect
 
 std::optional<rejection> run_reader::read_part_run(std::string_view json, op_kind kind, std::string_view part_id,
                                                    std::string_view where, run_op& out) {
-  if (!is_uuid(part_id))
+  if (!common::is_uuid(part_id))
     return rejection{422, "invalid_run", fmt::format("part '{}' does not name a run UUID", where)};
   element run;
   if (auto r = parse(json, fmt::format("part '{}'", where), run)) return r;

@@ -9,7 +9,7 @@
 
 #include <simdjson.h>
 
-#include "ingest/json_members.hpp"
+#include "common/json_members.hpp"
 #include "ingest/rejection.hpp"
 #include "ingest/run_op.hpp"
 
@@ -51,7 +51,7 @@ class run_reader {
   reader_limits limits_;
   simdjson::dom::parser parser_;
   std::string compact_;
-  std::vector<json_member> members_;
+  std::vector<common::json_member> members_;
   bool compact_scan_ = false;
   std::vector<std::string_view> run_texts_;
 };

@@ -26,7 +26,7 @@ struct runner::parts {
 };
 
 runner::runner(const config::settings& settings) : settings_(settings) {
-  auto endpoint = queue::parse_redis_url(settings.redis.url);
+  auto endpoint = common::parse_redis_url(settings.redis.url);
   if (!endpoint) throw config::error("config key 'redis.url': expected redis://[[user]:password@]host[:port][/db]");
   auto connection = std::make_shared<queue::redis_connection>(
       ioc_.get_executor(), *endpoint,

@@ -1,5 +1,6 @@
 #include "ingest/stream_fields.hpp"
 
+#include "queue/entry_fields.hpp"
 #include "queue/shard.hpp"
 
 namespace tracepipe::ingest {
@@ -16,18 +17,19 @@ std::vector<queue::stream_entry> stream_entries(const std::vector<run_op>& ops, 
     // then share a shard only when the client names the trace, as SDKs do.
     e.shard = queue::shard_of(op.trace_id.empty() ? op.run_id : op.trace_id, shards);
     e.fields.reserve(8 + 2 * op.parts.size());
-    e.fields.emplace_back("kind", to_string(op.kind));
-    e.fields.emplace_back("run_id", op.run_id);
-    e.fields.emplace_back("trace_id", op.trace_id);
-    e.fields.emplace_back("project", op.project);
-    if (!tenant.empty()) e.fields.emplace_back("tenant", tenant);
-    e.fields.emplace_back("received_at_us", received);
-    e.fields.emplace_back("bytes", storage.emplace_back(std::to_string(op.bytes())));
-    e.fields.emplace_back("run", op.json);
+    namespace field = queue::entry_field;
+    e.fields.emplace_back(field::kind, to_string(op.kind));
+    e.fields.emplace_back(field::run_id, op.run_id);
+    e.fields.emplace_back(field::trace_id, op.trace_id);
+    e.fields.emplace_back(field::project, op.project);
+    if (!tenant.empty()) e.fields.emplace_back(field::tenant, tenant);
+    e.fields.emplace_back(field::received_at_us, received);
+    e.fields.emplace_back(field::bytes, storage.emplace_back(std::to_string(op.bytes())));
+    e.fields.emplace_back(field::run, op.json);
     for (const auto& part : op.parts) {
-      const auto& name = storage.emplace_back("part." + part.name);
+      const auto& name = storage.emplace_back(field::part(part.name));
       e.fields.emplace_back(name, part.bytes);
-      e.fields.emplace_back(storage.emplace_back(name + ".content_type"), part.content_type);
+      e.fields.emplace_back(storage.emplace_back(field::content_type_of(name)), part.content_type);
     }
     entries.push_back(std::move(e));
   }

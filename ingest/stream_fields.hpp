@@ -1,17 +1,6 @@
 #pragma once
-// The stream entry of one run operation — the contract between ingest and the
-// sink workers. Fields:
-//   kind            post | patch
-//   run_id          canonical UUID
-//   trace_id        canonical UUID (empty for a PATCH /runs/{id} naming none)
-//   project         session_name, session_id or the default project
-//   tenant          X-Tenant-Id, when sent
-//   received_at_us  when ingest had read the whole request, µs since the epoch
-//   bytes           run JSON plus all parts, bytes
-//   run             the run object, compact JSON
-//   part.<name>     a multipart field part (part.inputs …) or attachment
-//                   (part.attachment.<name>), bytes exactly as sent
-//   part.<name>.content_type   that part's content type
+// The stream entries of run operations, as queue/entry_fields.hpp lays them
+// out: one entry per post or patch, on the shard of its trace.
 #include <deque>
 #include <string>
 #include <vector>

@@ -2,7 +2,7 @@
 // resolved included, so that the same load can be run again from it.
 #include <fmt/format.h>
 
-#include "ingest/json_out.hpp"
+#include "common/json_out.hpp"
 #include "loadgen/load_runner.hpp"
 
 namespace tracepipe::loadgen {
@@ -10,7 +10,7 @@ namespace tracepipe::loadgen {
 std::vector<std::pair<std::string, std::string>> config_entries(const load_options& o, const body_options& b) {
   auto quoted = [](std::string_view v) {
     std::string out;
-    ingest::append_json_string(out, v);
+    common::append_json_string(out, v);
     return out;
   };
   std::string stages;

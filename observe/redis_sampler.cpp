@@ -10,7 +10,7 @@
 
 #include "loadgen/component_figures.hpp"
 
-#include "queue/redis_endpoint.hpp"
+#include "common/redis_endpoint.hpp"
 #include "queue/shard.hpp"
 
 namespace tracepipe::observe {
@@ -89,7 +89,7 @@ void redis_sampler::drop() {
 }
 
 bool redis_sampler::connect() {
-  auto ep = queue::parse_redis_url(url_);
+  auto ep = common::parse_redis_url(url_);
   if (!ep) {
     error_ = "not a redis:// URL: " + url_;
     return false;

@@ -20,7 +20,8 @@ struct redis_connection::pending {
   reply_handler handler;
 };
 
-redis_connection::redis_connection(asio::any_io_executor ex, redis_endpoint endpoint, connection_options options)
+redis_connection::redis_connection(asio::any_io_executor ex, common::redis_endpoint endpoint,
+                                   connection_options options)
     : strand_(asio::make_strand(ex)),
       endpoint_(std::move(endpoint)),
       options_(options),

@@ -18,8 +18,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "common/redis_endpoint.hpp"
 #include "queue/error.hpp"
-#include "queue/redis_endpoint.hpp"
 
 struct redisAsyncContext;
 struct redisReply;
@@ -37,7 +37,7 @@ using reply_handler = std::function<void(boost::system::error_code ec, const red
 
 class redis_connection : public std::enable_shared_from_this<redis_connection> {
  public:
-  redis_connection(boost::asio::any_io_executor ex, redis_endpoint endpoint, connection_options options);
+  redis_connection(boost::asio::any_io_executor ex, common::redis_endpoint endpoint, connection_options options);
   ~redis_connection();
 
   /// Connects and keeps reconnecting until stop().
@@ -51,7 +51,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   /// Connected and logged in.
   bool ready() const { return ready_.load(std::memory_order_relaxed); }
 
-  const redis_endpoint& endpoint() const { return endpoint_; }
+  const common::redis_endpoint& endpoint() const { return endpoint_; }
   boost::asio::strand<boost::asio::any_io_executor>& strand() { return strand_; }
 
  private:
@@ -70,7 +70,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   void lost_later(std::string why);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
-  redis_endpoint endpoint_;
+  common::redis_endpoint endpoint_;
   connection_options options_;
   redisAsyncContext* ctx_ = nullptr;
   std::string command_text_;  ///< reused: hiredis copies it into its output buffer

@@ -1,5 +1,6 @@
 #include "queue/stream_consumer.hpp"
 
+#include "queue/entry_fields.hpp"
 #include "queue/reply_arena.hpp"
 #include "queue/resp.hpp"
 #include "queue/stream_replies.hpp"
@@ -117,7 +118,7 @@ struct stream_consumer::connection {
   }
 };
 
-stream_consumer::stream_consumer(redis_endpoint endpoint, consumer_options options)
+stream_consumer::stream_consumer(common::redis_endpoint endpoint, consumer_options options)
     : endpoint_(std::move(endpoint)), options_(std::move(options)), pending_cursor_(options_.streams.size(), "0") {}
 
 stream_consumer::~stream_consumer() = default;
@@ -293,8 +294,9 @@ error_code stream_consumer::dead_letter(const stream_message& m, const std::stri
                                         const std::string& dead_letter_stream) {
   if (auto ec = connect()) return ec;
   auto deliveries = std::to_string(m.deliveries);
-  args xadd{"XADD", dead_letter_stream, "*", "reason", reason, "source_stream", m.stream, "source_id", m.id,
-            "deliveries", deliveries};
+  namespace field = entry_field;
+  args xadd{"XADD", dead_letter_stream, "*", field::dead_letter_reason, reason, field::dead_letter_source_stream,
+            m.stream, field::dead_letter_source_id, m.id, field::dead_letter_deliveries, deliveries};
   for (const auto& [k, v] : m.fields) xadd.insert(xadd.end(), {k, v});
   std::vector<reply_ptr> replies;
   if (auto ec = run(conn_, {{"MULTI"}, xadd, {"XACK", m.stream, options_.group, m.id}, {"XDEL", m.stream, m.id}, {"EXEC"}},

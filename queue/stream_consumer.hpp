@@ -12,8 +12,8 @@
 
 #include <boost/system/error_code.hpp>
 
+#include "common/redis_endpoint.hpp"
 #include "queue/error.hpp"
-#include "queue/redis_endpoint.hpp"
 
 namespace tracepipe::queue {
 
@@ -38,7 +38,7 @@ struct consumer_options {
 
 class stream_consumer {
  public:
-  stream_consumer(redis_endpoint endpoint, consumer_options options);
+  stream_consumer(common::redis_endpoint endpoint, consumer_options options);
   ~stream_consumer();
 
   /// XGROUP CREATE … MKSTREAM on every stream, from the beginning; an existing group is fine.
@@ -77,7 +77,7 @@ class stream_consumer {
   boost::system::error_code read_group(const std::vector<std::string>& ids, std::size_t count,
                                        std::chrono::milliseconds block, std::vector<stream_message>& out);
 
-  redis_endpoint endpoint_;
+  common::redis_endpoint endpoint_;
   consumer_options options_;
   std::unique_ptr<connection> conn_;
   std::vector<std::string> pending_cursor_;  ///< per stream, for paging through own pending

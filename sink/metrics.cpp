@@ -68,7 +68,7 @@ constexpr metric_entry table[] = {
 std::string sink_metrics::render() const {
   std::string out;
   for (const auto& metric : table) {
-    ingest::metric_header(out, metric.name, metric.type, metric.help);
+    common::metric_header(out, metric.name, metric.type, metric.help);
     metric.print(*this, out, metric.name);
   }
   return out;

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "ingest/metrics.hpp"
+#include "common/prometheus.hpp"
 
 namespace tracepipe::sink {
 
@@ -16,14 +16,14 @@ enum class retry_cause { clickhouse, s3, redis, count_ };
 /// The values; the pipelines of one worker count into one instance.
 class sink_metrics {
  public:
-  ingest::histogram batch_rows{{1, 10, 100, 500, 1000, 5000, 10000, 50000, 100000}};
-  ingest::histogram batch_bytes{{1 << 10, 16 << 10, 128 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20, 256 << 20}};
-  ingest::histogram insert_latency_us{ingest::latency_bounds_us()};
-  ingest::histogram s3_put_latency_us{ingest::latency_bounds_us()};
+  common::histogram batch_rows{{1, 10, 100, 500, 1000, 5000, 10000, 50000, 100000}};
+  common::histogram batch_bytes{{1 << 10, 16 << 10, 128 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20, 256 << 20}};
+  common::histogram insert_latency_us{common::latency_bounds_us()};
+  common::histogram s3_put_latency_us{common::latency_bounds_us()};
   /// acked_at − received_at: how long a run took from ingest to a durable, acknowledged row.
   /// Bounds at 2 × every usual batch age (0.25, 0.5, 0.75, 1, 1.5, 2, 2.5 s):
   /// "lag p99 ≤ 2 × batch age" reads exactly off a bucket bound.
-  ingest::histogram ack_lag_us{{1000, 10000, 50000, 100000, 250000, 500000, 1000000, 1500000, 2000000, 3000000,
+  common::histogram ack_lag_us{{1000, 10000, 50000, 100000, 250000, 500000, 1000000, 1500000, 2000000, 3000000,
                                 4000000, 5000000, 7500000, 10000000, 30000000, 60000000, 300000000}};
   std::atomic<std::uint64_t> rows_inserted{0};
   std::atomic<std::uint64_t> batches_inserted{0};

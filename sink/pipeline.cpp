@@ -7,7 +7,8 @@
 #include <fmt/format.h>
 
 #include "config/failpoint.hpp"
-#include "queue/redis_endpoint.hpp"
+#include "common/redis_endpoint.hpp"
+#include "queue/entry_fields.hpp"
 #include "queue/wall_clock.hpp"
 
 namespace tracepipe::sink {
@@ -16,7 +17,7 @@ namespace {
 /// When ingest received the entry's run: its received_at_us field, else the
 /// stream id's time (when Redis accepted it).
 std::uint64_t received_at_us(const queue::stream_message& m) {
-  auto text = m.field("received_at_us");
+  auto text = m.field(queue::entry_field::received_at_us);
   std::uint64_t us = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), us);
   if (ec == std::errc{} && end == text.data() + text.size() && us > 0) return us;
@@ -49,7 +50,7 @@ pipeline::pipeline(const pipeline_context& ctx, std::string consumer_name, bool 
     : ctx_(ctx),
       name_(consumer_name),
       samples_pending_(samples_pending),
-      consumer_(*queue::parse_redis_url(ctx.settings.redis.url), consumer_options_for(ctx, consumer_name)),
+      consumer_(*common::parse_redis_url(ctx.settings.redis.url), consumer_options_for(ctx, consumer_name)),
       clickhouse_(sink::clickhouse_settings{ctx.settings.clickhouse.url, ctx.settings.clickhouse.user,
                                             ctx.settings.clickhouse.password, ctx.settings.clickhouse.timeout,
                                             ctx.settings.clickhouse.ca_file}),
@@ -168,7 +169,7 @@ pipeline::outcome pipeline::dead_letter(const queue::stream_message& m, const st
     if (!consumer_.dead_letter(m, reason, ctx_.settings.worker.dead_letter_stream)) {
       ctx_.metrics->dead_lettered++;
       std::cerr << fmt::format("tracepipe worker {}: entry {} of run {} sent to {}: {}\n", name_, m.id,
-                               m.field("run_id"), ctx_.settings.worker.dead_letter_stream, reason);
+                               m.field(queue::entry_field::run_id), ctx_.settings.worker.dead_letter_stream, reason);
       return outcome::done;
     }
     if (!backoff(retry, retry_cause::redis)) return outcome::gave_up;

@@ -6,15 +6,17 @@
 
 #include <fmt/format.h>
 
-#include "ingest/run_fields.hpp"
-#include "ingest/json_out.hpp"
-#include "ingest/json_members.hpp"
+#include "common/json_members.hpp"
+#include "common/json_out.hpp"
+#include "common/run_fields.hpp"
+#include "queue/entry_fields.hpp"
 #include "sink/schema.hpp"
 
 namespace tracepipe::sink {
 namespace {
 
-using ingest::append_json_string;
+namespace field = queue::entry_field;
+using common::append_json_string;
 using simdjson::dom::element;
 
 /// Appends ,"<name><suffix>": — plain appends: keys are known and need no escaping.
@@ -53,7 +55,7 @@ void add_number(std::string& out, std::string_view name, std::uint64_t value, st
 const std::vector<std::string>& part_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> v;
-    for (const char* f : payload_fields) v.push_back(std::string("part.") + f);
+    for (const char* f : payload_fields) v.push_back(field::part(f));
     return v;
   }();
   return names;
@@ -68,9 +70,9 @@ std::uint64_t time_field(element run, const char* name) {
   element v;
   if (run[name].get(v) != simdjson::SUCCESS) return 0;
   std::string_view s;
-  if (v.get(s) == simdjson::SUCCESS) return static_cast<std::uint64_t>(ingest::parse_iso8601_us(s).value_or(0));
+  if (v.get(s) == simdjson::SUCCESS) return static_cast<std::uint64_t>(common::parse_iso8601_us(s).value_or(0));
   double d;
-  if (v.get(d) == simdjson::SUCCESS) return static_cast<std::uint64_t>(ingest::epoch_number_to_us(d).value_or(0));
+  if (v.get(d) == simdjson::SUCCESS) return static_cast<std::uint64_t>(common::epoch_number_to_us(d).value_or(0));
   return 0;
 }
 
@@ -98,14 +100,15 @@ std::string key_segment(std::string_view name) {
 bool row_builder::payload_members(std::string_view run_json, element run) {
   normalized_.clear();
   bool compact = false;
-  if (!ingest::json_object_members(run_json, members_, compact)) return false;
+  if (!common::json_object_members(run_json, members_, compact)) return false;
   // Ingest writes runs compact, with keys unescaped; an entry written
   // otherwise is made so first (payload columns hold compact JSON).
-  bool plain_keys = std::none_of(members_.begin(), members_.end(),
-                                 [](const ingest::json_member& m) { return m.key.find('\\') != std::string_view::npos; });
+  bool plain_keys = std::none_of(members_.begin(), members_.end(), [](const common::json_member& m) {
+    return m.key.find('\\') != std::string_view::npos;
+  });
   if (compact && plain_keys) return true;
   normalized_ = simdjson::minify(run);
-  return ingest::json_object_members(normalized_, members_, compact);
+  return common::json_object_members(normalized_, members_, compact);
 }
 
 std::string_view row_builder::member(std::string_view key) const {
@@ -133,24 +136,24 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
   out.json.clear();
   out.blobs.clear();
   out.inline_bytes = 0;
-  auto run_id = m.field("run_id");
-  auto kind = m.field("kind");
-  if (!ingest::is_uuid(run_id) || (kind != "post" && kind != "patch"))
+  auto run_id = m.field(field::run_id);
+  auto kind = m.field(field::kind);
+  if (!common::is_uuid(run_id) || (kind != "post" && kind != "patch"))
     return "entry has no valid run_id/kind: not written by tracepipe ingest?";
   element run;
-  if (auto err = parser_.parse(m.field("run")).get(run); err || run.type() != simdjson::dom::element_type::OBJECT)
+  if (auto err = parser_.parse(m.field(field::run)).get(run); err || run.type() != simdjson::dom::element_type::OBJECT)
     return "entry's run is not a JSON object";
 
   auto& j = out.json;
-  j.reserve(m.field("run").size() + 512);
+  j.reserve(m.field(field::run).size() + 512);
   j += "{\"id\":";
   append_json_string(j, run_id);
   add_string(j, "kind", kind);
-  add_string(j, "trace_id", m.field("trace_id"));
+  add_string(j, "trace_id", m.field(field::trace_id));
   for (const char* f : {"parent_run_id", "dotted_order", "name", "run_type", "reference_example_id"})
     add_string(j, f, string_field(run, f));
-  add_string(j, "project", m.field("project"));
-  add_string(j, "tenant", ingest::valid_utf8_or_marked(m.field("tenant")));  // an HTTP header, any bytes
+  add_string(j, "project", m.field(field::project));
+  add_string(j, "tenant", common::valid_utf8_or_marked(m.field(field::tenant)));  // an HTTP header, any bytes
   add_number(j, "start_time_us", time_field(run, "start_time"));
   add_number(j, "end_time_us", time_field(run, "end_time"));
 
@@ -167,7 +170,7 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
     }
   j += ']';
 
-  if (!payload_members(m.field("run"), run)) return "entry's run is not a JSON object";
+  if (!payload_members(m.field(field::run), run)) return "entry's run is not a JSON object";
   for (std::size_t p = 0; p < std::size(payload_fields); ++p) {
     const char* f = payload_fields[p];
     // A multipart field part travels beside the run; otherwise it is inside it.
@@ -192,14 +195,14 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
   }
 
   std::string attachments = "[";
-  constexpr std::string_view prefix = "part.attachment.";
+  constexpr std::string_view prefix = field::attachment_prefix;
   for (const auto& [name, bytes] : m.fields) {
     // Attachment names have no '.', so "part.attachment.<name>.content_type"
     // is the only kind of field with a dot after the prefix.
     if (name.rfind(prefix, 0) != 0 || name.find('.', prefix.size()) != std::string::npos) continue;
     // Names and content types come from clients, outside any JSON: make them valid UTF-8.
-    auto attachment = ingest::valid_utf8_or_marked(std::string_view(name).substr(prefix.size()));
-    auto content_type = ingest::valid_utf8_or_marked(m.field(name + ".content_type"));
+    auto attachment = common::valid_utf8_or_marked(std::string_view(name).substr(prefix.size()));
+    auto content_type = common::valid_utf8_or_marked(m.field(field::content_type_of(name)));
     if (attachments.size() > 1) attachments += ',';
     attachments += "{\"name\":";
     append_json_string(attachments, attachment);
@@ -213,7 +216,7 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
       out.blobs.push_back({std::move(key), bytes, {}, content_type});
     } else {
       attachments += ",\"base64\":\"";
-      ingest::append_base64(attachments, bytes);
+      common::append_base64(attachments, bytes);
       attachments += '"';
       out.inline_bytes += bytes.size();
     }
@@ -222,7 +225,7 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
   attachments += ']';
   add_string(j, "attachments", attachments);
 
-  auto received = to_u64(m.field("received_at_us"));
+  auto received = to_u64(m.field(field::received_at_us));
   add_number(j, "received_at_us", received);
   add_number(j, "enqueued_at_us", m.enqueued_at_ms() * 1000);
   add_number(j, "dequeued_at_us", dequeued_at_us);

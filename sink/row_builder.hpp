@@ -1,5 +1,5 @@
 #pragma once
-// Turns one stream entry (see ingest/stream_fields.hpp) into one ClickHouse
+// Turns one stream entry (see queue/entry_fields.hpp) into one ClickHouse
 // row of the runs table, deciding which payload fields and attachments go to
 // S3 (blob mode and threshold) under keys that are the same on every retry.
 #include <cstdint>
@@ -9,8 +9,8 @@
 
 #include <simdjson.h>
 
+#include "common/json_members.hpp"
 #include "queue/stream_consumer.hpp"
-#include "ingest/json_members.hpp"
 
 namespace tracepipe::sink {
 
@@ -65,7 +65,7 @@ class row_builder {
 
   row_options options_;
   simdjson::dom::parser parser_;
-  std::vector<ingest::json_member> members_;
+  std::vector<common::json_member> members_;
   std::string normalized_;  ///< the run re-serialized, when its own text had escaped keys
 };
 

@@ -1,6 +1,6 @@
 #include "sink/s3_writer.hpp"
 
-#include "ingest/sha256.hpp"
+#include "common/sha256.hpp"
 #include "sink/sigv4.hpp"
 
 #include <curl/curl.h>
@@ -14,7 +14,7 @@
 #include <stdexcept>
 
 namespace tracepipe::sink {
-using ingest::sha256_hex;
+using common::sha256_hex;
 namespace {
 
 using steady = std::chrono::steady_clock;

@@ -1,6 +1,6 @@
 #include "sink/sigv4.hpp"
 
-#include "ingest/sha256.hpp"
+#include "common/sha256.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,10 +8,10 @@
 #include <map>
 
 namespace tracepipe::sink {
-using ingest::hmac_sha256;
-using ingest::sha256_digest;
-using ingest::sha256_hex;
-using ingest::to_hex;
+using common::hmac_sha256;
+using common::sha256_digest;
+using common::sha256_hex;
+using common::to_hex;
 namespace {
 
 bool unreserved(unsigned char c) {

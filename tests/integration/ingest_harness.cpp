@@ -13,10 +13,10 @@
 #include <boost/beast/http.hpp>
 #include <hiredis/hiredis.h>
 
+#include "common/redis_endpoint.hpp"
 #include "config/loader.hpp"
 #include "ingest/service.hpp"
 #include "loadgen/http_client.hpp"
-#include "queue/redis_endpoint.hpp"
 #include "stack_fixture.hpp"
 
 namespace tracepipe::test {
@@ -34,7 +34,7 @@ struct redis_probe::impl {
 };
 
 redis_probe::redis_probe() : impl_(std::make_unique<impl>()) {
-  auto ep = queue::parse_redis_url(stack_env().at("REDIS_URL"));
+  auto ep = common::parse_redis_url(stack_env().at("REDIS_URL"));
   impl_->c = redisConnect(ep->host.c_str(), ep->port);
   if (!impl_->c || impl_->c->err) throw std::runtime_error("cannot connect to the test Redis");
 }

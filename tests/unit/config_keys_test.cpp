@@ -156,12 +156,14 @@ TEST(keys, apply_stores_the_typed_value) {
   settings s = defaults();
   EXPECT_FALSE(find_key("redis.shards")->apply(s, "8"));
   EXPECT_FALSE(find_key("redis.command_timeout")->apply(s, "1.5s"));
+  EXPECT_FALSE(find_key("worker.reclaim_idle")->apply(s, "1m30s"));
   EXPECT_FALSE(find_key("ingest.body_limit")->apply(s, "1MiB"));
   EXPECT_FALSE(find_key("ingest.api_keys")->apply(s, " " + hash_a + " ," + hash_b + ","));
   EXPECT_FALSE(find_key("ingest.listen")->apply(s, "0.0.0.0:0"));
   EXPECT_FALSE(find_key("ingest.queue_high_watermark")->apply(s, "1000000000000"));
   EXPECT_EQ(s.redis.shards, 8);
   EXPECT_EQ(s.redis.command_timeout, 1500ms);
+  EXPECT_EQ(s.worker.reclaim_idle, 90s);
   EXPECT_EQ(s.ingest.body_limit, MiB);
   EXPECT_EQ(s.ingest.api_keys, (std::vector<api_key>{key_a, key_b}));
   EXPECT_EQ(s.ingest.listen, "0.0.0.0:0");

@@ -90,6 +90,18 @@ TEST(parse_duration, table) {
       {"1H", 1h},
       {" 10 ms ", 10ms},
       {"0.5m", 30s},
+      {".5s", 500ms},
+      {"1h30m", 90min},  // compound: number+unit pairs add up
+      {"1m30s", 90s},
+      {"2h", 2h},
+      {"1m30s500ms", 90'500ms},
+      {"2h 30m", 150min},
+      {"1M30S", 90s},
+      {"1min30s", 90s},
+      {"0.5s250ms", 750ms},
+      {"0.5ms0.5ms", 1ms},  // parts below a millisecond, a whole one in all
+      {"999999999999ms", 999'999'999'999ms},  // exact, not a double near it
+      {"1000000000000ms", 1'000'000'000'000ms},
       // bad ones
       {"", std::nullopt},
       {"ms", std::nullopt},
@@ -98,7 +110,13 @@ TEST(parse_duration, table) {
       {"1us", std::nullopt},
       {"1.5ms", std::nullopt},  // below a millisecond
       {"10 seconds", std::nullopt},
-      {"1h30m", std::nullopt},
+      {"1m30", std::nullopt},   // only a lone number may leave out its unit
+      {"30 30s", std::nullopt},
+      {"1m-30s", std::nullopt},
+      {"1.2.3s", std::nullopt},
+      {"1ms500us", std::nullopt},
+      {"s30", std::nullopt},
+      {"1m30s.", std::nullopt},
       {"abc", std::nullopt},
       {"1e3ms", std::nullopt},
       {"1000000000001ms", std::nullopt},  // above 1e12 ms
@@ -112,6 +130,51 @@ TEST(parse_duration, exact_decimal_fractions) {
   EXPECT_EQ(parse_duration("1.001s"), 1001ms);
   EXPECT_EQ(parse_duration("2.003s"), 2003ms);
   EXPECT_EQ(parse_bytes("1.001KB"), 1001u);
+}
+
+TEST(parse_duration, errors_say_why) {
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"", "empty duration"},
+      {"  ", "empty duration"},
+      {"2x", "duration '2x': unknown unit 'x' (use ms, s, m, h)"},
+      {"10 seconds", "duration '10 seconds': unknown unit 'seconds' (use ms, s, m, h)"},
+      {"1m30", "duration '1m30': missing unit (use ms, s, m, h)"},
+      {"-5s", "duration '-5s': expected a number at '-5s'"},
+      {"1m-5s", "duration '1m-5s': expected a number at '-5s'"},
+      {"1.2.3s", "duration '1.2.3s': expected a number at '1.2.3s'"},
+      {"1000000h", "duration '1000000h': longer than 100 years"},
+      {"99999999999999999999999s", "duration '99999999999999999999999s': longer than 100 years"},
+      {"1.5ms", "duration '1.5ms': not a whole number of milliseconds"},
+      {"1000000000001ms", "duration '1000000000001ms': more than 10^12 ms"},
+  };
+  for (const auto& [text, why] : cases) {
+    std::string error;
+    EXPECT_EQ(parse_duration(text, &error), std::nullopt) << "'" << text << "'";
+    EXPECT_EQ(error, why) << "'" << text << "'";
+  }
+}
+
+TEST(parse_duration_ns, below_a_millisecond_and_up_to_100_years) {
+  using namespace std::chrono;
+  const std::pair<std::string_view, std::optional<nanoseconds>> cases[] = {
+      {"1.5ms", 1'500us},
+      {"0.000001s", 1us},
+      {"0.0000000004s", 0ns},  // rounded to the nanosecond
+      {"0.0000000005s", 1ns},
+      {"500ms", 500ms},
+      {"1m30s", 90s},
+      {"1.5s", 1500ms},
+      {"0s", 0s},
+      {"30", 30s},
+      {"876600h", hours(876'600)},  // 100 years of 365.25 days
+      {"876600h1ms", std::nullopt},
+      {"1000000000001ms", milliseconds(1'000'000'000'001)},  // above what parse_duration takes
+      {"1us", std::nullopt},
+  };
+  for (const auto& [text, want] : cases) EXPECT_EQ(parse_duration_ns(text), want) << "'" << text << "'";
+  std::string error;
+  EXPECT_EQ(parse_duration_ns("30:5", &error), std::nullopt);
+  EXPECT_EQ(error, "duration '30:5': missing unit (use ms, s, m, h)");
 }
 
 TEST(parse_integer, table) {

@@ -10,9 +10,9 @@
 
 #include <simdjson.h>
 
-#include "ingest/json_members.hpp"
+#include "common/json_members.hpp"
 
-namespace tracepipe::ingest {
+namespace tracepipe::common {
 namespace {
 
 struct scanned {
@@ -131,4 +131,4 @@ TEST(json_members, agree_with_the_parser_on_random_compact_objects) {
 }
 
 }  // namespace
-}  // namespace tracepipe::ingest
+}  // namespace tracepipe::common

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "ingest/json_out.hpp"
+#include "common/json_out.hpp"
 #include "ingest/routes.hpp"
 
 namespace tracepipe::ingest {
@@ -16,7 +16,7 @@ namespace {
 TEST(valid_utf8_or_marked, keeps_valid_sequences) {
   const std::string ok[] = {"plain", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xef\xbf\xbf",
                             "\xf4\x8f\xbf\xbf", "\xed\x9f\xbf", "\xe0\xa0\x80", "\xf0\x90\x80\x80"};
-  for (const auto& s : ok) EXPECT_EQ(valid_utf8_or_marked(s), s);
+  for (const auto& s : ok) EXPECT_EQ(common::valid_utf8_or_marked(s), s);
 }
 
 TEST(valid_utf8_or_marked, marks_every_invalid_form) {
@@ -27,7 +27,7 @@ TEST(valid_utf8_or_marked, marks_every_invalid_form) {
       {"\xed\xa0\x80", "???"},     {"\xed\xbf\xbf", "???"},      {"\xf4\x90\x80\x80", "????"},
       {"a\x80z", "a?z"},           {"\xe2\x82", "??"},
   };
-  for (const auto& [in, want] : cases) EXPECT_EQ(valid_utf8_or_marked(in), want) << testing::PrintToString(in);
+  for (const auto& [in, want] : cases) EXPECT_EQ(common::valid_utf8_or_marked(in), want) << testing::PrintToString(in);
 }
 
 TEST(valid_utf8_or_marked, refusal_quoting_any_target_is_json) {

@@ -9,10 +9,10 @@
 #include <map>
 #include <set>
 
+#include "common/run_fields.hpp"
 #include "ingest/decompress.hpp"
 #include "ingest/multipart.hpp"
 #include "ingest/multipart_runs.hpp"
-#include "ingest/run_fields.hpp"
 #include "ingest/run_reader.hpp"
 #include "loadgen/request_template.hpp"
 #include "sink/clickhouse_client.hpp"
@@ -41,7 +41,7 @@ TEST(loadgen_trace_shape, bounded_depth_makes_trees_with_the_sdks_links) {
     int max_depth = 0;
     for (std::size_t i = 0; i < runs.size(); ++i) {
       const auto& r = runs[i];
-      EXPECT_EQ(ingest::check_dotted_order(r.dotted_order, r.id, r.trace_id), std::nullopt) << r.dotted_order;
+      EXPECT_EQ(common::check_dotted_order(r.dotted_order, r.id, r.trace_id), std::nullopt) << r.dotted_order;
       EXPECT_EQ(r.trace_id, runs[0].id);
       if (i > 0) {
         ASSERT_TRUE(by_id.count(r.parent_run_id)) << "the parent is an earlier run of the trace";
@@ -138,7 +138,7 @@ TEST_P(mixed_bodies, stamped_bodies_are_valid_and_every_parent_posted_first) {
       ASSERT_EQ(run["dotted_order"].get(dotted), simdjson::SUCCESS);
       ASSERT_EQ(run["run_type"].get(type), simdjson::SUCCESS);
       types.insert(std::string(type));
-      EXPECT_EQ(ingest::check_dotted_order(dotted, op.run_id, op.trace_id), std::nullopt) << dotted;
+      EXPECT_EQ(common::check_dotted_order(dotted, op.run_id, op.trace_id), std::nullopt) << dotted;
       if (run["parent_run_id"].get(parent) == simdjson::SUCCESS) {
         ++children;
         ASSERT_TRUE(dotted_of.count(std::string(parent))) << "parent " << parent << " not posted before its child";

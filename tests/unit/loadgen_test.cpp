@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "common/run_fields.hpp"
 #include "ingest/multipart.hpp"
 #include "ingest/multipart_runs.hpp"
-#include "ingest/run_fields.hpp"
 #include "ingest/run_reader.hpp"
 
 namespace tracepipe::loadgen {
@@ -54,9 +54,9 @@ TEST(iso_time, round_trips_through_the_ingest_parsers) {
   std::uniform_int_distribution<std::int64_t> times(0, 4'102'444'800'000'000);  // 1970 .. 2100
   for (int i = 0; i < 2000; ++i) {
     auto us = times(rng);
-    ASSERT_EQ(ingest::parse_iso8601_us(iso_time(us)), us) << iso_time(us);
+    ASSERT_EQ(common::parse_iso8601_us(iso_time(us)), us) << iso_time(us);
     auto dotted = dotted_time(us) + "0f8fad5b-d9cb-469f-a165-70867728950e";
-    ASSERT_EQ(ingest::check_dotted_order(dotted, "0f8fad5b-d9cb-469f-a165-70867728950e", ""), std::nullopt) << dotted;
+    ASSERT_EQ(common::check_dotted_order(dotted, "0f8fad5b-d9cb-469f-a165-70867728950e", ""), std::nullopt) << dotted;
   }
 }
 
@@ -70,8 +70,8 @@ TEST(run_factory, uuids_are_lower_case_version_4) {
   std::set<std::string> seen;
   for (int i = 0; i < 10'000; ++i) {
     auto id = f.uuid();
-    ASSERT_TRUE(ingest::is_uuid(id)) << id;
-    ASSERT_EQ(ingest::canonical_uuid(id), id);
+    ASSERT_TRUE(common::is_uuid(id)) << id;
+    ASSERT_EQ(common::canonical_uuid(id), id);
     ASSERT_EQ(id[14], '4') << id;
     ASSERT_NE(std::string_view("89ab").find(id[19]), std::string_view::npos) << id;
     ASSERT_TRUE(seen.insert(id).second) << "repeated " << id;
@@ -91,14 +91,14 @@ TEST(run_factory, trace_is_a_chain_of_runs) {
   for (std::size_t i = 0; i < runs.size(); ++i) {
     SCOPED_TRACE(i);
     const auto& r = runs[i];
-    EXPECT_TRUE(ingest::is_uuid(r.id));
+    EXPECT_TRUE(common::is_uuid(r.id));
     EXPECT_EQ(r.trace_id, root.id);
     EXPECT_EQ(r.project, "proj");
-    EXPECT_TRUE(ingest::is_run_type(r.run_type)) << r.run_type;
+    EXPECT_TRUE(common::is_run_type(r.run_type)) << r.run_type;
     EXPECT_EQ(r.run_type == "chain", i + 1 < runs.size()) << "a run with children is a chain, a leaf is not";
     EXPECT_FALSE(r.name.empty());
     EXPECT_LT(r.start_us, r.end_us);
-    EXPECT_EQ(ingest::check_dotted_order(r.dotted_order, r.id, r.trace_id), std::nullopt) << r.dotted_order;
+    EXPECT_EQ(common::check_dotted_order(r.dotted_order, r.id, r.trace_id), std::nullopt) << r.dotted_order;
     EXPECT_EQ(r.inputs_json.size(), std::string_view(R"({"input":""})").size() + 50);
     EXPECT_EQ(r.outputs_json.size(), std::string_view(R"({"output":""})").size() + 50);
     EXPECT_TRUE(r.inputs_json.starts_with(R"({"input":")"));
@@ -187,7 +187,7 @@ TEST(generated_run, json_carries_the_times_and_links) {
   ASSERT_EQ(parser.parse(child.post_json()).get(post), simdjson::SUCCESS);
   std::string_view s;
   ASSERT_EQ(post["start_time"].get(s), simdjson::SUCCESS);
-  EXPECT_EQ(ingest::parse_iso8601_us(s), child.start_us);
+  EXPECT_EQ(common::parse_iso8601_us(s), child.start_us);
   ASSERT_EQ(post["parent_run_id"].get(s), simdjson::SUCCESS);
   EXPECT_EQ(s, runs[0].id);
   ASSERT_EQ(post["dotted_order"].get(s), simdjson::SUCCESS);
@@ -203,7 +203,7 @@ TEST(generated_run, json_carries_the_times_and_links) {
   std::int64_t end_ms = 0;
   ASSERT_EQ(patch["end_time"].get(end_ms), simdjson::SUCCESS);  // epoch milliseconds, as the JS SDK sends
   EXPECT_EQ(end_ms, child.end_us / 1000);
-  EXPECT_EQ(ingest::epoch_number_to_us(static_cast<double>(end_ms)), child.end_us / 1000 * 1000);
+  EXPECT_EQ(common::epoch_number_to_us(static_cast<double>(end_ms)), child.end_us / 1000 * 1000);
 
   simdjson::dom::element root_post;
   ASSERT_EQ(parser.parse(runs[0].post_json()).get(root_post), simdjson::SUCCESS);

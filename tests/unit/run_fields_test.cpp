@@ -1,4 +1,4 @@
-#include "ingest/run_fields.hpp"
+#include "common/run_fields.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-namespace tracepipe::ingest {
+namespace tracepipe::common {
 namespace {
 
 constexpr std::int64_t s_to_us = 1'000'000;
@@ -232,4 +232,4 @@ TEST(check_dotted_order, table) {
 }
 
 }  // namespace
-}  // namespace tracepipe::ingest
+}  // namespace tracepipe::common

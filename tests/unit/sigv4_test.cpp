@@ -2,15 +2,15 @@
 // Calculations for the Authorization Header: Transferring Payload in a Single
 // Chunk"): same credentials, time, region and bucket; every intermediate
 // string must match, not only the final signature.
-#include "ingest/sha256.hpp"
+#include "common/sha256.hpp"
 #include "sink/sigv4.hpp"
 
 #include <gtest/gtest.h>
 
 namespace tracepipe::sink {
-using ingest::hmac_sha256;
-using ingest::sha256_hex;
-using ingest::to_hex;
+using common::hmac_sha256;
+using common::sha256_hex;
+using common::to_hex;
 namespace {
 
 constexpr const char* empty_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";

@@ -6,7 +6,7 @@
 #include <random>
 #include <string>
 
-#include "ingest/json_out.hpp"
+#include "common/json_out.hpp"
 
 namespace tracepipe::sink {
 namespace {
@@ -28,7 +28,7 @@ std::string reference(std::string_view s) {
 }
 
 std::string escaped(std::string_view s, std::string out = {}) {
-  ingest::append_json_string(out, s);
+  common::append_json_string(out, s);
   return out;
 }
 

@@ -18,7 +18,7 @@ TEST_F(sink_row_builder, large_multipart_part_goes_to_s3_byte_identical) {
   auto op = post_op(r, /*with_inputs=*/false);
   op.parts.push_back({"inputs", "application/json", r.inputs_json});
   auto e = make_entry(op);
-  ASSERT_EQ(e->message.field("part.inputs"), r.inputs_json);
+  ASSERT_EQ(e->message.field(field::part("inputs")), r.inputs_json);
 
   row_builder builder({.mode = blob_mode::automatic, .threshold = 20 * 1024, .bucket = "traces"});
   built_row row;
@@ -36,7 +36,7 @@ TEST_F(sink_row_builder, large_multipart_part_goes_to_s3_byte_identical) {
   EXPECT_EQ(b.key, key);
   EXPECT_EQ(b.content_type, "application/json");
   EXPECT_TRUE(b.bytes() == r.inputs_json) << "byte-identical to the part as sent";
-  EXPECT_EQ(b.bytes().data(), e->message.field("part.inputs").data()) << "borrowed, not copied";
+  EXPECT_EQ(b.bytes().data(), e->message.field(field::part("inputs")).data()) << "borrowed, not copied";
   EXPECT_EQ(row.inline_bytes, p.str("extra").size()) << "the offloaded field is not inline";
 }
 

@@ -18,11 +18,13 @@
 #include "ingest/run_op.hpp"
 #include "ingest/stream_fields.hpp"
 #include "loadgen/run_factory.hpp"
+#include "queue/entry_fields.hpp"
 #include "sink/row_builder.hpp"
 #include "sink/schema.hpp"
 
 namespace tracepipe::sink::row_builder_test {
 
+namespace field = queue::entry_field;
 using simdjson::dom::element;
 
 inline constexpr std::uint64_t received_at = 1'700'000'000'500'123;

@@ -192,17 +192,17 @@ TEST_F(sink_row_builder, entries_that_cannot_become_rows_say_why) {
     return m;
   };
   const std::pair<const char*, queue::stream_message> bad[] = {
-      {"no run_id", with("run_id", std::nullopt)},
-      {"run_id not a uuid", with("run_id", "not-a-uuid")},
-      {"run_id empty", with("run_id", "")},
-      {"no kind", with("kind", std::nullopt)},
-      {"unknown kind", with("kind", "delete")},
-      {"no run", with("run", std::nullopt)},
-      {"run empty", with("run", "")},
-      {"run not JSON", with("run", "{\"id\":")},
-      {"run an array", with("run", "[1,2]")},
-      {"run a string", with("run", "\"x\"")},
-      {"run trailing garbage", with("run", "{} x")},
+      {"no run_id", with(field::run_id, std::nullopt)},
+      {"run_id not a uuid", with(field::run_id, "not-a-uuid")},
+      {"run_id empty", with(field::run_id, "")},
+      {"no kind", with(field::kind, std::nullopt)},
+      {"unknown kind", with(field::kind, "delete")},
+      {"no run", with(field::run, std::nullopt)},
+      {"run empty", with(field::run, "")},
+      {"run not JSON", with(field::run, "{\"id\":")},
+      {"run an array", with(field::run, "[1,2]")},
+      {"run a string", with(field::run, "\"x\"")},
+      {"run trailing garbage", with(field::run, "{} x")},
       {"no fields", queue::stream_message{}},
   };
   for (const auto& [what, m] : bad) {

@@ -1,10 +1,10 @@
-#include "ingest/json_members.hpp"
+#include "common/json_members.hpp"
 
 #include <emmintrin.h>  // SSE2: every x86-64 has it, the only target here
 
 #include <bit>
 
-namespace tracepipe::ingest {
+namespace tracepipe::common {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
@@ -117,4 +117,4 @@ bool json_array_elements(std::string_view json, std::vector<std::string_view>& o
   return false;
 }
 
-}  // namespace tracepipe::ingest
+}  // namespace tracepipe::common

@@ -1,10 +1,11 @@
 #pragma once
-// Where Redis is and how to log in, parsed from a redis:// URL.
+// Where Redis is and how to log in, parsed from a redis:// URL: config checks
+// redis.url with it at load, queue connects to what it says.
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace tracepipe::queue {
+namespace tracepipe::common {
 
 struct redis_endpoint {
   std::string host = "127.0.0.1";
@@ -20,4 +21,4 @@ struct redis_endpoint {
 /// redis://[[user]:password@]host[:port][/db]; nullopt when malformed.
 std::optional<redis_endpoint> parse_redis_url(std::string_view url);
 
-}  // namespace tracepipe::queue
+}  // namespace tracepipe::common

@@ -1,11 +1,11 @@
-#include "ingest/sha256.hpp"
+#include "common/sha256.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <stdexcept>
 
-namespace tracepipe::ingest {
+namespace tracepipe::common {
 
 sha256_digest sha256(std::string_view data) {
   sha256_digest out{};
@@ -35,4 +35,4 @@ std::string to_hex(const sha256_digest& bytes) {
   return out;
 }
 
-}  // namespace tracepipe::ingest
+}  // namespace tracepipe::common

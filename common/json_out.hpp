@@ -1,10 +1,10 @@
 #pragma once
-// Writing JSON text: string escaping and base64, appended in place (error
-// answers here, JSONEachRow rows in sink/).
+// Writing JSON text: string escaping and base64, appended in place (ingest's error
+// answers, the sink's JSONEachRow rows, loadgen's summary.json).
 #include <string>
 #include <string_view>
 
-namespace tracepipe::ingest {
+namespace tracepipe::common {
 
 /// Appends s as a JSON string literal (quotes included). Bytes ≥ 0x80 are
 /// copied as they are: the caller vouches for UTF-8 (see valid_utf8_or_marked).
@@ -15,4 +15,4 @@ std::string valid_utf8_or_marked(std::string_view s);
 /// Appends standard base64 of bytes (no quotes).
 void append_base64(std::string& out, std::string_view bytes);
 
-}  // namespace tracepipe::ingest
+}  // namespace tracepipe::common

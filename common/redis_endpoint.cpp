@@ -1,8 +1,8 @@
-#include "queue/redis_endpoint.hpp"
+#include "common/redis_endpoint.hpp"
 
 #include <charconv>
 
-namespace tracepipe::queue {
+namespace tracepipe::common {
 namespace {
 
 bool to_int(std::string_view s, int& out) {
@@ -44,4 +44,4 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url) {
   return ep;
 }
 
-}  // namespace tracepipe::queue
+}  // namespace tracepipe::common

@@ -1,11 +1,11 @@
 #pragma once
-// SHA-256 and HMAC-SHA256 (OpenSSL libcrypto): API key digests here in
+// SHA-256 and HMAC-SHA256 (OpenSSL libcrypto): API key digests in
 // ingest, and SigV4 in the sink (hex of a payload, MACs chained into a key).
 #include <array>
 #include <string>
 #include <string_view>
 
-namespace tracepipe::ingest {
+namespace tracepipe::common {
 
 /// 32 raw digest bytes.
 using sha256_digest = std::array<unsigned char, 32>;
@@ -22,4 +22,4 @@ std::string to_hex(const sha256_digest& bytes);
 /// Lower-case hex SHA-256 of `data`, the form of `x-amz-content-sha256`.
 inline std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
 
-}  // namespace tracepipe::ingest
+}  // namespace tracepipe::common

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tracepipe::ingest {
+namespace tracepipe::common {
 
 struct json_member {
   std::string_view key;    ///< as written between its quotes (escapes not decoded)
@@ -24,4 +24,4 @@ bool json_object_members(std::string_view json, std::vector<json_member>& out, b
 /// when it is not an array. The same preconditions as above.
 bool json_array_elements(std::string_view json, std::vector<std::string_view>& out);
 
-}  // namespace tracepipe::ingest
+}  // namespace tracepipe::common

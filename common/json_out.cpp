@@ -1,4 +1,4 @@
-#include "ingest/json_out.hpp"
+#include "common/json_out.hpp"
 
 #include <emmintrin.h>  // SSE2: every x86-64 has it, the only target here
 
@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace tracepipe::ingest {
+namespace tracepipe::common {
 
 namespace {
 
@@ -126,4 +126,4 @@ void append_base64(std::string& out, std::string_view bytes) {
   }
 }
 
-}  // namespace tracepipe::ingest
+}  // namespace tracepipe::common

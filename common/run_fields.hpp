@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace tracepipe::ingest {
+namespace tracepipe::common {
 
 /// 8-4-4-4-12 hex digits, either case.
 bool is_uuid(std::string_view s);
@@ -30,4 +30,4 @@ std::optional<std::int64_t> epoch_number_to_us(double v);
 std::optional<std::string> check_dotted_order(std::string_view dotted, std::string_view run_id,
                                               std::string_view trace_id);
 
-}  // namespace tracepipe::ingest
+}  // namespace tracepipe::common

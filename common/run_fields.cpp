@@ -1,11 +1,11 @@
-#include "ingest/run_fields.hpp"
+#include "common/run_fields.hpp"
 
 #include <array>
 #include <cctype>
 #include <chrono>
 #include <cmath>
 
-namespace tracepipe::ingest {
+namespace tracepipe::common {
 namespace {
 
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
@@ -138,4 +138,4 @@ std::optional<std::string> check_dotted_order(std::string_view dotted, std::stri
   return std::nullopt;
 }
 
-}  // namespace tracepipe::ingest
+}  // namespace tracepipe::common

@@ -1,0 +1,54 @@
+#pragma once
+// The field names of a run stream entry: the contract between ingest, which
+// writes one entry per run operation (ingest/stream_fields.cpp), and the sink
+// workers, which read them (sink/row_builder.cpp). Every value is bytes; the
+// fields, in the order ingest writes them:
+//   kind            post | patch
+//   run_id          canonical UUID
+//   trace_id        canonical UUID (empty for a PATCH /runs/{id} naming none)
+//   project         session_name, session_id or the default project
+//   tenant          X-Tenant-Id, when sent
+//   received_at_us  when ingest had read the whole request, µs since the epoch
+//   bytes           run JSON plus all parts, bytes
+//   run             the run object, compact JSON
+//   part.<name>     a multipart field part (part.inputs …) or attachment
+//                   (part.attachment.<name>), bytes exactly as sent
+//   part.<name>.content_type   that part's content type
+// An entry the sink cannot write goes to the dead-letter stream with all its
+// fields, after four of the dead-letter stream's own (the dead_letter_* names).
+#include <string>
+#include <string_view>
+
+namespace tracepipe::queue::entry_field {
+
+inline constexpr std::string_view kind = "kind";
+inline constexpr std::string_view run_id = "run_id";
+inline constexpr std::string_view trace_id = "trace_id";
+inline constexpr std::string_view project = "project";
+inline constexpr std::string_view tenant = "tenant";
+inline constexpr std::string_view received_at_us = "received_at_us";
+inline constexpr std::string_view bytes = "bytes";
+inline constexpr std::string_view run = "run";
+
+/// What every part field starts with, and what an attachment's does.
+inline constexpr std::string_view part_prefix = "part.";
+inline constexpr std::string_view attachment_prefix = "part.attachment.";
+/// What follows a part field's name in the name of its content type field.
+inline constexpr std::string_view content_type_suffix = ".content_type";
+
+/// "part.<name>": the field of the multipart part `name` ("inputs", "attachment.image" …).
+inline std::string part(std::string_view name) { return std::string(part_prefix).append(name); }
+/// "<field>.content_type": the content type of the part field `part_field`.
+inline std::string content_type_of(std::string_view part_field) {
+  return std::string(part_field).append(content_type_suffix);
+}
+
+/// Why the sink gave up on the entry.
+inline constexpr std::string_view dead_letter_reason = "reason";
+/// The stream and id the entry had.
+inline constexpr std::string_view dead_letter_source_stream = "source_stream";
+inline constexpr std::string_view dead_letter_source_id = "source_id";
+/// How many times it had been delivered.
+inline constexpr std::string_view dead_letter_deliveries = "deliveries";
+
+}  // namespace tracepipe::queue::entry_field
