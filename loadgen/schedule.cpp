@@ -1,5 +1,7 @@
 #include "loadgen/schedule.hpp"
 
+#include "config/units.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -53,43 +55,11 @@ double snap(double owed) {
 
 }  // namespace
 
-std::optional<std::chrono::nanoseconds> schedule::parse_duration(std::string_view text, std::string* error) {
-  using result = std::chrono::nanoseconds;
-  text = trim(text);
-  const std::string_view whole = text;
-  if (text.empty()) return fail<result>(error, "empty duration");
-  double total_ns = 0;
-  while (!text.empty()) {  // "1m30s" is two number+unit pairs
-    std::size_t digits = 0;
-    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
-      ++digits;
-    double number = 0;
-    if (!parse_double(text.substr(0, digits), number))
-      return fail<result>(error, fmt::format("duration '{}': expected a number at '{}'", whole, text));
-    text.remove_prefix(digits);
-    std::size_t letters = 0;
-    while (letters < text.size() && std::isalpha(static_cast<unsigned char>(text[letters]))) ++letters;
-    std::string_view unit = text.substr(0, letters);
-    double scale = unit == "ms"  ? 1e6
-                   : unit == "s" ? ns_per_s
-                   : unit == "m" ? 60 * ns_per_s
-                   : unit == "h" ? 3600 * ns_per_s
-                                 : 0;
-    if (unit.empty()) return fail<result>(error, fmt::format("duration '{}': missing unit (use ms, s, m, h)", whole));
-    if (scale == 0)
-      return fail<result>(error, fmt::format("duration '{}': unknown unit '{}' (use ms, s, m, h)", whole, unit));
-    total_ns += number * scale;
-    text.remove_prefix(letters);
-  }
-  if (total_ns > max_total_ns) return fail<result>(error, fmt::format("duration '{}': longer than 100 years", whole));
-  return result{std::llround(total_ns)};
-}
-
 namespace {
 std::optional<stage> parse_stage(std::string_view item, std::string* why) {
   std::size_t colon = item.find(':');
   if (colon == std::string_view::npos) return fail<stage>(why, "expected duration:rate");
-  auto duration = schedule::parse_duration(item.substr(0, colon), why);
+  auto duration = config::parse_duration_ns(item.substr(0, colon), why);
   if (!duration) return std::nullopt;
   auto rate = parse_rate(trim(item.substr(colon + 1)), why);
   if (!rate) return std::nullopt;
@@ -221,7 +191,7 @@ std::optional<std::vector<stage>> parse_stages(std::string_view text, std::strin
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     auto colon = item.find(':');
     stage s;
-    s.duration = *schedule::parse_duration(item.substr(0, colon));
+    s.duration = *config::parse_duration_ns(item.substr(0, colon));
     auto rate = item.substr(colon + 1);
     std::from_chars(rate.data(), rate.data() + rate.size(), s.target);
     out.push_back(s);

@@ -41,8 +41,6 @@ class schedule {
   /// returns nullopt and names the bad stage in *error, e.g.
   /// "stage 2 '2x:5000': duration '2x': unknown unit 'x' (use ms, s, m, h)".
   static std::optional<schedule> parse_stages(std::string_view text, std::string* error = nullptr);
-  /// The duration syntax of parse_stages on its own (for `--duration`).
-  static std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text, std::string* error = nullptr);
   /// Stages already parsed; the same checks and messages as parse_stages.
   static std::optional<schedule> from_stages(std::vector<stage> stages, std::string* error = nullptr);
   /// `--rate R --duration D`: R requests per second from t = 0 to D. A rate

@@ -94,7 +94,7 @@ int run_load_command(load_cli& c) {
     if (!s) usage("--stages: " + why);
     o.stages = *s;
   } else {
-    auto d = loadgen::schedule::parse_duration(c.duration, &why);
+    auto d = config::parse_duration_ns(c.duration, &why);
     if (!d) usage("--duration: " + why);
     if (o.concurrency > 0 && c.rate > 0) usage("--concurrency (closed loop) and --rate (open loop) exclude each other");
     if (!(c.rate > 0) && o.concurrency == 0) usage("--rate (runs/s), --stages or --concurrency is required");
