@@ -1,5 +1,7 @@
 #include "config/api_keys.hpp"
 
+#include "common/text.hpp"
+
 #include <cctype>
 
 #include <fmt/format.h>
@@ -7,11 +9,6 @@
 namespace tracepipe::config {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<api_key> parse_entry(std::string_view entry) {
   constexpr std::string_view prefix = "sha256:";
@@ -38,7 +35,7 @@ std::optional<std::string> parse_api_keys(std::string_view text, std::vector<api
   std::size_t index = 0;
   while (!text.empty()) {
     auto end = text.find_first_of(",\n");
-    auto item = trim(text.substr(0, end));
+    auto item = common::trim(text.substr(0, end));
     if (!item.empty()) {
       ++index;
       auto k = parse_entry(item);

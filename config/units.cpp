@@ -1,5 +1,7 @@
 #include "config/units.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -11,11 +13,6 @@
 namespace tracepipe::config {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -25,13 +22,13 @@ std::string lower(std::string_view s) {
 
 /// Splits "25MiB" into 25 and "mib"; the number may have a fraction.
 bool split_number(std::string_view text, double& number, std::string& suffix) {
-  text = trim(text);
+  text = common::trim(text);
   std::size_t i = 0;
   while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
   if (i == 0) return false;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + i, number);
   if (ec != std::errc{} || ptr != text.data() + i || !std::isfinite(number) || number < 0) return false;
-  suffix = lower(trim(text.substr(i)));
+  suffix = lower(common::trim(text.substr(i)));
   return true;
 }
 
@@ -94,7 +91,7 @@ std::optional<T> fail(std::string* error, std::string why) {
 
 /// The duration in 10^-12 ns; see parse_duration_ns for the grammar.
 std::optional<fine_ns> parse_fine(std::string_view text, std::string* error) {
-  const std::string_view given = trim(text);
+  const std::string_view given = common::trim(text);
   if (given.empty()) return fail<fine_ns>(error, "empty duration");
   auto rest = given;
   fine_ns total = 0;
@@ -105,7 +102,7 @@ std::optional<fine_ns> parse_fine(std::string_view text, std::string* error) {
     bool too_big = false;
     if (!parse_decimal(rest.substr(0, n), whole_part, fraction, too_big))
       return fail<fine_ns>(error, fmt::format("duration '{}': expected a number at '{}'", given, rest));
-    rest = trim(rest.substr(n));
+    rest = common::trim(rest.substr(n));
     std::size_t letters = 0;
     while (letters < rest.size() && std::isalpha(static_cast<unsigned char>(rest[letters]))) ++letters;
     auto unit = rest.substr(0, letters);
@@ -119,7 +116,7 @@ std::optional<fine_ns> parse_fine(std::string_view text, std::string* error) {
     if (!too_big) total += (fine_ns{whole_part} * fine_per_ns + fraction) * scale;
     if (too_big || total > max_fine)
       return fail<fine_ns>(error, fmt::format("duration '{}': longer than 100 years", given));
-    rest = trim(rest.substr(letters));
+    rest = common::trim(rest.substr(letters));
   }
   return total;
 }
@@ -156,15 +153,15 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, s
   constexpr fine_ns fine_per_ms = fine_ns{ns_per_ms} * fine_per_ns;
   if (*fine % fine_per_ms != 0)
     return fail<std::chrono::milliseconds>(
-        error, fmt::format("duration '{}': not a whole number of milliseconds", trim(text)));
+        error, fmt::format("duration '{}': not a whole number of milliseconds", common::trim(text)));
   auto ms = static_cast<std::int64_t>(*fine / fine_per_ms);
   if (ms > 1'000'000'000'000)
-    return fail<std::chrono::milliseconds>(error, fmt::format("duration '{}': more than 10^12 ms", trim(text)));
+    return fail<std::chrono::milliseconds>(error, fmt::format("duration '{}': more than 10^12 ms", common::trim(text)));
   return std::chrono::milliseconds(ms);
 }
 
 std::optional<long long> parse_integer(std::string_view text) {
-  text = trim(text);
+  text = common::trim(text);
   long long v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc{} || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
@@ -172,7 +169,7 @@ std::optional<long long> parse_integer(std::string_view text) {
 }
 
 std::optional<bool> parse_bool(std::string_view text) {
-  auto t = lower(trim(text));
+  auto t = lower(common::trim(text));
   if (t == "1" || t == "true" || t == "yes" || t == "on") return true;
   if (t == "0" || t == "false" || t == "no" || t == "off") return false;
   return std::nullopt;
@@ -182,7 +179,7 @@ std::vector<std::string> parse_list(std::string_view text) {
   std::vector<std::string> out;
   while (!text.empty()) {
     auto comma = text.find(',');
-    auto item = trim(text.substr(0, comma));
+    auto item = common::trim(text.substr(0, comma));
     if (!item.empty()) out.emplace_back(item);
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);

@@ -1,5 +1,7 @@
 #include "ingest/decompress.hpp"
 
+#include "common/text.hpp"
+
 #include <zlib.h>
 #include <zstd.h>
 
@@ -12,16 +14,7 @@ namespace {
 
 constexpr std::size_t first_chunk = 64 * 1024;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
-bool iequals(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  return std::ranges::equal(a, b, {}, lower, lower);
-}
 
 rejection too_large(std::size_t limit) {
   return {413, "decompressed_too_large", "decoded request body is over the limit of " + std::to_string(limit) + " bytes"};
@@ -128,13 +121,13 @@ std::variant<std::string_view, rejection> decompress_zstd(std::string_view body,
 
 std::variant<std::string_view, rejection> decode_body(std::string_view encoding, std::string_view body,
                                                       std::size_t limit, std::string& storage) {
-  encoding = trim(encoding);
-  if (encoding.empty() || iequals(encoding, "identity")) {
+  encoding = common::trim(encoding);
+  if (encoding.empty() || common::iequals(encoding, "identity")) {
     if (body.size() > limit) return too_large(limit);
     return body;
   }
-  if (iequals(encoding, "gzip") || iequals(encoding, "x-gzip")) return inflate_gzip(body, limit, storage);
-  if (iequals(encoding, "zstd")) return decompress_zstd(body, limit, storage);
+  if (common::iequals(encoding, "gzip") || common::iequals(encoding, "x-gzip")) return inflate_gzip(body, limit, storage);
+  if (common::iequals(encoding, "zstd")) return decompress_zstd(body, limit, storage);
   return rejection{415, "unsupported_encoding",
                    "Content-Encoding \"" + std::string(encoding.substr(0, 64)) + "\" is not supported (use gzip or zstd)"};
 }

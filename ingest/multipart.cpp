@@ -1,5 +1,7 @@
 #include "ingest/multipart.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <functional>
@@ -11,22 +13,9 @@ constexpr std::string_view crlf = "\r\n";
 constexpr std::size_t max_boundary_chars = 70;   // RFC 2046 §5.1.1
 constexpr std::size_t max_name_in_detail = 100;  // keeps error bodies short
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
 
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
 
 std::optional<std::size_t> parse_size(std::string_view text) {
   std::size_t n = 0;
@@ -38,8 +27,8 @@ std::optional<std::size_t> parse_size(std::string_view text) {
 /// Splits `type; key=value …` at its first ';'.
 std::pair<std::string_view, std::string_view> split_media_type(std::string_view value) {
   auto semicolon = value.find(';');
-  if (semicolon == std::string_view::npos) return {trim(value), {}};
-  return {trim(value.substr(0, semicolon)), value.substr(semicolon)};
+  if (semicolon == std::string_view::npos) return {common::trim(value), {}};
+  return {common::trim(value.substr(0, semicolon)), value.substr(semicolon)};
 }
 
 enum class param_status { found, end, malformed };
@@ -50,7 +39,7 @@ enum class param_status { found, end, malformed };
 /// skipped, since attachment content types are written by users.
 param_status next_param(std::string_view& rest, std::string_view& key, std::string_view& value) {
   while (true) {
-    rest = trim(rest);
+    rest = common::trim(rest);
     if (rest.empty()) return param_status::end;
     if (rest.front() != ';') return param_status::malformed;
     rest.remove_prefix(1);
@@ -60,8 +49,8 @@ param_status next_param(std::string_view& rest, std::string_view& key, std::stri
       rest.remove_prefix(semicolon == std::string_view::npos ? rest.size() : semicolon);
       continue;
     }
-    key = trim(rest.substr(0, eq));
-    rest = trim(rest.substr(eq + 1));
+    key = common::trim(rest.substr(0, eq));
+    rest = common::trim(rest.substr(eq + 1));
     if (!rest.empty() && rest.front() == '"') {
       auto close = rest.find('"', 1);
       if (close == std::string_view::npos) return param_status::malformed;
@@ -69,7 +58,7 @@ param_status next_param(std::string_view& rest, std::string_view& key, std::stri
       rest.remove_prefix(close + 1);
     } else {
       auto end = std::min(rest.find(';'), rest.size());
-      value = trim(rest.substr(0, end));
+      value = common::trim(rest.substr(0, end));
       rest.remove_prefix(end);
     }
     return param_status::found;
@@ -101,12 +90,12 @@ std::optional<std::string> split_headers(std::string_view block, raw_headers& ra
     if (name.empty() || name.find_first_of(" \t") != std::string_view::npos) return "invalid header name";
     if (line.find_first_of("\r\n") != std::string_view::npos) return "bare CR or LF in a header";
     std::optional<std::string_view>* slot = nullptr;
-    if (iequals(name, "content-disposition")) slot = &raw.disposition;
-    else if (iequals(name, "content-type")) slot = &raw.content_type;
-    else if (iequals(name, "content-length")) slot = &raw.content_length;
+    if (common::iequals(name, "content-disposition")) slot = &raw.disposition;
+    else if (common::iequals(name, "content-type")) slot = &raw.content_type;
+    else if (common::iequals(name, "content-length")) slot = &raw.content_length;
     if (slot == nullptr) continue;
     if (*slot) return "duplicate " + std::string(name) + " header";
-    *slot = trim(line.substr(colon + 1));
+    *slot = common::trim(line.substr(colon + 1));
   }
   return std::nullopt;
 }
@@ -115,11 +104,11 @@ std::optional<std::string> split_headers(std::string_view block, raw_headers& ra
 std::optional<std::string> interpret_headers(const raw_headers& raw, part_headers& h) {
   if (!raw.disposition) return "no Content-Disposition header";
   auto [disposition, disposition_params] = split_media_type(*raw.disposition);
-  if (!iequals(disposition, "form-data")) return "Content-Disposition is not form-data";
+  if (!common::iequals(disposition, "form-data")) return "Content-Disposition is not form-data";
   std::string_view key, value;
   param_status status;
   while ((status = next_param(disposition_params, key, value)) == param_status::found)
-    if (iequals(key, "name") && h.name.empty()) h.name = value;
+    if (common::iequals(key, "name") && h.name.empty()) h.name = value;
   if (status == param_status::malformed) return "malformed Content-Disposition parameters";
   if (h.name.empty()) return "Content-Disposition has no name";
 
@@ -127,7 +116,7 @@ std::optional<std::string> interpret_headers(const raw_headers& raw, part_header
     auto [type, type_params] = split_media_type(*raw.content_type);
     h.content_type = type;
     while ((status = next_param(type_params, key, value)) == param_status::found) {
-      if (!iequals(key, "length")) continue;
+      if (!common::iequals(key, "length")) continue;
       h.type_length = parse_size(value);
       if (!h.type_length) return "Content-Type length parameter is not a number";
     }
@@ -236,7 +225,7 @@ class parser {
 
 std::variant<std::string, rejection> multipart_boundary(std::string_view content_type_header) {
   auto [type, params] = split_media_type(content_type_header);
-  if (!iequals(type, "multipart/form-data")) {
+  if (!common::iequals(type, "multipart/form-data")) {
     return rejection{415, "unsupported_media_type",
                      "expected Content-Type multipart/form-data, got \"" + std::string(type.substr(0, 100)) + "\""};
   }
@@ -244,7 +233,7 @@ std::variant<std::string, rejection> multipart_boundary(std::string_view content
   std::optional<std::string_view> boundary;
   param_status status;
   while ((status = next_param(params, key, value)) == param_status::found)
-    if (iequals(key, "boundary") && !boundary) boundary = value;
+    if (common::iequals(key, "boundary") && !boundary) boundary = value;
   auto invalid = [](std::string detail) { return rejection{400, "invalid_multipart", std::move(detail)}; };
   if (status == param_status::malformed) return invalid("malformed Content-Type parameters");
   if (!boundary) return invalid("Content-Type multipart/form-data has no boundary parameter");

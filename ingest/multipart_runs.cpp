@@ -6,6 +6,7 @@
 #include <cctype>
 #include <map>
 
+#include "common/text.hpp"
 #include "common/run_fields.hpp"
 
 namespace tracepipe::ingest {
@@ -19,12 +20,7 @@ bool is_field(std::string_view f) {
   return false;
 }
 
-bool is_json(std::string_view content_type) {
-  constexpr std::string_view json = "application/json";
-  return content_type.size() == json.size() &&
-         std::equal(json.begin(), json.end(), content_type.begin(),
-                    [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
-}
+bool is_json(std::string_view content_type) { return common::iequals(content_type, "application/json"); }
 
 /// "post.<id>.inputs" → {"post", "<id>", "inputs"}; the rest may be empty.
 struct part_name {

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/text.hpp"
 #include "common/json_out.hpp"
 #include "ingest/api_keys.hpp"
 #include "ingest/decompress.hpp"
@@ -61,11 +62,6 @@ std::string_view media_type(std::string_view content_type) {
   return t;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::optional<rejection> read_runs(route which, request& req, std::string_view body, std::size_t max_parts,
                                    run_reader& reader, std::vector<run_op>& ops) {
@@ -77,7 +73,7 @@ std::optional<rejection> read_runs(route which, request& req, std::string_view b
     if (auto r = parse_multipart(body, std::get<std::string>(boundary), max_parts, parts)) return r;
     return read_multipart_runs(parts, reader, ops);
   }
-  if (!iequals(media_type(content_type), "application/json"))
+  if (!common::iequals(media_type(content_type), "application/json"))
     return rejection{415, "unsupported_media_type",
                      fmt::format("expected Content-Type application/json, got '{}'", content_type)};
   auto target = path_of(req.target());

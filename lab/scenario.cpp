@@ -1,5 +1,7 @@
 #include "lab/scenario.hpp"
 
+#include <fmt/format.h>
+
 #include "loadgen/load_result.hpp"
 #include "report/thresholds.hpp"
 

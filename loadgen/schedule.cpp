@@ -1,5 +1,6 @@
 #include "loadgen/schedule.hpp"
 
+#include "common/text.hpp"
 #include "config/units.hpp"
 
 #include <algorithm>
@@ -16,11 +17,6 @@ namespace {
 constexpr double ns_per_s = 1e9;
 constexpr double max_total_ns = 100 * 365.25 * 86400 * ns_per_s;  // well inside int64 ns (292 years)
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 /// A whole-text double; from_chars, so no locale and no leading '+'.
 bool parse_double(std::string_view text, double& out) {
@@ -61,7 +57,7 @@ std::optional<stage> parse_stage(std::string_view item, std::string* why) {
   if (colon == std::string_view::npos) return fail<stage>(why, "expected duration:rate");
   auto duration = config::parse_duration_ns(item.substr(0, colon), why);
   if (!duration) return std::nullopt;
-  auto rate = parse_rate(trim(item.substr(colon + 1)), why);
+  auto rate = parse_rate(common::trim(item.substr(colon + 1)), why);
   if (!rate) return std::nullopt;
   return stage{*duration, *rate};
 }
@@ -69,10 +65,10 @@ std::optional<stage> parse_stage(std::string_view item, std::string* why) {
 
 std::optional<schedule> schedule::parse_stages(std::string_view text, std::string* error) {
   std::vector<stage> stages;
-  if (trim(text).empty()) return fail<schedule>(error, "no stages (expected e.g. '30s:500,2m:5000,30s:0')");
+  if (common::trim(text).empty()) return fail<schedule>(error, "no stages (expected e.g. '30s:500,2m:5000,30s:0')");
   for (std::size_t number = 1;; ++number) {
     std::size_t comma = text.find(',');
-    std::string_view item = trim(text.substr(0, comma));
+    std::string_view item = common::trim(text.substr(0, comma));
     std::string why;
     auto parsed = parse_stage(item, &why);
     if (!parsed) return fail<schedule>(error, fmt::format("stage {} '{}': {}", number, item, why));

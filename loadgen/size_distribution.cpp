@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/text.hpp"
 #include "config/units.hpp"
 #include "loadgen/detail/seeded_random.hpp"
 
@@ -13,17 +14,12 @@ namespace tracepipe::loadgen {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
   for (std::size_t at = 0;;) {
     auto next = s.find(sep, at);
-    out.push_back(trim(s.substr(at, next == std::string_view::npos ? std::string_view::npos : next - at)));
+    out.push_back(common::trim(s.substr(at, next == std::string_view::npos ? std::string_view::npos : next - at)));
     if (next == std::string_view::npos) return out;
     at = next + 1;
   }
@@ -55,7 +51,7 @@ bool parse_range(std::string_view s, std::size_t& min, std::size_t& max, std::st
     max = min;
     return true;
   }
-  if (!parse_size(trim(s.substr(0, dash)), min, why) || !parse_size(trim(s.substr(dash + 1)), max, why)) return false;
+  if (!parse_size(common::trim(s.substr(0, dash)), min, why) || !parse_size(common::trim(s.substr(dash + 1)), max, why)) return false;
   if (max < min) return fail(why, fmt::format("'{}': the range's MIN is above its MAX", s));
   return true;
 }
@@ -71,7 +67,7 @@ size_distribution size_distribution::fixed(std::size_t bytes) {
 
 std::optional<size_distribution> size_distribution::parse(std::string_view text, std::string* why) {
   size_distribution d;
-  text = trim(text);
+  text = common::trim(text);
   d.text_ = text;
   constexpr std::string_view lognormal = "lognormal:";
   bool ok = text.empty()                    ? fail(why, "empty size")
@@ -87,7 +83,7 @@ bool size_distribution::read_lognormal(std::string_view args, std::string* why) 
   bool has_sigma = false;
   for (auto item : split(args, ',')) {
     auto eq = item.find('=');
-    auto key = trim(item.substr(0, eq)), value = eq == std::string_view::npos ? "" : trim(item.substr(eq + 1));
+    auto key = common::trim(item.substr(0, eq)), value = eq == std::string_view::npos ? "" : common::trim(item.substr(eq + 1));
     std::size_t bytes = 0;
     if (key == "median") {
       if (!parse_size(value, bytes, why)) return false;
@@ -112,12 +108,12 @@ bool size_distribution::read_mix(std::string_view text, std::string* why) {
   double sum = 0;
   for (auto item : split(text, ',')) {
     auto colon = item.find(':');
-    auto pct = trim(item.substr(0, colon));
+    auto pct = common::trim(item.substr(0, colon));
     double p = 0;
     if (colon == std::string_view::npos || !pct.ends_with('%') ||
-        !parse_number(trim(pct.substr(0, pct.size() - 1)), p) || p <= 0)
+        !parse_number(common::trim(pct.substr(0, pct.size() - 1)), p) || p <= 0)
       return fail(why, fmt::format("'{}' is not PERCENT%:SIZE (such as 19%:20KB or 1%:512KB-2MB)", item));
-    if (!read_mix_band(sum += p, trim(item.substr(colon + 1)), why)) {
+    if (!read_mix_band(sum += p, common::trim(item.substr(colon + 1)), why)) {
       if (why) *why = fmt::format("in '{}': {}", item, *why);
       return false;
     }

@@ -7,21 +7,17 @@
 
 #include <fmt/format.h>
 
+#include "common/text.hpp"
 #include "loadgen/detail/seeded_random.hpp"
 
 namespace tracepipe::loadgen {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
 
 template <typename T>
 bool parse_number(std::string_view s, T& out) {
-  s = trim(s);
+  s = common::trim(s);
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return !s.empty() && ec == std::errc{} && end == s.data() + s.size();
 }
@@ -84,10 +80,10 @@ std::optional<run_type_mix> run_type_mix::parse(std::string_view text, std::stri
   double sum = 0;
   for (std::size_t at = 0; at <= text.size();) {
     auto next = std::min(text.find(',', at), text.size());
-    auto item = trim(text.substr(at, next - at));
+    auto item = common::trim(text.substr(at, next - at));
     at = next + 1;
     auto colon = item.find(':');
-    const auto* known = find_type(trim(item.substr(0, colon)));
+    const auto* known = find_type(common::trim(item.substr(0, colon)));
     double weight = 1;
     if (!known)
       return fail(fmt::format("'{}' is not a run type (chain, llm, tool, retriever, embedding, prompt, parser)",
@@ -97,7 +93,7 @@ std::optional<run_type_mix> run_type_mix::parse(std::string_view text, std::stri
       return fail(fmt::format("'{}': the weight is not a number above 0", item));
     types.push_back({known->type, sum += weight});
   }
-  return run_type_mix(std::move(types), trim(text));
+  return run_type_mix(std::move(types), common::trim(text));
 }
 
 std::string_view run_type_mix::sample(std::mt19937_64& rng) const {

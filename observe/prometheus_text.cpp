@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "loadgen/detail/text.hpp"
+#include "common/text.hpp"
 
 namespace tracepipe::observe {
 
@@ -20,7 +20,7 @@ std::optional<double> number_of(std::string_view s) {
 }
 
 std::optional<prometheus_sample> parse_line(std::string_view line) {
-  line = loadgen::detail::trim_blanks(line);
+  line = common::trim(line);
   if (line.empty() || line.front() == '#') return std::nullopt;
   prometheus_sample s;
   auto name_end = line.find_first_of("{ \t");
@@ -40,7 +40,7 @@ std::optional<prometheus_sample> parse_line(std::string_view line) {
     s.labels = std::string(rest.substr(1, i - 1));
     rest = rest.substr(i + 1);
   }
-  rest = loadgen::detail::trim_blanks(rest);
+  rest = common::trim(rest);
   auto value_end = rest.find_first_of(" \t");  // an optional timestamp follows
   auto v = number_of(rest.substr(0, value_end));
   if (!v) return std::nullopt;
@@ -64,7 +64,7 @@ std::optional<std::string> label_value(std::string_view labels, std::string_view
   while (!labels.empty()) {
     auto eq = labels.find('=');
     if (eq == std::string_view::npos || eq + 1 >= labels.size() || labels[eq + 1] != '"') return std::nullopt;
-    auto name = loadgen::detail::trim_blanks(labels.substr(0, eq));
+    auto name = common::trim(labels.substr(0, eq));
     std::string value;
     std::size_t i = eq + 2;
     for (; i < labels.size() && labels[i] != '"'; ++i) {

@@ -10,7 +10,7 @@
 #include <simdjson.h>
 
 #include "loadgen/component_figures.hpp"
-#include "loadgen/detail/text.hpp"
+#include "common/text.hpp"
 
 namespace tracepipe::report {
 
@@ -81,7 +81,7 @@ std::vector<std::string_view> split_cells(std::string_view line) {
   std::vector<std::string_view> cells;
   for (std::size_t at = 0;;) {
     auto comma = line.find(',', at);
-    cells.push_back(loadgen::detail::trim_blanks(line.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at)));
+    cells.push_back(common::trim(line.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at)));
     if (comma == std::string_view::npos) return cells;
     at = comma + 1;
   }
@@ -126,7 +126,7 @@ summary_values parse_summary_json(std::string_view text, std::string_view file) 
 timeseries_table parse_timeseries_csv(std::string_view text, std::string_view file) {
   std::istringstream lines{std::string(text)};
   std::string line;
-  if (!std::getline(lines, line) || loadgen::detail::trim_blanks(line).empty()) throw report_file_error(fmt::format("{}: no header row", file));
+  if (!std::getline(lines, line) || common::trim(line).empty()) throw report_file_error(fmt::format("{}: no header row", file));
   auto names = split_cells(line);
   if (std::find(names.begin(), names.end(), "second") == names.end())
     throw report_file_error(fmt::format("{}: the header has no 'second' column", file));
@@ -140,7 +140,7 @@ timeseries_table parse_timeseries_csv(std::string_view text, std::string_view fi
     by_position.push_back(known && !t.columns.contains(name) ? &t.columns[std::string(name)] : nullptr);
   }
   for (int number = 2; std::getline(lines, line); ++number) {
-    if (loadgen::detail::trim_blanks(line).empty()) continue;
+    if (common::trim(line).empty()) continue;
     auto cells = split_cells(line);
     // A short row leaves the rest unknown; cells past the header are ignored.
     for (std::size_t i = 0; i < by_position.size(); ++i) {

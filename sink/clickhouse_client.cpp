@@ -1,5 +1,7 @@
 #include "sink/clickhouse_client.hpp"
 
+#include "common/text.hpp"
+
 #include <curl/curl.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -58,13 +60,6 @@ void percent_encode(std::string_view s, std::string& out) {
   }
 }
 
-bool iequals_prefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
-      return false;
-  return true;
-}
 
 void replace_all(std::string& s, std::string_view what, std::string_view with) {
   if (what.empty()) return;
@@ -102,7 +97,7 @@ struct clickhouse_client::handle {
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self) {
     std::string_view line(data, size * n);
     constexpr std::string_view name = "X-ClickHouse-Exception-Code:";
-    if (iequals_prefix(line, name)) {
+    if (common::istarts_with(line, name)) {
       line.remove_prefix(name.size());
       static_cast<handle*>(self)->exception_code = std::atoi(std::string(line).c_str());
     }

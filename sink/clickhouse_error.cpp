@@ -1,5 +1,7 @@
 #include "sink/clickhouse_error.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -9,12 +11,6 @@ namespace {
 constexpr std::size_t max_message = 4096;        // error texts go to logs and results, keep them bounded
 constexpr std::size_t trailing_window = 65536;   // an appended exception is far shorter than this
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view space = " \t\r\n";
-  auto first = s.find_first_not_of(space);
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(space) - first + 1);
-}
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
@@ -32,7 +28,7 @@ void split_name(std::string_view& msg, std::string& name) {
   auto candidate = msg.substr(open + 1, msg.size() - open - 2);
   if (!is_error_name(candidate)) return;
   name = std::string(candidate);
-  msg = trim(msg.substr(0, open));
+  msg = common::trim(msg.substr(0, open));
 }
 
 /// Parses an exception starting exactly at "Code: ". `strict` refuses text
@@ -59,7 +55,7 @@ std::optional<clickhouse_exception> parse_at(std::string_view s, bool strict) {
   } else {
     msg = s;
   }
-  msg = trim(msg);
+  msg = common::trim(msg);
   // " (version 24.3.2.23 (official build))" closes the text (19.x–20.x print
   // it too), unless it belongs to a nested exception followed by ". (NAME)".
   auto version = msg.rfind(" (version ");
@@ -69,7 +65,7 @@ std::optional<clickhouse_exception> parse_at(std::string_view s, bool strict) {
   bool is_db = starts_with(msg, db_prefix);
   if (strict && !is_db) return std::nullopt;
   if (is_db) msg.remove_prefix(db_prefix.size());
-  msg = trim(msg);
+  msg = common::trim(msg);
   split_name(msg, e.name);
   // chdb and some proxies wrap the same exception twice: keep the inner text.
   if (starts_with(msg, "Code: ")) {
@@ -86,16 +82,16 @@ std::optional<clickhouse_exception> parse_at(std::string_view s, bool strict) {
 /// 25.11+: "__exception__TAG\r\n<text>\r\n<size> TAG__exception__" at the end of the body.
 std::optional<clickhouse_exception> parse_framed(std::string_view tail) {
   constexpr std::string_view marker = "__exception__";
-  tail = trim(tail);
+  tail = common::trim(tail);
   if (tail.size() < 2 * marker.size() || tail.substr(tail.size() - marker.size()) != marker) return std::nullopt;
   auto open = tail.rfind(marker, tail.size() - marker.size() - 1);
   if (open == std::string_view::npos) return std::nullopt;
   auto inner = tail.substr(open + marker.size(), tail.size() - marker.size() - open - marker.size());
   auto line = inner.find('\n');  // skip the tag after the opening marker
   inner = line == std::string_view::npos ? inner : inner.substr(line + 1);
-  auto size_line = trim(inner).rfind('\n');  // drop the "<size> TAG" line
-  if (size_line != std::string_view::npos) inner = trim(inner).substr(0, size_line);
-  inner = trim(inner);
+  auto size_line = common::trim(inner).rfind('\n');  // drop the "<size> TAG" line
+  if (size_line != std::string_view::npos) inner = common::trim(inner).substr(0, size_line);
+  inner = common::trim(inner);
   if (auto code = inner.find("Code: "); code != std::string_view::npos)
     if (auto e = parse_at(inner.substr(code), false)) return e;
   clickhouse_exception e;  // framed but not in a layout we know: still a failure
@@ -231,7 +227,7 @@ reply_verdict classify(const http_reply& reply) {
   else if (s == 413) v.kind = failure::permanent;
   else v.kind = failure::retryable;  // 5xx, 408, 429 and anything else unexpected
   if (v.message.empty()) {
-    auto body = trim(reply.body).substr(0, 200);
+    auto body = common::trim(reply.body).substr(0, 200);
     v.message = "HTTP " + std::to_string(s) + (body.empty() ? "" : ": " + std::string(body));
   }
   return v;

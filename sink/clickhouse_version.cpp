@@ -1,5 +1,7 @@
 #include "sink/clickhouse_version.hpp"
 
+#include "common/text.hpp"
+
 #include <charconv>
 
 namespace tracepipe::sink {
@@ -13,17 +15,11 @@ bool read_number(std::string_view& s, int& out) {
   return true;
 }
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view space = " \t\r\n";
-  auto first = s.find_first_not_of(space);
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(space) - first + 1);
-}
 
 }  // namespace
 
 std::optional<clickhouse_version> clickhouse_version::parse(std::string_view text) {
-  text = trim(text);
+  text = common::trim(text);
   clickhouse_version v;
   v.text = std::string(text);
   std::string_view s = text;

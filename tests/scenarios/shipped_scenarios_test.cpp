@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path scenario_file(const std::string& name) {
-  return fs::path(TRACEPIPE_SOURCE_DIR) / "loadgen" / "scenarios" / (name + ".yaml");
+  return fs::path(TRACEPIPE_SOURCE_DIR) / "lab" / "scenarios" / (name + ".yaml");
 }
 
 fs::path fresh_out(const std::string& name) {

@@ -184,7 +184,7 @@ TEST(scenario_file, actions_that_could_not_play_in_that_order_are_refused) {
 }
 
 TEST(scenario_file, the_shipped_library_reads_in_full_and_short_form) {
-  auto dir = std::filesystem::path(TRACEPIPE_SOURCE_DIR) / "loadgen" / "scenarios";
+  auto dir = std::filesystem::path(TRACEPIPE_SOURCE_DIR) / "lab" / "scenarios";
   int files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() != ".yaml") continue;
