@@ -13,6 +13,7 @@
 
 #include "ingest_harness.hpp"
 #include "loadgen/load_runner.hpp"
+#include "report/summary.hpp"
 
 namespace tracepipe::test {
 namespace {
