@@ -1,8 +1,6 @@
 #include "lab/expectation.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -12,6 +10,9 @@
 
 #include "report/report_files.hpp"
 namespace tracepipe::lab {
+using report::comparison_scanner;
+using report::comparison_ops_text;
+using report::holds;
 using report::timeseries_columns;
 using report::timeseries_table;
 
@@ -19,58 +20,11 @@ using loadgen::component_columns;
 namespace {
 
 constexpr std::string_view aggregates[] = {"max", "min", "mean", "sum", "first", "last", "until_below"};
-constexpr std::string_view operators[] = {"<=", ">=", "==", "!=", "<", ">"};  // two-character ones first
-
-/// A hand-written scanner over one expectation: the grammar is tiny and
-/// its errors must say where the text went wrong.
-class scanner {
- public:
-  explicit scanner(std::string_view text) : text_(text) {}
-
-  void skip_blanks() {
-    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
-  }
-  bool done() {
-    skip_blanks();
-    return pos_ >= text_.size();
-  }
-  bool take(std::string_view token) {
-    skip_blanks();
-    if (text_.substr(pos_, token.size()) != token) return false;
-    pos_ += token.size();
-    return true;
-  }
-  std::optional<double> number() {
-    skip_blanks();
-    double v = 0;
-    auto [end, ec] = std::from_chars(text_.data() + pos_, text_.data() + text_.size(), v);
-    if (ec != std::errc() || !std::isfinite(v)) return std::nullopt;
-    pos_ = static_cast<std::size_t>(end - text_.data());
-    return v;
-  }
-  std::string name() {
-    skip_blanks();
-    auto start = pos_;
-    while (pos_ < text_.size() &&
-           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_' || text_[pos_] == '-'))
-      ++pos_;
-    return std::string(text_.substr(start, pos_ - start));
-  }
-  std::string_view rest() {
-    skip_blanks();
-    return pos_ < text_.size() ? text_.substr(pos_) : std::string_view("the end");
-  }
-
- private:
-  std::string_view text_;
-  std::size_t pos_ = 0;
-};
-
 struct parse_failure {
   std::string why;
 };
 
-expectation_side parse_side(scanner& s) {
+expectation_side parse_side(comparison_scanner& s) {
   expectation_side side;
   auto factor = s.number();
   if (factor) {
@@ -156,16 +110,6 @@ double value_of(const expectation_side& side, std::string_view own, const expect
   return nan();
 }
 
-bool compare(double l, const std::string& op, double r) {
-  if (std::isnan(l) || std::isnan(r)) return false;
-  if (op == "<") return l < r;
-  if (op == "<=") return l <= r;
-  if (op == ">") return l > r;
-  if (op == ">=") return l >= r;
-  if (op == "==") return l == r;
-  return l != r;
-}
-
 }  // namespace
 
 bool is_timeseries_column(std::string_view name) {
@@ -177,17 +121,14 @@ bool is_timeseries_column(std::string_view name) {
 }
 
 std::optional<expectation> expectation::parse(std::string_view text, std::string* error) {
-  scanner s(text);
+  comparison_scanner s(text);
   expectation e;
   e.text = std::string(text);
   try {
     e.left = parse_side(s);
-    for (auto op : operators)
-      if (s.take(op)) {
-        e.op = std::string(op);
-        break;
-      }
-    if (e.op.empty()) throw parse_failure{fmt::format("expected one of < <= > >= == != at '{}'", s.rest())};
+    auto op = s.op();
+    if (!op) throw parse_failure{fmt::format("expected one of {} at '{}'", comparison_ops_text, s.rest())};
+    e.op = *op;
     e.right = parse_side(s);
     if (!s.done()) throw parse_failure{fmt::format("unexpected '{}' after the comparison", s.rest())};
   } catch (const parse_failure& f) {
@@ -203,7 +144,7 @@ expectation_outcome judge(const expectation& e, std::string_view window, const e
   o.text = e.text;
   o.left = value_of(e.left, window, ctx);
   o.right = value_of(e.right, window, ctx);
-  o.passed = compare(o.left, e.op, o.right);
+  o.passed = holds(o.left, e.op, o.right);
   return o;
 }
 

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "report/comparison.hpp"
 #include "report/report_files.hpp"
 
 #include "loadgen/load_result.hpp"
@@ -51,7 +52,7 @@ struct expectation_side {
 struct expectation {
   std::string text;  ///< as written
   expectation_side left, right;
-  std::string op;    ///< < <= > >= == !=
+  report::comparison_op op = report::comparison_op::less;  ///< < <= > >= == != (report/comparison.hpp)
 
   /// nullopt with *error saying where the text went wrong.
   static std::optional<expectation> parse(std::string_view text, std::string* error = nullptr);

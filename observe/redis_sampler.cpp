@@ -3,7 +3,6 @@
 #include <hiredis/hiredis.h>
 
 #include <charconv>
-#include <memory>
 #include <vector>
 
 #include <fmt/format.h>
@@ -18,15 +17,6 @@ namespace tracepipe::observe {
 using loadgen::bytes_per_mib;
 
 namespace {
-
-struct reply_deleter {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
-
-reply_ptr command(redisContext* c, const char* format, auto... args) {
-  return reply_ptr(static_cast<redisReply*>(redisCommand(c, format, args...)));
-}
 
 std::string_view text_of(const redisReply* r) {
   bool text = r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS;
@@ -81,51 +71,23 @@ redis_sampler::redis_sampler(std::string url, std::string prefix, int shards, st
                              std::chrono::milliseconds timeout)
     : url_(std::move(url)), prefix_(std::move(prefix)), group_(std::move(group)), shards_(shards), timeout_(timeout) {}
 
-redis_sampler::~redis_sampler() { drop(); }
-
-void redis_sampler::drop() {
-  if (ctx_) redisFree(ctx_);
-  ctx_ = nullptr;
-}
-
 bool redis_sampler::connect() {
   auto ep = common::parse_redis_url(url_);
   if (!ep) {
     error_ = "not a redis:// URL: " + url_;
     return false;
   }
-  timeval tv{static_cast<time_t>(timeout_.count() / 1000), static_cast<suseconds_t>(timeout_.count() % 1000 * 1000)};
-  ctx_ = redisConnectWithTimeout(ep->host.c_str(), ep->port, tv);
-  if (!ctx_ || ctx_->err) {
-    error_ = fmt::format("Redis {}: {}", ep->display(), ctx_ ? ctx_->errstr : "out of memory");
-    drop();
-    return false;
-  }
-  redisSetTimeout(ctx_, tv);
-  auto login = [&]() -> reply_ptr {
-    if (ep->password.empty()) return nullptr;
-    return ep->username.empty() ? command(ctx_, "AUTH %s", ep->password.c_str())
-                                : command(ctx_, "AUTH %s %s", ep->username.c_str(), ep->password.c_str());
-  };
-  auto ok = [&](const reply_ptr& r) { return r && r->type != REDIS_REPLY_ERROR; };
-  if (!ep->password.empty() && !ok(login())) {
-    error_ = fmt::format("Redis {}: AUTH refused", ep->display());  // never the password
-    drop();
-    return false;
-  }
-  if (ep->db != 0 && !ok(command(ctx_, "SELECT %d", ep->db))) {
-    error_ = fmt::format("Redis {}: SELECT {} refused", ep->display(), ep->db);
-    drop();
-    return false;
-  }
-  return true;
+  std::string why;
+  redis_ = queue::blocking_redis::connect(*ep, timeout_, &why);
+  if (!redis_) error_ = fmt::format("Redis {}: {}", ep->display(), why);
+  return redis_.has_value();
 }
 
 std::optional<redis_reading> redis_sampler::read() {
-  if (!ctx_ && !connect()) return std::nullopt;
+  if (!redis_ && !connect()) return std::nullopt;
   redis_reading r;
   if (!read_depth(r) || !read_group(r) || !read_info(r)) {
-    drop();
+    redis_.reset();
     return std::nullopt;
   }
   return r;
@@ -134,14 +96,13 @@ std::optional<redis_reading> redis_sampler::read() {
 bool redis_sampler::read_depth(redis_reading& r) {
   std::vector<std::string> keys;
   for (int n = 0; n < shards_; ++n) keys.push_back(queue::stream_key(prefix_, static_cast<std::size_t>(n)));
-  for (const auto& k : keys) redisAppendCommand(ctx_, "XLEN %b", k.data(), k.size());
+  for (const auto& k : keys) redis_->append({"XLEN", k});
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    void* raw = nullptr;
-    if (redisGetReply(ctx_, &raw) != REDIS_OK) {
-      error_ = fmt::format("Redis XLEN: {}", ctx_->errstr);
+    auto reply = redis_->get_reply();
+    if (!reply) {
+      error_ = fmt::format("Redis XLEN: {}", redis_->error());
       return false;
     }
-    reply_ptr reply(static_cast<redisReply*>(raw));
     if (reply->type != REDIS_REPLY_INTEGER) {
       error_ = fmt::format("Redis XLEN {}: {}", keys[i], reply->type == REDIS_REPLY_ERROR ? reply->str : "not an integer");
       return false;
@@ -156,9 +117,9 @@ bool redis_sampler::read_group(redis_reading& r) {
   bool every_shard = true, lag_known = true;
   for (int n = 0; n < shards_; ++n) {
     auto key = queue::stream_key(prefix_, static_cast<std::size_t>(n));
-    auto reply = command(ctx_, "XINFO GROUPS %b", key.data(), key.size());
+    auto reply = redis_->command({"XINFO", "GROUPS", key});
     if (!reply) {
-      error_ = fmt::format("Redis XINFO GROUPS: {}", ctx_->errstr);
+      error_ = fmt::format("Redis XINFO GROUPS: {}", redis_->error());
       return false;
     }
     // No stream yet (nothing sent) or no group yet (no worker started): unknown, not an error.
@@ -176,9 +137,10 @@ bool redis_sampler::read_group(redis_reading& r) {
 }
 
 bool redis_sampler::read_info(redis_reading& r) {
-  auto reply = command(ctx_, "INFO");
+  auto reply = redis_->command({"INFO"});
   if (!reply || reply->type != REDIS_REPLY_STRING) {
-    error_ = fmt::format("Redis INFO: {}", reply ? (reply->type == REDIS_REPLY_ERROR ? reply->str : "not text") : ctx_->errstr);
+    error_ = fmt::format("Redis INFO: {}",
+                         reply ? (reply->type == REDIS_REPLY_ERROR ? reply->str : "not text") : redis_->error());
     return false;
   }
   std::string_view info(reply->str, reply->len);

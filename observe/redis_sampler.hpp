@@ -1,6 +1,6 @@
 #pragma once
 // Reads the ingest queue and Redis itself once a second for the load
-// generator's observer thread, with a blocking hiredis connection (it needs
+// generator's observer thread, with a blocking connection (a thread needs
 // none of the queue library's Asio machinery): the queue depth (XLEN summed
 // over the shard streams), the consumer group's pending entries and lag
 // (XINFO GROUPS), memory used and operations per second (INFO).
@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-struct redisContext;
+#include "queue/blocking_redis.hpp"
 
 namespace tracepipe::observe {
 
@@ -31,18 +31,15 @@ class redis_sampler {
   /// read by the consumer group `group`.
   redis_sampler(std::string url, std::string prefix, int shards, std::string group,
                 std::chrono::milliseconds timeout);
-  ~redis_sampler();
-  redis_sampler(const redis_sampler&) = delete;
-  redis_sampler& operator=(const redis_sampler&) = delete;
 
   /// The figures now; nullopt with error() set when Redis cannot be asked
   /// (it reconnects on the next call).
   std::optional<redis_reading> read();
+  /// Why the last read() failed.
   const std::string& error() const { return error_; }
 
  private:
   bool connect();
-  void drop();
   bool read_depth(redis_reading& r);
   bool read_group(redis_reading& r);
   bool read_info(redis_reading& r);
@@ -50,7 +47,7 @@ class redis_sampler {
   std::string url_, prefix_, group_;
   int shards_;
   std::chrono::milliseconds timeout_;
-  redisContext* ctx_ = nullptr;
+  std::optional<queue::blocking_redis> redis_;  ///< empty: connect on the next read
   std::string error_;
 };
 

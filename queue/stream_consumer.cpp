@@ -1,5 +1,6 @@
 #include "queue/stream_consumer.hpp"
 
+#include "queue/blocking_redis.hpp"
 #include "queue/entry_fields.hpp"
 #include "queue/reply_arena.hpp"
 #include "queue/resp.hpp"
@@ -110,12 +111,11 @@ std::uint64_t stream_message::enqueued_at_ms() const {
   return ms;
 }
 
+/// Replies are built in the arena, so they are read through pipeline() only,
+/// never with blocking_redis::command (which would free them one by one).
 struct stream_consumer::connection {
-  redisContext* c = nullptr;
-  reply_arena arena;
-  ~connection() {
-    if (c) redisFree(c);
-  }
+  reply_arena arena;  ///< first, so destroyed last: the context's reader builds into it
+  blocking_redis redis;
 };
 
 stream_consumer::stream_consumer(common::redis_endpoint endpoint, consumer_options options)
@@ -124,24 +124,20 @@ stream_consumer::stream_consumer(common::redis_endpoint endpoint, consumer_optio
 stream_consumer::~stream_consumer() = default;
 
 error_code stream_consumer::connect() {
-  if (conn_ && conn_->c && !conn_->c->err) return {};
-  conn_ = std::make_unique<connection>();
-  auto to_tv = [](std::chrono::milliseconds ms) {
-    return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
-  };
-  conn_->c = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, to_tv(options_.timeout));
-  if (!conn_->c || conn_->c->err) {
-    last_error_ = conn_->c ? conn_->c->errstr : "out of memory";
-    conn_.reset();
-    return error::not_connected;
-  }
+  if (conn_ && !conn_->redis.native()->err) return {};
+  conn_.reset();
+  // Connected only: the login below is pipelined through the arena, and its
+  // error reply's own text is what last_error() reports.
+  auto redis = blocking_redis::connect(endpoint_.host, endpoint_.port, options_.timeout, &last_error_);
+  if (!redis) return error::not_connected;
+  conn_ = std::make_unique<connection>(reply_arena{}, std::move(*redis));
   // Reads may block up to their BLOCK argument; the socket timeout is on top.
-  redisSetTimeout(conn_->c, to_tv(options_.timeout + std::chrono::milliseconds(2000)));
+  conn_->redis.set_timeout(options_.timeout + std::chrono::milliseconds(2000));
   // Keep the reader's buffer between replies: by default hiredis frees it
   // once it holds over 16 KiB unused, and a batch read (megabytes) then
   // regrows it step by step, copying, on every read.
-  conn_->c->reader->maxbuf = 0;
-  conn_->arena.attach(conn_->c->reader);
+  conn_->redis.native()->reader->maxbuf = 0;
+  conn_->arena.attach(conn_->redis.native()->reader);
   std::vector<args> hello;
   std::string db = std::to_string(endpoint_.db);
   if (!endpoint_.password.empty()) {
@@ -152,7 +148,7 @@ error_code stream_consumer::connect() {
   }
   if (endpoint_.db != 0) hello.push_back({"SELECT", db});
   std::vector<reply_ptr> replies;
-  auto ec = pipeline(conn_->c, conn_->arena, hello, replies, last_error_);
+  auto ec = pipeline(conn_->redis.native(), conn_->arena, hello, replies, last_error_);
   if (!ec) ec = first_error(replies, last_error_);
   if (ec) conn_.reset();
   return ec;
@@ -164,7 +160,7 @@ namespace {
 template <class Conn>
 error_code run(std::unique_ptr<Conn>& conn, const std::vector<args>& commands, std::vector<reply_ptr>& replies,
                std::string& last_error) {
-  auto ec = pipeline(conn->c, conn->arena, commands, replies, last_error);
+  auto ec = pipeline(conn->redis.native(), conn->arena, commands, replies, last_error);
   if (ec) conn.reset();
   return ec;
 }

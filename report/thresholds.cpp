@@ -1,6 +1,5 @@
 #include "report/thresholds.hpp"
 
-#include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -44,31 +43,20 @@ std::optional<threshold> threshold::parse(std::string_view text, std::string* er
     if (error) *error = fmt::format("threshold '{}': {}", text, why);
     return std::nullopt;
   };
-  std::string compact;
-  for (char c : text)
-    if (c != ' ') compact += c;
-  static constexpr std::string_view ops[] = {"<=", ">=", "==", "!=", "<", ">"};
-  std::size_t at = std::string::npos;
-  std::string_view op;
-  for (auto o : ops) {
-    auto p = compact.find(o);
-    if (p != std::string::npos && (at == std::string::npos || p < at || (p == at && o.size() > op.size()))) {
-      at = p;
-      op = o;
-    }
-  }
-  if (at == std::string::npos) return fail("no operator (use < <= > >= == !=)");
+  comparison_scanner s(text);
   threshold t;
   t.text = std::string(text);
-  t.metric = compact.substr(0, at);
-  t.op = std::string(op);
-  std::string_view rhs = std::string_view(compact).substr(at + op.size());
+  t.metric = std::string(s.name());
+  auto op = s.op();
+  if (!op) return fail(fmt::format("no operator (use {})", comparison_ops_text));
+  t.op = *op;
   load_result probe;
   if (!metric_value(probe, t.metric)) return fail(fmt::format("unknown metric '{}'", t.metric));
-  if (rhs.empty()) return fail("no value after the operator");
-  auto [end, ec] = std::from_chars(rhs.data(), rhs.data() + rhs.size(), t.value);
-  if (ec != std::errc() || !std::isfinite(t.value)) return fail(fmt::format("value '{}' is not a number", rhs));
-  std::string_view unit(end, rhs.data() + rhs.size() - end);
+  if (s.done()) return fail("no value after the operator");
+  auto value = s.number();
+  if (!value) return fail(fmt::format("value '{}' is not a number", s.take_rest()));
+  t.value = *value;
+  std::string_view unit = s.take_rest();
   if (is_latency(t.metric)) {
     if (unit == "us") t.value /= 1000;
     else if (unit == "s") t.value *= 1000;
@@ -122,15 +110,8 @@ std::optional<double> metric_value(const load_result& r, std::string_view m) {
 std::vector<threshold_outcome> evaluate(const std::vector<threshold>& ts, const load_result& r) {
   std::vector<threshold_outcome> out;
   for (const auto& t : ts) {
-    double a = metric_value(r, t.metric).value_or(NAN);
-    bool ok = std::isnan(a)  ? false  // not measured in this run
-              : t.op == "<"  ? a < t.value
-              : t.op == "<=" ? a <= t.value
-              : t.op == ">"  ? a > t.value
-              : t.op == ">=" ? a >= t.value
-              : t.op == "==" ? a == t.value
-                             : a != t.value;
-    out.push_back({t, a, ok});
+    double a = metric_value(r, t.metric).value_or(NAN);  // NaN: not measured in this run, fails
+    out.push_back({t, a, holds(a, t.op, t.value)});
   }
   return out;
 }

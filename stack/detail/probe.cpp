@@ -8,12 +8,10 @@
 
 #include <fmt/format.h>
 
+#include "queue/blocking_redis.hpp"
+
 namespace tracepipe::stack::detail {
 namespace {
-
-timeval to_timeval(std::chrono::milliseconds ms) {
-  return {static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>(ms.count() % 1000 * 1000)};
-}
 
 size_t append_body(char* data, size_t size, size_t n, void* body) {
   static_cast<std::string*>(body)->append(data, size * n);
@@ -55,14 +53,10 @@ std::pair<long, std::string> perform(const http_request& r, std::chrono::millise
 }  // namespace
 
 bool redis_ping(int port, std::chrono::milliseconds timeout) {
-  std::unique_ptr<redisContext, decltype(&redisFree)> c(
-      redisConnectWithTimeout("127.0.0.1", port, to_timeval(timeout)), redisFree);
-  if (!c || c->err) return false;
-  redisSetTimeout(c.get(), to_timeval(timeout));
-  auto* reply = static_cast<redisReply*>(redisCommand(c.get(), "PING"));
-  bool pong = reply && reply->type == REDIS_REPLY_STATUS && std::string(reply->str, reply->len) == "PONG";
-  if (reply) freeReplyObject(reply);
-  return pong;
+  auto c = queue::blocking_redis::connect("127.0.0.1", port, timeout);
+  if (!c) return false;
+  auto reply = c->command({"PING"});
+  return reply && reply->type == REDIS_REPLY_STATUS && std::string_view(reply->str, reply->len) == "PONG";
 }
 
 bool clickhouse_select_1(int port, std::chrono::milliseconds timeout) {

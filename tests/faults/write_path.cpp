@@ -12,6 +12,7 @@
 #include <simdjson.h>
 
 #include "loadgen/http_client.hpp"
+#include "queue/blocking_redis.hpp"
 #include "sink/clickhouse_client.hpp"
 #include "stack_fixture.hpp"
 #include "stack/detail/free_port.hpp"
@@ -162,21 +163,13 @@ std::uint64_t peak_rss_bytes(int pid) {
 std::string redis_command(const std::vector<std::string>& args) {
   auto url = stack_env().at("REDIS_URL");
   auto port = std::stoi(url.substr(url.rfind(':') + 1));
-  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, {5, 0});
-  if (!c || c->err) {
-    if (c) redisFree(c);
-    throw std::runtime_error("cannot connect to the stack's Redis at " + url);
-  }
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
-  for (const auto& a : args) argv.push_back(a.c_str()), lens.push_back(a.size());
-  auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  auto c = queue::blocking_redis::connect("127.0.0.1", port, std::chrono::seconds(5));
+  if (!c) throw std::runtime_error("cannot connect to the stack's Redis at " + url);
+  auto r = c->command(std::vector<std::string_view>(args.begin(), args.end()));
   std::string out;
-  if (!r) out = std::string("error: ") + c->errstr;
+  if (!r) out = "error: " + std::string(c->error());
   else if (r->type == REDIS_REPLY_INTEGER) out = std::to_string(r->integer);
   else if (r->str) out = std::string(r->str, r->len);
-  if (r) freeReplyObject(r);
-  redisFree(c);
   return out;
 }
 

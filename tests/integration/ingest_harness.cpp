@@ -21,35 +21,33 @@
 
 namespace tracepipe::test {
 
-struct redis_probe::impl {
-  redisContext* c = nullptr;
-  redisReply* run(std::vector<std::string> args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (auto& a : args) argv.push_back(a.data()), lens.push_back(a.size());
-    auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
-    if (!r) throw std::runtime_error(std::string("redis: ") + c->errstr);
-    return r;
-  }
-};
+namespace {
 
-redis_probe::redis_probe() : impl_(std::make_unique<impl>()) {
-  auto ep = common::parse_redis_url(stack_env().at("REDIS_URL"));
-  impl_->c = redisConnect(ep->host.c_str(), ep->port);
-  if (!impl_->c || impl_->c->err) throw std::runtime_error("cannot connect to the test Redis");
+queue::blocking_redis connect_to_stack() {
+  std::string why;
+  auto c = queue::blocking_redis::connect(*common::parse_redis_url(stack_env().at("REDIS_URL")),
+                                          std::chrono::seconds(5), &why);
+  if (!c) throw std::runtime_error("cannot connect to the test Redis: " + why);
+  return std::move(*c);
 }
 
-redis_probe::~redis_probe() { redisFree(impl_->c); }
+}  // namespace
+
+redis_probe::redis_probe() : redis_(connect_to_stack()) {}
+
+queue::owned_reply redis_probe::run(std::initializer_list<std::string_view> argv) {
+  auto r = redis_.command(argv);
+  if (!r) throw std::runtime_error("redis: " + std::string(redis_.error()));
+  return r;
+}
 
 long long redis_probe::xlen(const std::string& key) {
-  auto* r = impl_->run({"XLEN", key});
-  long long n = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-  freeReplyObject(r);
-  return n;
+  auto r = run({"XLEN", key});
+  return r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
 }
 
 std::vector<entry> redis_probe::entries(const std::string& key) {
-  auto* r = impl_->run({"XRANGE", key, "-", "+"});
+  auto r = run({"XRANGE", key, "-", "+"});
   std::vector<entry> out;
   for (size_t i = 0; i < r->elements; ++i) {
     auto* fields = r->element[i]->element[1];
@@ -59,11 +57,10 @@ std::vector<entry> redis_probe::entries(const std::string& key) {
           std::string(fields->element[j + 1]->str, fields->element[j + 1]->len);
     out.push_back(std::move(e));
   }
-  freeReplyObject(r);
   return out;
 }
 
-void redis_probe::del(const std::string& key) { freeReplyObject(impl_->run({"DEL", key})); }
+void redis_probe::del(const std::string& key) { run({"DEL", key}); }
 
 config::settings test_settings(const std::string& name) {
   auto s = config::defaults();

@@ -1,7 +1,7 @@
 #pragma once
 // What the ingest integration tests share: an in-process ingest server on a
 // free port, writing to a stream prefix of its own on the test stack's Redis,
-// and a plain hiredis client to look at what landed.
+// and a blocking Redis client to look at what landed.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -15,24 +15,29 @@
 
 #include "config/settings.hpp"
 #include "ingest/runner.hpp"
+#include "queue/blocking_redis.hpp"
 
 namespace tracepipe::test {
 
 /// One stream entry, field → value.
 using entry = std::map<std::string, std::string>;
 
-/// A synchronous Redis client for assertions (hiredis blocking API).
+/// A synchronous Redis client for assertions; throws when Redis does not answer.
 class redis_probe {
  public:
+  /// Connects to the test stack's Redis.
   redis_probe();
-  ~redis_probe();
+  /// XLEN, -1 when the reply is not a number.
   long long xlen(const std::string& key);
+  /// XRANGE key - +: every entry's fields.
   std::vector<entry> entries(const std::string& key);
+  /// DEL key.
   void del(const std::string& key);
 
  private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
+  queue::owned_reply run(std::initializer_list<std::string_view> argv);
+
+  queue::blocking_redis redis_;
 };
 
 /// Settings pointing at the test stack, with a stream prefix unique to the

@@ -12,6 +12,7 @@
 #include "ingest_harness.hpp"
 #include "loadgen/http_client.hpp"
 #include "loadgen/wire_format.hpp"
+#include "queue/blocking_redis.hpp"
 #include "sink/schema.hpp"
 #include "sink/worker.hpp"
 #include "sink/s3_writer.hpp"
@@ -39,13 +40,10 @@ std::uint64_t duplicates(clickhouse_probe& ch) {
 std::uint64_t pending(const config::settings& s) {
   auto url = stack_env().at("REDIS_URL");
   auto port = std::stoi(url.substr(url.rfind(':') + 1));
-  redisContext* c = redisConnect("127.0.0.1", port);
-  auto* r = static_cast<redisReply*>(
-      redisCommand(c, "XPENDING %s %s", (s.redis.stream + ":{0}").c_str(), s.worker.group.c_str()));
-  std::uint64_t n = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 ? r->element[0]->integer : 0;
-  if (r) freeReplyObject(r);
-  redisFree(c);
-  return n;
+  auto c = queue::blocking_redis::connect("127.0.0.1", port, std::chrono::seconds(5));
+  if (!c) return 0;
+  auto r = c->command({"XPENDING", s.redis.stream + ":{0}", s.worker.group});
+  return r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 ? r->element[0]->integer : 0;
 }
 
 std::vector<std::string> worker_argv(const config::settings& s, const std::string& consumer,

@@ -1,6 +1,7 @@
 // The stack launcher against the real servers: the fixture's shared stack,
 // plus private stacks for the lifecycle and failure paths.
 #include "tests/support/stack_fixture.hpp"
+#include "queue/blocking_redis.hpp"
 #include "stack/stack.hpp"
 
 #include <curl/curl.h>
@@ -10,10 +11,10 @@
 #include <stdlib.h>
 
 #include <cerrno>
-#include <cstdarg>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -32,24 +33,19 @@ stack::options in(const std::string& dir, const std::string& s3rver_path = {}) {
 
 int port_of(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
 
-using redis_ptr = std::unique_ptr<redisContext, decltype(&redisFree)>;
-
-redis_ptr redis_connect() {
-  timeval tv{2, 0};
-  return {redisConnectWithTimeout("127.0.0.1", port_of(stack_env().at("REDIS_URL")), tv), redisFree};
+/// The shared stack's Redis; nullopt with *error saying why.
+std::optional<queue::blocking_redis> redis_connect(std::string* error) {
+  return queue::blocking_redis::connect("127.0.0.1", port_of(stack_env().at("REDIS_URL")), std::chrono::seconds(2),
+                                        error);
 }
 
 /// One command's reply as a string: status/string/error text, or an array's second element (CONFIG GET).
-std::string redis_string(redisContext* c, const char* format, ...) {
-  va_list ap;
-  va_start(ap, format);
-  auto* r = static_cast<redisReply*>(redisvCommand(c, format, ap));
-  va_end(ap);
-  if (!r) return "<no reply: " + std::string(c->errstr) + ">";
+std::string redis_string(queue::blocking_redis& c, std::initializer_list<std::string_view> argv) {
+  auto r = c.command(argv);
+  if (!r) return "<no reply: " + std::string(c.error()) + ">";
   std::string out;
   if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) out.assign(r->element[1]->str, r->element[1]->len);
   else if (r->str) out.assign(r->str, r->len);
-  freeReplyObject(r);
   return out;
 }
 
@@ -150,14 +146,15 @@ TEST(Stack, EnvHasEveryKey) {
 }
 
 TEST(Stack, RedisAnswersAndIsDurable) {
-  auto c = redis_connect();
-  ASSERT_TRUE(c && !c->err) << (c ? c->errstr : "no context");
-  EXPECT_EQ(redis_string(c.get(), "PING"), "PONG");
-  EXPECT_EQ(redis_string(c.get(), "CONFIG GET appendonly"), "yes");
-  EXPECT_EQ(redis_string(c.get(), "CONFIG GET appendfsync"), "everysec");
-  EXPECT_EQ(redis_string(c.get(), "CONFIG GET maxmemory-policy"), "noeviction");
-  EXPECT_EQ(redis_string(c.get(), "CONFIG GET save"), "");
-  EXPECT_EQ(redis_string(c.get(), "CONFIG GET dir"), stack_dir() + "/redis");
+  std::string why;
+  auto c = redis_connect(&why);
+  ASSERT_TRUE(c) << why;
+  EXPECT_EQ(redis_string(*c, {"PING"}), "PONG");
+  EXPECT_EQ(redis_string(*c, {"CONFIG", "GET", "appendonly"}), "yes");
+  EXPECT_EQ(redis_string(*c, {"CONFIG", "GET", "appendfsync"}), "everysec");
+  EXPECT_EQ(redis_string(*c, {"CONFIG", "GET", "maxmemory-policy"}), "noeviction");
+  EXPECT_EQ(redis_string(*c, {"CONFIG", "GET", "save"}), "");
+  EXPECT_EQ(redis_string(*c, {"CONFIG", "GET", "dir"}), stack_dir() + "/redis");
 }
 
 TEST(Stack, ClickHouseAnswersAndIs18) {
@@ -211,9 +208,10 @@ TEST(Stack, SecondUpReturnsTheRunningStack) {
 }
 
 TEST(Stack, RestartedRedisKeepsPortAndData) {
-  auto c = redis_connect();
-  ASSERT_TRUE(c && !c->err);
-  ASSERT_EQ(redis_string(c.get(), "SET %s %s", "stack_test:key", "kept"), "OK");
+  std::string why;
+  auto c = redis_connect(&why);
+  ASSERT_TRUE(c) << why;
+  ASSERT_EQ(redis_string(*c, {"SET", "stack_test:key", "kept"}), "OK");
   c.reset();
   auto old_pid = status_by_name(stack_dir())["redis"].pid;
 
@@ -241,10 +239,10 @@ TEST(Stack, RestartedRedisKeepsPortAndData) {
   EXPECT_TRUE(st["redis"].alive);
   EXPECT_NE(st["redis"].pid, old_pid);
   EXPECT_EQ(st["redis"].endpoint, stack_env().at("REDIS_URL"));
-  c = redis_connect();
-  ASSERT_TRUE(c && !c->err);
-  EXPECT_EQ(redis_string(c.get(), "GET %s", "stack_test:key"), "kept");
-  redis_string(c.get(), "DEL %s", "stack_test:key");
+  c = redis_connect(&why);
+  ASSERT_TRUE(c) << why;
+  EXPECT_EQ(redis_string(*c, {"GET", "stack_test:key"}), "kept");
+  redis_string(*c, {"DEL", "stack_test:key"});
 }
 
 /// A private dir under /tmp, removed at scope exit.
