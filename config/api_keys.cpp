@@ -9,7 +9,6 @@
 namespace tracepipe::config {
 namespace {
 
-
 std::optional<api_key> parse_entry(std::string_view entry) {
   constexpr std::string_view prefix = "sha256:";
   if (entry.substr(0, prefix.size()) != prefix) return std::nullopt;

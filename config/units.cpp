@@ -13,7 +13,6 @@
 namespace tracepipe::config {
 namespace {
 
-
 std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });

@@ -14,8 +14,6 @@ namespace {
 
 constexpr std::size_t first_chunk = 64 * 1024;
 
-
-
 rejection too_large(std::size_t limit) {
   return {413, "decompressed_too_large", "decoded request body is over the limit of " + std::to_string(limit) + " bytes"};
 }

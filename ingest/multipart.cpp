@@ -13,10 +13,6 @@ constexpr std::string_view crlf = "\r\n";
 constexpr std::size_t max_boundary_chars = 70;   // RFC 2046 §5.1.1
 constexpr std::size_t max_name_in_detail = 100;  // keeps error bodies short
 
-
-
-
-
 std::optional<std::size_t> parse_size(std::string_view text) {
   std::size_t n = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);

@@ -6,8 +6,8 @@
 #include <cctype>
 #include <map>
 
-#include "common/text.hpp"
 #include "common/run_fields.hpp"
+#include "common/text.hpp"
 
 namespace tracepipe::ingest {
 namespace {

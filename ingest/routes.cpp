@@ -6,8 +6,8 @@
 #include <cctype>
 #include <charconv>
 
-#include "common/text.hpp"
 #include "common/json_out.hpp"
+#include "common/text.hpp"
 #include "ingest/api_keys.hpp"
 #include "ingest/decompress.hpp"
 #include "ingest/multipart.hpp"
@@ -61,7 +61,6 @@ std::string_view media_type(std::string_view content_type) {
   while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
   return t;
 }
-
 
 std::optional<rejection> read_runs(route which, request& req, std::string_view body, std::size_t max_parts,
                                    run_reader& reader, std::vector<run_op>& ops) {

@@ -9,7 +9,9 @@
 #include "loadgen/component_figures.hpp"
 
 #include "report/report_files.hpp"
+
 namespace tracepipe::lab {
+
 using report::comparison_scanner;
 using report::comparison_ops_text;
 using report::holds;
@@ -17,6 +19,7 @@ using report::timeseries_columns;
 using report::timeseries_table;
 
 using loadgen::component_columns;
+
 namespace {
 
 constexpr std::string_view aggregates[] = {"max", "min", "mean", "sum", "first", "last", "until_below"};

@@ -28,9 +28,8 @@
 #include "loadgen/load_result.hpp"
 
 namespace tracepipe::lab {
-using report::timeseries_table;
 
-using loadgen::component_columns;
+using report::timeseries_table;
 
 /// Rows of timeseries.csv whose `second` s has start_s < s ≤ end_s (row s
 /// covers the second that ended at s).

@@ -9,18 +9,18 @@
 
 #include <fmt/format.h>
 
+#include "loadgen/target_url.hpp"
 #include "observe/metrics_sampler.hpp"
 #include "observe/observer.hpp"
 #include "observe/reconcile.hpp"
-#include "report/report_html.hpp"
 #include "observe/stack_figures.hpp"
-#include "loadgen/target_url.hpp"
+#include "report/report_html.hpp"
 
 #include "report/summary.hpp"
-namespace tracepipe::lab {
-using observe::reconcile;
-using report::threshold;
 
+namespace tracepipe::lab {
+
+using observe::reconcile;
 
 namespace {
 

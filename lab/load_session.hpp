@@ -18,7 +18,6 @@
 
 namespace tracepipe::lab {
 
-
 struct load_session {
   loadgen::load_options options;                 ///< stop and progress_out are set by run_load_session
   std::optional<observe::stack_target> stack;    ///< set: observe the write path and reconcile

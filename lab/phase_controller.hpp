@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "config/settings.hpp"
-#include "lab/scenario.hpp"
 #include "lab/local_write_path.hpp"
+#include "lab/scenario.hpp"
 
 namespace tracepipe::lab {
 

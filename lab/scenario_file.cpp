@@ -24,8 +24,8 @@ using loadgen::constant_stages;
 using loadgen::count_range;
 using loadgen::parse_stages;
 using loadgen::size_distribution;
-using loadgen::stage;
 using loadgen::wire;
+
 namespace {
 
 using namespace std::chrono_literals;

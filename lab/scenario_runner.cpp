@@ -14,13 +14,13 @@
 #include <fmt/format.h>
 
 #include "config/loader.hpp"
-#include "loadgen/load_result.hpp"
-#include "report/summary.hpp"
-#include "lab/scenario.hpp"
-#include "observe/stack_queries.hpp"
 #include "lab/load_session.hpp"
 #include "lab/local_write_path.hpp"
 #include "lab/phase_controller.hpp"
+#include "lab/scenario.hpp"
+#include "loadgen/load_result.hpp"
+#include "observe/stack_queries.hpp"
+#include "report/summary.hpp"
 #include "stack/stack.hpp"
 
 namespace tracepipe::lab {

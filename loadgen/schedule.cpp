@@ -17,7 +17,6 @@ namespace {
 constexpr double ns_per_s = 1e9;
 constexpr double max_total_ns = 100 * 365.25 * 86400 * ns_per_s;  // well inside int64 ns (292 years)
 
-
 /// A whole-text double; from_chars, so no locale and no leading '+'.
 bool parse_double(std::string_view text, double& out) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);

@@ -14,7 +14,6 @@ namespace tracepipe::loadgen {
 
 namespace {
 
-
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
   for (std::size_t at = 0;;) {

@@ -14,7 +14,6 @@ namespace tracepipe::loadgen {
 
 namespace {
 
-
 template <typename T>
 bool parse_number(std::string_view s, T& out) {
   s = common::trim(s);

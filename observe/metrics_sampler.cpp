@@ -11,9 +11,9 @@ namespace tracepipe::observe {
 
 using loadgen::bytes_per_mib;
 using loadgen::component_figures;
-using loadgen::histogram;
 using loadgen::http_client;
 using loadgen::split_url;
+
 namespace {
 
 /// Well under the observer's 1 s cadence: a stopped process costs a late

@@ -11,6 +11,7 @@
 #include "observe/stack_queries.hpp"
 
 #include "loadgen/run_ids.hpp"
+
 namespace tracepipe::observe {
 
 using loadgen::bytes_per_mib;

@@ -25,6 +25,7 @@
 #include "observe/stack_target.hpp"
 
 #include "loadgen/run_ids.hpp"
+
 namespace tracepipe::observe {
 
 using loadgen::component_figures;

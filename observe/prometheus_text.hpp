@@ -13,8 +13,6 @@
 
 namespace tracepipe::observe {
 
-using loadgen::histogram;
-
 struct prometheus_sample {
   std::string name;
   std::string labels;  ///< what is between the braces, e.g. `route="runs",code="429"`; empty when none

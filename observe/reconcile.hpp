@@ -22,7 +22,6 @@ namespace tracepipe::observe {
 using loadgen::accepted_request;
 using loadgen::histogram;
 using loadgen::id_key;
-using loadgen::load_result;
 using loadgen::op_key;
 using loadgen::request_plan;
 

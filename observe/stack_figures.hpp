@@ -3,9 +3,9 @@
 // stack figures of summary.json, and per-second columns of timeseries.csv
 // (rows are added past the schedule while inserts were still arriving, so
 // the charts show the drain).
+#include "loadgen/load_result.hpp"
 #include "observe/observer.hpp"
 #include "observe/reconcile.hpp"
-#include "loadgen/load_result.hpp"
 
 namespace tracepipe::observe {
 

@@ -165,7 +165,6 @@ error_code run(std::unique_ptr<Conn>& conn, const std::vector<args>& commands, s
   return ec;
 }
 
-
 }  // namespace
 
 error_code stream_consumer::ensure_group() {

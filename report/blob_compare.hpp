@@ -12,7 +12,6 @@
 
 namespace tracepipe::report {
 
-
 /// One side's figures by key (blob_figures below); a missing key was not measured.
 struct blob_side {
   std::string name;       ///< "inline" or "blob"

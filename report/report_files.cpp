@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "loadgen/component_figures.hpp"
 #include "common/text.hpp"
+#include "loadgen/component_figures.hpp"
 
 namespace tracepipe::report {
 

@@ -14,9 +14,6 @@
 
 namespace tracepipe::report {
 
-using loadgen::component_columns;
-using loadgen::component_figures;
-
 /// The timeseries.csv columns the report reads, besides component_columns
 /// (component_figures.hpp); others are ignored unread, so a future column may
 /// hold anything.

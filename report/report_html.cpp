@@ -9,7 +9,6 @@
 
 namespace tracepipe::report {
 
-
 namespace {
 
 struct series_def {

@@ -23,7 +23,6 @@ std::string latency_object(const histogram& h) {
                      ms(h.max()), h.mean() / 1000.0, h.count());
 }
 
-
 /// A finite double as JSON (NaN/inf are not JSON).
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.3f}", v) : "null"; }
 

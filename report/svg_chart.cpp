@@ -7,7 +7,6 @@
 
 namespace tracepipe::report {
 
-
 namespace {
 
 // The SVG's own coordinate system; the page scales it to its width.

@@ -60,7 +60,6 @@ void percent_encode(std::string_view s, std::string& out) {
   }
 }
 
-
 void replace_all(std::string& s, std::string_view what, std::string_view with) {
   if (what.empty()) return;
   for (auto at = s.find(what); at != std::string::npos; at = s.find(what, at + with.size()))

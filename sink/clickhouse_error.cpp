@@ -11,7 +11,6 @@ namespace {
 constexpr std::size_t max_message = 4096;        // error texts go to logs and results, keep them bounded
 constexpr std::size_t trailing_window = 65536;   // an appended exception is far shorter than this
 
-
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 bool is_error_name(std::string_view s) {

@@ -15,7 +15,6 @@ bool read_number(std::string_view& s, int& out) {
   return true;
 }
 
-
 }  // namespace
 
 std::optional<clickhouse_version> clickhouse_version::parse(std::string_view text) {

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "config/failpoint.hpp"
 #include "common/redis_endpoint.hpp"
+#include "config/failpoint.hpp"
 #include "queue/entry_fields.hpp"
 #include "queue/wall_clock.hpp"
 

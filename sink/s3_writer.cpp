@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 namespace tracepipe::sink {
+
 using common::sha256_hex;
 namespace {
 

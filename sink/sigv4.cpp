@@ -1,6 +1,7 @@
 #include "sink/sigv4.hpp"
 
 #include "common/sha256.hpp"
+#include "common/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,6 +9,7 @@
 #include <map>
 
 namespace tracepipe::sink {
+
 using common::hmac_sha256;
 using common::sha256_digest;
 using common::sha256_hex;
@@ -45,8 +47,7 @@ std::string lower(std::string_view s) {
 /// Trims the value and collapses inner runs of spaces to one, as SigV4 asks.
 std::string trim_value(std::string_view v) {
   auto blank = [](char c) { return c == ' ' || c == '\t'; };
-  while (!v.empty() && blank(v.front())) v.remove_prefix(1);
-  while (!v.empty() && blank(v.back())) v.remove_suffix(1);
+  v = common::trim(v);
   std::string out;
   out.reserve(v.size());
   for (char c : v) {

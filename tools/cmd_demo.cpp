@@ -12,20 +12,22 @@
 #include <fmt/format.h>
 
 #include "config/loader.hpp"
-#include "tools/commands.hpp"
-#include "tools/signals.hpp"
 #include "lab/load_session.hpp"
 #include "lab/local_write_path.hpp"
+#include "tools/commands.hpp"
+#include "tools/signals.hpp"
 
 #include "observe/reconcile.hpp"
+
 namespace tracepipe::tools {
+
 using lab::fresh_id_salt;
 using lab::fresh_temp_dir;
 using lab::load_session;
 using lab::local_stack;
 using lab::local_write_path;
-using observe::reconcile;
 using lab::run_load_session;
+
 namespace {
 
 struct demo_cli {

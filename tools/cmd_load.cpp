@@ -6,19 +6,21 @@
 
 #include "config/loader.hpp"
 #include "config/units.hpp"
+#include "lab/load_session.hpp"
 #include "loadgen/load_runner.hpp"
 #include "tools/commands.hpp"
 #include "tools/signals.hpp"
-#include "lab/load_session.hpp"
 
 #include "observe/reconcile.hpp"
 #include "report/thresholds.hpp"
+
 namespace tracepipe::tools {
+
 using lab::fresh_id_salt;
 using lab::load_session;
-using observe::reconcile;
 using lab::run_load_session;
 using report::threshold;
+
 namespace {
 
 struct load_cli {
@@ -58,7 +60,6 @@ std::chrono::milliseconds parse_ms(const std::string& flag, const std::string& t
   if (!d) usage(flag + ": '" + text + "' is not a duration such as 500ms, 10s or 2m");
   return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
 }
-
 
 template <typename T>
 T parsed_or_usage(const std::string& flag, std::optional<T> v, const std::string& why) {

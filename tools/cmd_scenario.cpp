@@ -5,19 +5,16 @@
 #include <fmt/format.h>
 
 #include "lab/scenario.hpp"
+#include "lab/scenario_runner.hpp"
 #include "tools/commands.hpp"
 #include "tools/signals.hpp"
-#include "lab/scenario_runner.hpp"
 
-#include "lab/expectation.hpp"
-#include "observe/reconcile.hpp"
 namespace tracepipe::tools {
-using lab::expectation;
-using lab::judge;
-using observe::reconcile;
+
 using lab::run_scenario;
 using lab::scenario;
 using lab::scenario_run_options;
+
 namespace {
 
 /// Scenario mistakes are usage errors (exit 2): the message names file, line and key.

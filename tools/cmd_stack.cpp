@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 
-#include "tools/commands.hpp"
 #include "stack/stack.hpp"
+#include "tools/commands.hpp"
 
 namespace tracepipe::tools {
 

@@ -10,7 +10,6 @@
 
 namespace tracepipe::report::detail {
 
-
 namespace {
 
 constexpr std::string_view not_measured = R"(<span class="na">not measured</span>)";

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "counts.hpp"
-#include "stack_fixture.hpp"
 #include "stack/stack.hpp"
+#include "stack_fixture.hpp"
 
 namespace tracepipe::test {
 namespace {

@@ -14,8 +14,8 @@
 #include "loadgen/http_client.hpp"
 #include "queue/blocking_redis.hpp"
 #include "sink/clickhouse_client.hpp"
-#include "stack_fixture.hpp"
 #include "stack/detail/free_port.hpp"
+#include "stack_fixture.hpp"
 
 namespace tracepipe::test {
 namespace {

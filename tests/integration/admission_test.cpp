@@ -13,8 +13,8 @@
 #include "loadgen/http_client.hpp"
 #include "loadgen/run_factory.hpp"
 #include "loadgen/wire_format.hpp"
-#include "stack_fixture.hpp"
 #include "stack/stack.hpp"
+#include "stack_fixture.hpp"
 
 namespace tracepipe::test {
 namespace {

@@ -15,8 +15,8 @@
 #include "ingest_harness.hpp"
 #include "sink/worker.hpp"
 #include "sink_harness.hpp"
-#include "stack_fixture.hpp"
 #include "stack/stack.hpp"
+#include "stack_fixture.hpp"
 
 namespace tracepipe::test {
 namespace {

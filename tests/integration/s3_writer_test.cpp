@@ -2,8 +2,8 @@
 // bodies, overwrites, S3 errors and an outage. s3rver does not verify
 // signatures (the unit tests check those against AWS's examples).
 #include "sink/s3_writer.hpp"
-#include "tests/support/stack_fixture.hpp"
 #include "stack/stack.hpp"
+#include "tests/support/stack_fixture.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

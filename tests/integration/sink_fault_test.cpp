@@ -13,12 +13,12 @@
 #include "loadgen/http_client.hpp"
 #include "loadgen/wire_format.hpp"
 #include "queue/blocking_redis.hpp"
+#include "sink/s3_writer.hpp"
 #include "sink/schema.hpp"
 #include "sink/worker.hpp"
-#include "sink/s3_writer.hpp"
 #include "sink_harness.hpp"
-#include "stack_fixture.hpp"
 #include "stack/stack.hpp"
+#include "stack_fixture.hpp"
 
 namespace tracepipe::test {
 namespace {

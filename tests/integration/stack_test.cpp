@@ -1,8 +1,8 @@
 // The stack launcher against the real servers: the fixture's shared stack,
 // plus private stacks for the lifecycle and failure paths.
-#include "tests/support/stack_fixture.hpp"
 #include "queue/blocking_redis.hpp"
 #include "stack/stack.hpp"
+#include "tests/support/stack_fixture.hpp"
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>

@@ -8,6 +8,7 @@
 #include "lab/expectation.hpp"
 
 namespace tracepipe::lab {
+
 using namespace tracepipe::loadgen;
 using namespace tracepipe::report;
 

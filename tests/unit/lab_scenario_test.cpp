@@ -10,6 +10,7 @@
 #include "lab/scenario.hpp"
 
 namespace tracepipe::lab {
+
 using namespace tracepipe::loadgen;
 using namespace tracepipe::report;
 

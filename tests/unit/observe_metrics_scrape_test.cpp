@@ -11,6 +11,7 @@
 #include "sink/metrics.hpp"
 
 namespace tracepipe::observe {
+
 using namespace tracepipe::loadgen;
 
 namespace {

@@ -12,6 +12,7 @@
 #include "loadgen/run_ids.hpp"
 
 namespace tracepipe::observe {
+
 using namespace tracepipe::loadgen;
 
 namespace {

@@ -8,6 +8,7 @@
 #include <simdjson.h>
 
 namespace tracepipe::report {
+
 using namespace tracepipe::loadgen;
 
 namespace {

@@ -9,6 +9,7 @@
 #include "report/svg_chart.hpp"
 
 namespace tracepipe::report {
+
 using namespace tracepipe::loadgen;
 
 namespace {

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 namespace tracepipe::report {
+
 using namespace tracepipe::loadgen;
 
 namespace {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 namespace tracepipe::sink {
+
 using common::hmac_sha256;
 using common::sha256_hex;
 using common::to_hex;

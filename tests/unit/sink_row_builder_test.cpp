@@ -99,7 +99,6 @@ TEST_F(sink_row_builder, times_in_other_forms) {
   EXPECT_EQ(p.num("end_time_us"), 1714557600500000u);    // epoch seconds
 }
 
-
 TEST_F(sink_row_builder, keys_are_the_same_on_every_retry) {
   auto r = run(30 * 1024);
   auto op = post_op(r);
@@ -217,7 +216,6 @@ TEST_F(sink_row_builder, entries_that_cannot_become_rows_say_why) {
   parsed_row p(row);
   EXPECT_EQ(p.str("id"), r.id);
 }
-
 
 TEST_F(sink_row_builder, render_stamps_sent_at_per_call) {
   auto r = run();
