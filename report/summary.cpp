@@ -97,16 +97,6 @@ json::array thresholds_of(const std::vector<threshold_outcome>& thresholds) {
 
 }  // namespace
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
-    else if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
-    else out += c;
-  }
-  return out;
-}
-
 std::string summary_json(const load_result& r, const std::vector<threshold_outcome>& thresholds) {
   json::object doc;
   doc["target"] = r.target;
