@@ -6,6 +6,9 @@
 #include <cctype>
 #include <charconv>
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "common/json_out.hpp"
 #include "common/text.hpp"
 #include "ingest/api_keys.hpp"
@@ -15,13 +18,6 @@
 
 namespace tracepipe::ingest {
 namespace {
-
-std::string json_string(std::string_view s) {
-  std::string out;
-  // Details may quote client bytes: keep valid UTF-8, mark the rest.
-  common::append_json_string(out, common::valid_utf8_or_marked(s));
-  return out;
-}
 
 /// Self-hosted LangSmith serves the API under /api/v1 too; SDKs pointed at
 /// either URL work.
@@ -45,14 +41,20 @@ outcome answer(route which, unsigned status, std::string body) {
   return o;
 }
 
+/// What the LangSmith SDKs read to set up batching (their defaults, but for
+/// the body size this server takes).
 std::string info_json(const config::ingest_settings& s) {
   auto size_limit_bytes = std::min<std::size_t>(s.body_limit, 20u << 20);
-  return fmt::format(
-      R"({{"version":"tracepipe-0.1.0","batch_ingest_config":{{"use_multipart_endpoint":true,"size_limit":100,)"
-      R"("size_limit_bytes":{},"scale_up_qsize_trigger":1000,"scale_up_nthreads_limit":16,)"
-      R"("scale_down_nempty_trigger":4}},"instance_flags":{{"zstd_compression_enabled":true,)"
-      R"("gzip_body_enabled":true}}}})",
-      size_limit_bytes);
+  boost::json::object info{{"version", "tracepipe-0.1.0"},
+                           {"batch_ingest_config",
+                            {{"use_multipart_endpoint", true},
+                             {"size_limit", 100},
+                             {"size_limit_bytes", size_limit_bytes},
+                             {"scale_up_qsize_trigger", 1000},
+                             {"scale_up_nthreads_limit", 16},
+                             {"scale_down_nempty_trigger", 4}}},
+                           {"instance_flags", {{"zstd_compression_enabled", true}, {"gzip_body_enabled", true}}}};
+  return boost::json::serialize(info);
 }
 
 std::string_view media_type(std::string_view content_type) {
@@ -99,7 +101,10 @@ route route_of(http::verb method, std::string_view target) {
 }
 
 outcome refuse(route which, const rejection& r) {
-  auto o = answer(which, r.status, fmt::format(R"({{"error":{},"detail":{}}})", json_string(r.error), json_string(r.detail)));
+  // Details may quote client bytes: keep valid UTF-8, mark the rest.
+  boost::json::object body{{"error", common::valid_utf8_or_marked(r.error)},
+                           {"detail", common::valid_utf8_or_marked(r.detail)}};
+  auto o = answer(which, r.status, boost::json::serialize(body));
   o.retry_after = r.status == 429 || r.status == 503;
   return o;
 }

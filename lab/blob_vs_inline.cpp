@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "common/json_document.hpp"
 #include "config/loader.hpp"
 #include "lab/load_session.hpp"
 #include "lab/local_write_path.hpp"
@@ -60,7 +61,8 @@ class blob_bench {
       : o_(o), base_(std::move(base)), stop_(stop), salt_(fresh_id_salt()) {}
 
   report::blob_side run_side(const side_plan& plan);
-  std::string config_json() const;
+  /// compare.json's "config": what both sides were run with.
+  boost::json::object config_json() const;
 
  private:
   loadgen::load_result run_session(const config::settings& s, const std::string& url, double rate, double seconds,
@@ -182,13 +184,19 @@ void blob_bench::add_capacity(report::blob_side& side, const config::settings& s
                              side.name, o_.capacity_rate);
 }
 
-std::string blob_bench::config_json() const {
-  return fmt::format(
-      R"({{"rate":{},"duration_s":{},"capacity_rate":{},"capacity_duration_s":{},"seed":{},"batch_size":{},)"
-      R"("inputs_size":"{}","outputs_size":"{}","blob_threshold":{},"pipelines":{},"batch_rows":{}}})",
-      o_.rate, o_.duration_s, o_.capacity_rate, o_.capacity_s, o_.seed, o_.batch_size,
-      report::json_escape(o_.inputs_text), report::json_escape(o_.outputs_text), base_.worker.blob_threshold,
-      base_.worker.pipelines, base_.worker.batch_rows);
+boost::json::object blob_bench::config_json() const {
+  using common::json_number;
+  return {{"rate", json_number(o_.rate)},
+          {"duration_s", json_number(o_.duration_s)},
+          {"capacity_rate", json_number(o_.capacity_rate)},
+          {"capacity_duration_s", json_number(o_.capacity_s)},
+          {"seed", o_.seed},
+          {"batch_size", o_.batch_size},
+          {"inputs_size", o_.inputs_text},
+          {"outputs_size", o_.outputs_text},
+          {"blob_threshold", base_.worker.blob_threshold},
+          {"pipelines", base_.worker.pipelines},
+          {"batch_rows", base_.worker.batch_rows}};
 }
 
 loadgen::load_result blob_bench::run_session(const config::settings& s, const std::string& url, double rate,

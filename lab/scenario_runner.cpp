@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "common/json_document.hpp"
 #include "config/loader.hpp"
 #include "lab/load_session.hpp"
 #include "lab/local_write_path.hpp"
@@ -42,51 +43,68 @@ std::optional<std::string> not_the_stack(const config::settings& s, const std::s
   return std::nullopt;
 }
 
-std::string json_number(double v) {
-  if (std::isnan(v)) return "null";
-  if (std::isinf(v)) return v > 0 ? "\"inf\"" : "\"-inf\"";
-  return fmt::format("{}", v);
+namespace json = boost::json;
+using common::json_number;
+
+/// Each phase with its window and the actions applied in it.
+json::array phases_json(const lab::scenario& sc, const std::vector<applied_action>& actions) {
+  json::array out;
+  auto windows = sc.windows();
+  for (const auto& p : sc.phases) {
+    json::array acts;
+    for (const auto& a : actions)
+      if (a.phase == p.name)
+        acts.push_back(json::object{{"action", a.action},
+                                    {"line", a.line},
+                                    {"at_s", json_number(a.at_s)},
+                                    {"status", a.status},
+                                    {"note", a.note}});
+    out.push_back(json::object{{"name", p.name},
+                               {"start_s", json_number(windows[p.name].start_s)},
+                               {"end_s", json_number(windows[p.name].end_s)},
+                               {"actions", std::move(acts)}});
+  }
+  return out;
+}
+
+/// What finish() brought back after the last phase.
+json::array restored_json(const std::vector<applied_action>& actions) {
+  json::array out;
+  for (const auto& a : actions)
+    if (a.phase == "(end)") out.push_back(json::object{{"action", a.action}, {"status", a.status}, {"note", a.note}});
+  return out;
+}
+
+/// Each expectation with both sides' values (null: not measured) and its verdict.
+json::array expectations_json(const std::vector<lab::expectation_outcome>& verdicts) {
+  json::array out;
+  for (const auto& v : verdicts)
+    out.push_back(json::object{{"phase", v.window},
+                               {"expectation", v.text},
+                               {"left", json_number(v.left)},
+                               {"right", json_number(v.right)},
+                               {"passed", v.passed}});
+  return out;
 }
 
 std::string scenario_json(const lab::scenario& sc, double time_scale,
                           const std::vector<lab::expectation_outcome>& verdicts,
                           const std::vector<applied_action>& actions, std::optional<double> would_expire) {
-  std::string phases;
-  auto windows = sc.windows();
-  for (const auto& p : sc.phases) {
-    std::string acts;
-    for (const auto& a : actions)
-      if (a.phase == p.name)
-        acts += fmt::format(R"({}{{"action":"{}","line":{},"at_s":{},"status":"{}","note":"{}"}})",
-                            acts.empty() ? "" : ",", report::json_escape(a.action), a.line, json_number(a.at_s),
-                            a.status, report::json_escape(a.note));
-    phases += fmt::format(R"({}{{"name":"{}","start_s":{},"end_s":{},"actions":[{}]}})", phases.empty() ? "" : ",",
-                          p.name, windows[p.name].start_s, windows[p.name].end_s, acts);
-  }
-  std::string restored;
-  for (const auto& a : actions)
-    if (a.phase == "(end)")
-      restored += fmt::format(R"({}{{"action":"{}","status":"{}","note":"{}"}})", restored.empty() ? "" : ",",
-                              report::json_escape(a.action), a.status, report::json_escape(a.note));
-  std::string exp;
-  bool all = true;
-  for (const auto& v : verdicts) {
-    all = all && v.passed;
-    exp += fmt::format(R"({}{{"phase":"{}","expectation":"{}","left":{},"right":{},"passed":{}}})",
-                       exp.empty() ? "" : ",", v.window, report::json_escape(v.text), json_number(v.left),
-                       json_number(v.right), v.passed ? "true" : "false");
-  }
-  for (const auto& a : actions) all = all && a.status != "failed";
-  return fmt::format(
-      "{{\n"
-      R"(  "name":"{}","file":"{}","time_scale":{},"passed":{},)" "\n"
-      R"(  "redis_expiry_s":{},"would_expire":{},)" "\n"
-      R"(  "phases":[{}],)" "\n"
-      R"(  "restored":[{}],)" "\n"
-      R"(  "expectations":[{}])" "\n}}\n",
-      report::json_escape(sc.name), report::json_escape(sc.file), time_scale, all ? "true" : "false",
-      sc.redis_expiry ? json_number(std::chrono::duration<double>(*sc.redis_expiry).count()) : "null",
-      would_expire ? json_number(*would_expire) : "null", phases, restored, exp);
+  bool all = std::all_of(verdicts.begin(), verdicts.end(), [](const auto& v) { return v.passed; }) &&
+             std::none_of(actions.begin(), actions.end(), [](const auto& a) { return a.status == "failed"; });
+  std::optional<double> expiry_s;
+  if (sc.redis_expiry) expiry_s = std::chrono::duration<double>(*sc.redis_expiry).count();
+  json::object doc;
+  doc["name"] = sc.name;
+  doc["file"] = sc.file;
+  doc["time_scale"] = json_number(time_scale);
+  doc["passed"] = all;
+  doc["redis_expiry_s"] = json_number(expiry_s);
+  doc["would_expire"] = json_number(would_expire);
+  doc["phases"] = phases_json(sc, actions);
+  doc["restored"] = restored_json(actions);
+  doc["expectations"] = expectations_json(verdicts);
+  return common::json_document(doc);
 }
 
 void print_verdicts(const lab::scenario& sc, const std::vector<lab::expectation_outcome>& verdicts,

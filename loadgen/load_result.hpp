@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "loadgen/component_figures.hpp"
 #include "loadgen/histogram.hpp"
 
@@ -83,7 +85,7 @@ struct load_result {
   histogram uncorrected;  ///< µs, response time − actual send time of that attempt
   std::vector<second_row> timeseries;
   std::string target;
-  std::vector<std::pair<std::string, std::string>> config;  ///< key → JSON value: what was asked for
+  boost::json::object config;  ///< summary.json's "config": what was asked for, in order
   std::uint64_t start_wall_us = 0;                ///< the schedule's second 0, µs since the epoch
   std::vector<accepted_request> accepted_requests;
   std::optional<stack_figures> stack;             ///< with --stack

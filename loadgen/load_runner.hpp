@@ -60,9 +60,9 @@ struct load_options {
 /// inconsistent; everything after that is counted, never thrown.
 load_result run_load(const load_options& options);
 
-/// What was asked for, as summary.json's "config" (JSON values by key):
+/// What was asked for, as summary.json's "config" (keys in a fixed order):
 /// enough to run the same load again. `body` is the plan's, after defaults
 /// were resolved (such as the ring's size).
-std::vector<std::pair<std::string, std::string>> config_entries(const load_options& o, const body_options& body);
+boost::json::object config_entries(const load_options& o, const body_options& body);
 
 }  // namespace tracepipe::loadgen

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json_document.hpp"
 #include "report/svg_chart.hpp"
 
 namespace tracepipe::report {
@@ -21,14 +22,10 @@ std::optional<double> ratio(std::optional<double> blob, std::optional<double> in
   return *blob / *inline_;
 }
 
-std::string json_number(std::optional<double> v) {
-  return v && std::isfinite(*v) ? fmt::format("{:.3f}", *v) : "null";
-}
-
-std::string side_json(const blob_side& s) {
-  std::string out = fmt::format(R"({{"blob_mode":"{}")", s.blob_mode);
-  for (const auto& f : blob_figures) out += fmt::format(R"(,"{}":{})", f.key, json_number(s.figure(f.key)));
-  return out + "}";
+boost::json::object side_json(const blob_side& s) {
+  boost::json::object out{{"blob_mode", s.blob_mode}};
+  for (const auto& f : blob_figures) out[f.key] = common::json_rounded(s.figure(f.key));
+  return out;
 }
 
 /// The overlaid charts: a timeseries.csv column of each side on one axis.
@@ -95,14 +92,14 @@ std::string blob_compare_table(const blob_side& a, const blob_side& b) {
   return out;
 }
 
-std::string blob_compare_json(const blob_side& a, const blob_side& b, std::string_view config_json) {
-  std::string ratios;
-  for (const auto& f : blob_figures)
-    ratios += fmt::format(R"({}"{}":{})", ratios.empty() ? "" : ",", f.key,
-                          json_number(ratio(b.figure(f.key), a.figure(f.key))));
-  return fmt::format(R"({{"config":{},"sides":{{"{}":{},"{}":{}}},"ratio_{}_over_{}":{{{}}}}})", config_json, a.name,
-                     side_json(a), b.name, side_json(b), b.name, a.name, ratios) +
-         "\n";
+std::string blob_compare_json(const blob_side& a, const blob_side& b, const boost::json::object& config) {
+  boost::json::object ratios;
+  for (const auto& f : blob_figures) ratios[f.key] = common::json_rounded(ratio(b.figure(f.key), a.figure(f.key)));
+  boost::json::object doc;
+  doc["config"] = config;
+  doc["sides"] = {{a.name, side_json(a)}, {b.name, side_json(b)}};
+  doc[fmt::format("ratio_{}_over_{}", b.name, a.name)] = std::move(ratios);
+  return common::json_document(doc);
 }
 
 std::string blob_compare_html(const blob_side& a, const blob_side& b, std::string_view title) {

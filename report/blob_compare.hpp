@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
+
 #include "report/report_files.hpp"
 
 namespace tracepipe::report {
@@ -55,9 +57,10 @@ inline constexpr blob_figure blob_figures[] = {
 /// The terminal table: figure, unit, inline, blob, blob ÷ inline.
 std::string blob_compare_table(const blob_side& inline_side, const blob_side& blob_side_);
 
-/// compare.json: {"config": <config_json>, "sides": {"inline": {...}, "blob": {...}},
+/// compare.json: {"config": <config>, "sides": {"inline": {...}, "blob": {...}},
 /// "ratio_blob_over_inline": {...}}; figures not measured are null.
-std::string blob_compare_json(const blob_side& inline_side, const blob_side& blob_side_, std::string_view config_json);
+std::string blob_compare_json(const blob_side& inline_side, const blob_side& blob_side_,
+                              const boost::json::object& config);
 
 /// One self-contained page: the table, then each chart with both runs overlaid.
 std::string blob_compare_html(const blob_side& inline_side, const blob_side& blob_side_, std::string_view title);

@@ -1,8 +1,8 @@
 #include "report/summary.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include "common/json_document.hpp"
 
 namespace tracepipe::report {
 
@@ -11,95 +11,108 @@ using loadgen::histogram;
 using loadgen::load_result;
 using loadgen::stack_figures;
 
-using loadgen::histogram;
-
 namespace {
+
+namespace json = boost::json;
+using common::json_rounded;
 
 double ms(std::uint64_t us) { return static_cast<double>(us) / 1000.0; }
 
-std::string latency_object(const histogram& h) {
-  return fmt::format(R"({{"p50":{:.3f},"p90":{:.3f},"p99":{:.3f},"p999":{:.3f},"max":{:.3f},"mean":{:.3f},"count":{}}})",
-                     ms(h.quantile(0.5)), ms(h.quantile(0.9)), ms(h.quantile(0.99)), ms(h.quantile(0.999)),
-                     ms(h.max()), h.mean() / 1000.0, h.count());
+/// {p50, p90, p99, p999, max, mean, count} in ms.
+json::object latency_object(const histogram& h) {
+  return {{"p50", json_rounded(ms(h.quantile(0.5)))}, {"p90", json_rounded(ms(h.quantile(0.9)))},
+          {"p99", json_rounded(ms(h.quantile(0.99)))}, {"p999", json_rounded(ms(h.quantile(0.999)))},
+          {"max", json_rounded(ms(h.max()))},          {"mean", json_rounded(h.mean() / 1000.0)},
+          {"count", h.count()}};
 }
-
-/// A finite double as JSON (NaN/inf are not JSON).
-std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.3f}", v) : "null"; }
 
 /// {p50, p90, p99, max, count} in ms, or null when nothing was measured.
-std::string percentiles_or_null(const histogram& h, bool measured) {
-  if (!measured || h.count() == 0) return "null";
-  return fmt::format(R"({{"p50":{:.3f},"p90":{:.3f},"p99":{:.3f},"max":{:.3f},"count":{}}})", ms(h.quantile(0.5)),
-                     ms(h.quantile(0.9)), ms(h.quantile(0.99)), ms(h.max()), h.count());
+json::value percentiles_or_null(const histogram& h, bool measured) {
+  if (!measured || h.count() == 0) return nullptr;
+  return json::object{{"p50", json_rounded(ms(h.quantile(0.5)))}, {"p90", json_rounded(ms(h.quantile(0.9)))},
+                      {"p99", json_rounded(ms(h.quantile(0.99)))}, {"max", json_rounded(ms(h.max()))},
+                      {"count", h.count()}};
 }
 
-std::string count_or_null(std::uint64_t v, bool measured) { return measured ? std::to_string(v) : "null"; }
-std::string opt_or_null(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "null"; }
+json::value count_or_null(std::uint64_t v, bool measured) { return measured ? json::value(v) : nullptr; }
+json::value opt_or_null(const std::optional<std::uint64_t>& v) { return v ? json::value(*v) : nullptr; }
 
-/// The keys only --stack can fill; null (not 0) when not measured.
-std::string stack_json(const load_result& r) {
+/// The keys only --stack can fill, added to `doc`; null (not 0) when not measured.
+void add_stack(json::object& doc, const load_result& r) {
   static const stack_figures none;
   bool seen = r.stack.has_value();
   const auto& f = seen ? *r.stack : none;
   bool rec = seen && f.reconciled;
-  return fmt::format(
-      R"(  "lag_ms":{},"visible_ms":{},)" "\n"
-      R"(  "lost":{},"duplicates":{},"late":{},"unacknowledged_found":{},)" "\n"
-      R"(  "reconcile":{},)" "\n"
-      R"(  "probes":{},)" "\n"
-      R"(  "components":{{"queue_depth_max":{},"clickhouse_parts_max":{}}},)" "\n"
-      R"(  "observer":{},)" "\n",
-      percentiles_or_null(f.lag_us, rec), percentiles_or_null(f.visible_us, seen), count_or_null(f.lost, rec),
-      count_or_null(f.duplicates, rec), count_or_null(f.late, rec), count_or_null(f.unacknowledged, rec),
-      rec ? fmt::format(R"({{"expected":{},"found":{},"timed_out":{},"waited_s":{},"late_after_ms":{}}})", f.expected,
-                        f.found, f.timed_out ? "true" : "false", num(f.waited_s), num(f.late_after_ms))
-          : "null",
-      seen ? fmt::format(R"({{"sent":{},"not_visible":{}}})", f.probes, f.probes_not_visible) : "null",
-      opt_or_null(f.queue_depth_max), opt_or_null(f.clickhouse_parts_max),
-      seen ? fmt::format(R"({{"errors":{},"last_error":"{}"}})", f.observer_errors, json_escape(f.error)) : "null");
+  doc["lag_ms"] = percentiles_or_null(f.lag_us, rec);
+  doc["visible_ms"] = percentiles_or_null(f.visible_us, seen);
+  doc["lost"] = count_or_null(f.lost, rec);
+  doc["duplicates"] = count_or_null(f.duplicates, rec);
+  doc["late"] = count_or_null(f.late, rec);
+  doc["unacknowledged_found"] = count_or_null(f.unacknowledged, rec);
+  doc["reconcile"] = rec ? json::value(json::object{{"expected", f.expected},
+                                                    {"found", f.found},
+                                                    {"timed_out", f.timed_out},
+                                                    {"waited_s", json_rounded(f.waited_s)},
+                                                    {"late_after_ms", json_rounded(f.late_after_ms)}})
+                         : nullptr;
+  doc["probes"] = seen ? json::value(json::object{{"sent", f.probes}, {"not_visible", f.probes_not_visible}}) : nullptr;
+  doc["components"] = {{"queue_depth_max", opt_or_null(f.queue_depth_max)},
+                       {"clickhouse_parts_max", opt_or_null(f.clickhouse_parts_max)}};
+  doc["observer"] = seen ? json::value(json::object{{"errors", f.observer_errors}, {"last_error", f.error}}) : nullptr;
+}
+
+/// The counts of the run: requests, then runs and operations.
+void add_counts(json::object& doc, const load_result& r) {
+  doc["offered"] = r.offered;
+  doc["sent"] = r.sent;
+  doc["retries"] = r.retries;
+  doc["accepted"] = r.accepted;
+  json::object rejected;
+  for (auto [status, n] : r.rejected) rejected[std::to_string(status)] = n;
+  doc["rejected"] = std::move(rejected);
+  doc["errors"] = r.errors;
+  doc["dropped"] = r.dropped;
+  doc["runs"] = {{"offered", r.runs_offered},
+                 {"sent", r.runs_sent},
+                 {"accepted", r.runs_accepted},
+                 {"operations_sent", r.operations_sent},
+                 {"operations_accepted", r.operations_accepted}};
+}
+
+/// The scenario's phases as the report marks them.
+json::array phases_of(const load_result& r) {
+  json::array out;
+  for (const auto& p : r.phases)
+    out.push_back(json::object{{"name", p.name}, {"start_s", json_rounded(p.start_s)}, {"end_s", json_rounded(p.end_s)}});
+  return out;
+}
+
+/// Each threshold with the figure it was judged on.
+json::array thresholds_of(const std::vector<threshold_outcome>& thresholds) {
+  json::array out;
+  for (const auto& o : thresholds)
+    out.push_back(json::object{{"threshold", o.t.text}, {"actual", json_rounded(o.actual)}, {"passed", o.passed}});
+  return out;
 }
 
 }  // namespace
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
-    else if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
-    else out += c;
-  }
-  return out;
-}
-
 std::string summary_json(const load_result& r, const std::vector<threshold_outcome>& thresholds) {
-  std::string rejected;
-  for (auto [s, c] : r.rejected) rejected += fmt::format(R"({}"{}":{})", rejected.empty() ? "" : ",", s, c);
-  std::string th;
-  for (const auto& o : thresholds)
-    th += fmt::format(R"({}{{"threshold":"{}","actual":{},"passed":{}}})", th.empty() ? "" : ",",
-                      json_escape(o.t.text), num(o.actual), o.passed ? "true" : "false");
-  std::string config;
-  for (const auto& [k, v] : r.config) config += fmt::format(R"({}"{}":{})", config.empty() ? "" : ",", k, v);
-  std::string phases;
-  for (const auto& p : r.phases)
-    phases += fmt::format(R"({}{{"name":"{}","start_s":{},"end_s":{}}})", phases.empty() ? "" : ",",
-                          json_escape(p.name), num(p.start_s), num(p.end_s));
-  if (!phases.empty()) phases = "  \"phases\":[" + phases + "],\n";
-  return fmt::format(
-      "{{\n"
-      R"(  "target":"{}","config":{{{}}},)" "\n"
-      R"(  "duration_s":{},"elapsed_s":{},"runs_per_request":{},)" "\n"
-      R"(  "target_rate":{},"achieved_rate":{},)" "\n"
-      R"(  "offered":{},"sent":{},"retries":{},"accepted":{},"rejected":{{{}}},"errors":{},"dropped":{},)" "\n"
-      R"(  "runs":{{"offered":{},"sent":{},"accepted":{},"operations_sent":{},"operations_accepted":{}}},)" "\n"
-      R"(  "http_latency_ms":{{"corrected":{},"uncorrected":{}}},)" "\n"
-      R"(  "http_latency_histogram_us":{{"corrected":"{}","uncorrected":"{}"}},)" "\n"
-      "{}{}"
-      R"(  "thresholds":[{}])" "\n}}\n",
-      json_escape(r.target), config, num(r.duration_s), num(r.elapsed_s), r.runs_per_request, num(r.target_rate),
-      num(r.achieved_rate), r.offered, r.sent, r.retries, r.accepted, rejected, r.errors, r.dropped, r.runs_offered,
-      r.runs_sent, r.runs_accepted, r.operations_sent, r.operations_accepted, latency_object(r.corrected), latency_object(r.uncorrected),
-      r.corrected.to_text(), r.uncorrected.to_text(), stack_json(r), phases, th);
+  json::object doc;
+  doc["target"] = r.target;
+  doc["config"] = r.config;
+  doc["duration_s"] = json_rounded(r.duration_s);
+  doc["elapsed_s"] = json_rounded(r.elapsed_s);
+  doc["runs_per_request"] = r.runs_per_request;
+  doc["target_rate"] = json_rounded(r.target_rate);
+  doc["achieved_rate"] = json_rounded(r.achieved_rate);
+  add_counts(doc, r);
+  doc["http_latency_ms"] = {{"corrected", latency_object(r.corrected)}, {"uncorrected", latency_object(r.uncorrected)}};
+  doc["http_latency_histogram_us"] = {{"corrected", r.corrected.to_text()}, {"uncorrected", r.uncorrected.to_text()}};
+  add_stack(doc, r);
+  if (!r.phases.empty()) doc["phases"] = phases_of(r);
+  doc["thresholds"] = thresholds_of(thresholds);
+  return common::json_document(doc);
 }
 
 std::string timeseries_csv(const load_result& r) {

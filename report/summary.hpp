@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "loadgen/load_result.hpp"
@@ -21,9 +20,6 @@ std::string timeseries_csv(const load_result& r);
 /// target_rate, achieved_rate, http_latency_ms {corrected, uncorrected}
 /// × {p50, p90, p99, p999, max, mean, count}, runs {...}, thresholds.
 std::string summary_json(const load_result& r, const std::vector<threshold_outcome>& thresholds = {});
-
-/// `s` as the inside of a JSON string: quotes, backslashes and control characters escaped.
-std::string json_escape(std::string_view s);
 
 /// The run's timeseries by column name, as report.html and the scenario
 /// expectations read it (parsed from timeseries_csv, in memory).

@@ -30,7 +30,7 @@ TEST(blob_compare, json_has_both_sides_every_figure_and_the_ratios) {
   auto a = side("inline", "never", 40, 0);
   auto b = side("blob", "auto", 10, 300);
   b.timeseries = parse_timeseries_csv("second,inserted_runs,s3_puts_per_s\n1,150,30\n2,250,40\n3,50,0\n");
-  auto json = blob_compare_json(a, b, R"({"rate":300})");
+  auto json = blob_compare_json(a, b, boost::json::object{{"rate", 300}});
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
