@@ -130,7 +130,7 @@ error_code stream_consumer::connect() {
   // error reply's own text is what last_error() reports.
   auto redis = blocking_redis::connect(endpoint_.host, endpoint_.port, options_.timeout, &last_error_);
   if (!redis) return error::not_connected;
-  conn_ = std::make_unique<connection>(reply_arena{}, std::move(*redis));
+  conn_.reset(new connection{reply_arena{}, std::move(*redis)});  // braces: clang 14 has no parenthesized aggregate init
   // Reads may block up to their BLOCK argument; the socket timeout is on top.
   conn_->redis.set_timeout(options_.timeout + std::chrono::milliseconds(2000));
   // Keep the reader's buffer between replies: by default hiredis frees it
