@@ -58,7 +58,8 @@ TEST(comparison_scanner, operators_two_characters_first) {
   for (auto [written, op] : {std::pair{"<=", comparison_op::less_equal}, {">=", comparison_op::greater_equal},
                              {"==", comparison_op::equal}, {"!=", comparison_op::not_equal},
                              {"<", comparison_op::less}, {">", comparison_op::greater}}) {
-    comparison_scanner s(std::string(" ") + written + " 1");
+    const std::string text = std::string(" ") + written + " 1";  // the scanner views it: keep it alive
+    comparison_scanner s(text);
     EXPECT_EQ(s.op(), op) << written;
     EXPECT_EQ(s.number(), 1.0) << written;
     EXPECT_TRUE(s.done()) << written;
