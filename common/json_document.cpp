@@ -5,10 +5,7 @@
 
 #include <fmt/format.h>
 
-// Boost.JSON in header-only mode: its implementation is compiled here, once,
-// for every library above (no compiled Boost library to install or link).
 #include <boost/json/serialize.hpp>
-#include <boost/json/src.hpp>
 
 namespace tracepipe::common {
 

@@ -3,7 +3,8 @@
 # tracepipe. Idempotent: a second run only checks.
 #   apt: compiler toolchain, Boost, hiredis, libcurl, simdjson, zstd, zlib,
 #        yaml-cpp, CLI11, fmt, GoogleTest, Google Benchmark, redis-server,
-#        clickhouse-server, wrk, nginx (benchmark baseline), chromium (renders
+#        clickhouse-server, zookeeper (replicated stacks; Java 17), wrk, nginx
+#        (benchmark baseline), chromium (renders
 #        report.html in tests/report), clang + libFuzzer's runtime (fuzz/)
 #   npm: s3rver, the LangSmith JS SDK and libchdb into ./.deps (git-ignored)
 set -euo pipefail
@@ -12,10 +13,10 @@ deps="$root/.deps"
 
 apt_packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
-  libboost1.81-dev libhiredis-dev libcurl4-openssl-dev libsimdjson-dev
+  libboost1.81-dev libboost-json1.81-dev libhiredis-dev libcurl4-openssl-dev libsimdjson-dev
   libzstd-dev libjemalloc-dev zlib1g-dev libyaml-cpp-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
-  redis-server redis-tools clickhouse-server clickhouse-client
+  redis-server redis-tools clickhouse-server clickhouse-client zookeeper
   wrk nginx-light curl procps
   chromium
 )
