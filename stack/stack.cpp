@@ -65,10 +65,30 @@ fs::path absolute_dir(const std::string& dir) {
   return fs::weakly_canonical(fs::absolute(dir));
 }
 
-void check_name(const std::string& name) {
-  const auto& names = component_names();
+/// The stack's state, or an error saying that `up` never ran in DIR.
+stack_state require_state(const fs::path& dir) {
+  auto s = detail::load_state(dir);
+  if (!s) throw error(fmt::format("no stack in {}; run `up` first", dir.string()));
+  return *s;
+}
+
+/// Throws, listing this stack's components, unless `name` is one of them.
+void check_name(const stack_state& s, const std::string& name) {
+  auto names = detail::component_names(s);
   if (std::find(names.begin(), names.end(), name) == names.end())
-    throw error(fmt::format("unknown stack component \"{}\" (expected {})", name, fmt::join(names, ", ")));
+    throw error(fmt::format("unknown stack component \"{}\" (this stack has {})", name, fmt::join(names, ", ")));
+}
+
+/// The components DIR records: from its state, else from its pid files
+/// (a state lost or never written must not hide a running server from `down`).
+std::vector<std::string> recorded_names(const fs::path& dir) {
+  if (auto s = detail::load_state(dir)) return detail::component_names(*s);
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(dir / "pids", ec))
+    if (f.path().extension() == ".pid") names.push_back(f.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::optional<process_id> live_pid(const fs::path& dir, const std::string& name) {
@@ -143,20 +163,23 @@ void wait_ready(const fs::path& dir, const std::vector<launch>& comps, bool we_s
 }
 
 /// `up` on a DIR where components already run: all of them, or an error.
-std::map<std::string, std::string> already_up(const fs::path& dir, std::ostream& log) {
+std::map<std::string, std::string> already_up(const fs::path& dir, const options& opts, std::ostream& log) {
+  auto s = detail::load_state(dir);
+  if (!s) throw error(fmt::format("stack in {} runs but has no stack.state; run `down` on it first", dir.string()));
+  if (static_cast<int>(s->clickhouse.size()) != opts.clickhouse_replicas)
+    throw error(fmt::format("stack in {} already runs with {} ClickHouse server(s), not {}; run `down` on it first",
+                            dir.string(), s->clickhouse.size(), opts.clickhouse_replicas));
   std::vector<std::string> running, stopped;
-  for (const auto& name : component_names()) {
+  for (const auto& name : detail::component_names(*s)) {
     if (auto p = live_pid(dir, name)) running.push_back(fmt::format("{} (pid {})", name, p->pid));
     else stopped.push_back(name);
   }
   if (!stopped.empty())
     throw error(fmt::format("stack in {} is partly up: {} running, {} not; run `down` on it first",
                             dir.string(), fmt::join(running, ", "), fmt::join(stopped, ", ")));
-  auto s = detail::load_state(dir);
-  if (!s) throw error(fmt::format("stack in {} runs but has no stack.state; run `down` on it first", dir.string()));
   log << fmt::format("stack: already up in {}\n", dir.string());
   std::vector<launch> comps;
-  for (const auto& name : component_names()) {
+  for (const auto& name : detail::component_names(*s)) {
     comps.push_back({detail::make_component(*s, name), *live_pid(dir, name)});
     log << fmt::format("  {:<10} pid {:<8} {}\n", name, comps.back().pid.pid, comps.back().c.endpoint);
   }
@@ -169,45 +192,65 @@ std::map<std::string, std::string> already_up(const fs::path& dir, std::ostream&
 
 }  // namespace
 
-const std::vector<std::string>& component_names() {
-  static const std::vector<std::string> names = {"redis", "clickhouse", "s3"};
-  return names;
-}
-
 std::map<std::string, std::string> up(const options& opts, std::ostream& log) {
   auto t0 = clock::now();
   if (opts.bucket.empty() || opts.deadline.count() <= 0) throw error("stack options need a bucket and a deadline");
+  if (opts.clickhouse_replicas < 1 || opts.clickhouse_replicas > max_clickhouse_replicas)
+    throw error(fmt::format("--clickhouse-replicas must be 1 (a single node) to {} (replicas with ZooKeeper), not {}",
+                            max_clickhouse_replicas, opts.clickhouse_replicas));
   auto dir = absolute_dir(opts.dir);
   fs::create_directories(dir / "logs");
   fs::create_directories(dir / "pids");
   dir_lock lock(dir);
-  for (const auto& name : component_names())
-    if (live_pid(dir, name)) return already_up(dir, log);
+  for (const auto& name : recorded_names(dir))
+    if (live_pid(dir, name)) return already_up(dir, opts, log);
 
   stack_state s;
   s.dir = dir;
-  auto ports = detail::free_ports(4);
-  s.redis_port = ports[0];
-  s.clickhouse_http_port = ports[1];
-  s.clickhouse_tcp_port = ports[2];
-  s.s3_port = ports[3];
+  bool replicated = opts.clickhouse_replicas > 1;
+  auto ports = detail::free_ports(2 + (replicated ? 1 + 3 * opts.clickhouse_replicas : 2));
+  auto next_port = ports.begin();
+  s.redis_port = *next_port++;
+  s.s3_port = *next_port++;
+  if (replicated) s.zookeeper_port = *next_port++;
+  for (int i = 0; i < opts.clickhouse_replicas; ++i) {
+    detail::clickhouse_ports p{*next_port++, *next_port++};
+    if (replicated) p.interserver = *next_port++;
+    s.clickhouse.push_back(p);
+  }
   s.s3rver_path = detail::find_s3rver(opts.s3rver_path);
   s.bucket = opts.bucket;
   s.deadline = opts.deadline;
   fs::remove(detail::env_path(dir));
   detail::save_state(s);
 
-  // All three start at once and are then polled together: ~2 s, not the sum.
-  std::vector<launch> started;
-  for (const auto& name : component_names()) {
-    try {
-      started.push_back(start_one(s, name, log));
-    } catch (const std::exception& e) {
-      abandon(dir, started);
-      throw error(fmt::format("cannot start {}: {}", name, e.what()));
+  // All start at once and are then polled together: ~2 s, not the sum —
+  // except that replicas start once ZooKeeper answers: an 18.16 server that
+  // could not reach it at start crashes (SIGSEGV in its DDL worker) on the
+  // first ON CLUSTER statement later.
+  std::vector<launch> ready, wave;
+  auto start_wave = [&](bool replicas) {
+    wave.clear();
+    for (const auto& name : detail::component_names(s)) {
+      if (s.replicated() && detail::clickhouse_index(s, name).has_value() != replicas) continue;
+      try {
+        wave.push_back(start_one(s, name, log));
+      } catch (const std::exception& e) {
+        abandon(dir, wave);
+        abandon(dir, ready);
+        throw error(fmt::format("cannot start {}: {}", name, e.what()));
+      }
     }
-  }
-  wait_ready(dir, started, true, t0, s.deadline, log);
+    try {
+      wait_ready(dir, wave, true, t0, s.deadline, log);  // stops the wave if it fails
+    } catch (const error&) {
+      abandon(dir, ready);
+      throw;
+    }
+    ready.insert(ready.end(), wave.begin(), wave.end());
+  };
+  start_wave(false);
+  if (s.replicated()) start_wave(true);
   auto env = detail::env_of(s);
   detail::write_env_file(detail::env_path(dir), env,
                          "# tracepipe stack endpoints; load with: set -a; . ./stack.env; set +a");
@@ -226,14 +269,15 @@ void down(const std::string& dir_arg, std::ostream& log) {
   dir_lock lock(dir);
   std::vector<process_id> procs;
   std::vector<std::string> names;
-  for (const auto& name : component_names()) {
+  auto recorded = recorded_names(dir);
+  for (const auto& name : recorded) {
     if (auto p = live_pid(dir, name)) {
       procs.push_back(*p);
       names.push_back(fmt::format("{} (pid {})", name, p->pid));
     }
   }
   detail::stop(procs, stop_grace);
-  for (const auto& name : component_names()) fs::remove(detail::pid_path(dir, name));
+  for (const auto& name : recorded) fs::remove(detail::pid_path(dir, name));
   fs::remove(detail::env_path(dir));
   if (names.empty()) log << fmt::format("stack: nothing running in {}\n", dir.string());
   else log << fmt::format("stack: stopped {} in {:.1f} s\n", fmt::join(names, ", "), seconds_since(t0));
@@ -243,7 +287,7 @@ std::vector<component_status> status(const std::string& dir_arg) {
   auto dir = absolute_dir(dir_arg);
   auto s = detail::load_state(dir);
   std::vector<component_status> out;
-  for (const auto& name : component_names()) {
+  for (const auto& name : recorded_names(dir)) {
     component_status st;
     st.name = name;
     if (auto p = detail::read_pidfile(detail::pid_path(dir, name))) {
@@ -257,8 +301,8 @@ std::vector<component_status> status(const std::string& dir_arg) {
 }
 
 void stop_component(const std::string& dir_arg, const std::string& name, std::ostream& log) {
-  check_name(name);
   auto dir = absolute_dir(dir_arg);
+  check_name(require_state(dir), name);
   dir_lock lock(dir);
   if (auto p = live_pid(dir, name)) {
     auto t0 = clock::now();
@@ -271,8 +315,8 @@ void stop_component(const std::string& dir_arg, const std::string& name, std::os
 }
 
 void kill_component(const std::string& dir_arg, const std::string& name, std::ostream& log) {
-  check_name(name);
   auto dir = absolute_dir(dir_arg);
+  check_name(require_state(dir), name);
   dir_lock lock(dir);
   if (auto p = live_pid(dir, name)) {
     detail::kill_now({*p});
@@ -284,8 +328,8 @@ void kill_component(const std::string& dir_arg, const std::string& name, std::os
 }
 
 void pause_component(const std::string& dir_arg, const std::string& name, bool paused, std::ostream& log) {
-  check_name(name);
   auto dir = absolute_dir(dir_arg);
+  check_name(require_state(dir), name);
   auto p = live_pid(dir, name);
   if (!p) throw error(fmt::format("{} is not running in {}", name, dir.string()));
   // The whole group: s3rver's node or a server's helpers stop with it.
@@ -295,18 +339,17 @@ void pause_component(const std::string& dir_arg, const std::string& name, bool p
 }
 
 void start_component(const std::string& dir_arg, const std::string& name, std::ostream& log) {
-  check_name(name);
   auto dir = absolute_dir(dir_arg);
   dir_lock lock(dir);
-  auto s = detail::load_state(dir);
-  if (!s) throw error(fmt::format("no stack in {}; run `up` first", dir.string()));
+  auto s = require_state(dir);
+  check_name(s, name);
   auto t0 = clock::now();
   if (auto p = live_pid(dir, name)) {
     log << fmt::format("stack: {} already runs (pid {})\n", name, p->pid);
-    wait_ready(dir, {{detail::make_component(*s, name), *p}}, false, t0, s->deadline, log);
+    wait_ready(dir, {{detail::make_component(s, name), *p}}, false, t0, s.deadline, log);
     return;
   }
-  wait_ready(dir, {start_one(*s, name, log)}, true, t0, s->deadline, log);
+  wait_ready(dir, {start_one(s, name, log)}, true, t0, s.deadline, log);
 }
 
 std::map<std::string, std::string> read_env(const std::string& dir) {

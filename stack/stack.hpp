@@ -10,6 +10,8 @@
 /// Starts and stops a local Redis, ClickHouse and S3 (s3rver) on free
 /// loopback ports under one directory: DIR/stack.env holds the endpoints,
 /// DIR/logs/<name>.log each server's output, DIR/pids/<name>.pid its pid.
+/// ClickHouse is one server, or N replicas of one shard with a ZooKeeper:
+/// the topology LangSmith and Langfuse deploy to production.
 namespace tracepipe::stack {
 
 /// A start, stop or state failure. Startup failures name the component and
@@ -26,24 +28,28 @@ struct options {
   /// upward from the running executable's directory and from the cwd.
   std::string s3rver_path;
   std::string bucket = "tracepipe";   ///< created by s3rver at start
+  /// 1: a single ClickHouse server, components "clickhouse"; N > 1: ZooKeeper
+  /// ("zookeeper") and N replicas ("clickhouse:1" … "clickhouse:N") of one
+  /// shard in the cluster "tracepipe", each its own <macros>.
+  int clickhouse_replicas = 1;
 };
+
+/// More replicas than this only cost memory (~90 MB each) and add nothing.
+inline constexpr int max_clickhouse_replicas = 5;
 
 /// One server of the stack as `status` sees it.
 struct component_status {
-  std::string name;      ///< "redis", "clickhouse" or "s3"
+  std::string name;      ///< "redis", "zookeeper", "clickhouse", "clickhouse:2", "s3"
   int pid = 0;           ///< recorded pid, 0 if none
   bool alive = false;    ///< that very process runs (pid and start time match)
   std::string endpoint;  ///< e.g. redis://127.0.0.1:40123; empty if never started
 };
 
-/// Component names, in start order.
-const std::vector<std::string>& component_names();
-
-/// Starts redis, clickhouse and s3 under `opts.dir` on 127.0.0.1 and free
-/// ports, waits until each answers, writes DIR/stack.env and returns its map.
-/// On a DIR where all three already run it reports them and returns the
-/// existing env instead. Throws `error` on failure, after stopping what it
-/// started.
+/// Starts redis, clickhouse (or zookeeper and the replicas) and s3 under
+/// `opts.dir` on 127.0.0.1 and free ports, waits until each answers, writes
+/// DIR/stack.env and returns its map. On a DIR where all of them already run
+/// it reports them and returns the existing env instead. Throws `error` on
+/// failure, after stopping what it started.
 std::map<std::string, std::string> up(const options& opts, std::ostream& log);
 
 /// Stops exactly the processes `up` started (SIGTERM, then SIGKILL after a

@@ -9,8 +9,9 @@
 namespace tracepipe::tools {
 
 void add_stack_command(CLI::App& app, action& run) {
-  auto* cmd = app.add_subcommand("stack", "Start, stop or inspect a local Redis + ClickHouse + S3 (s3rver) on free "
-                                          "loopback ports under one directory; endpoints go to DIR/stack.env");
+  auto* cmd = app.add_subcommand("stack", "Start, stop or inspect a local Redis + ClickHouse (one server, or replicas "
+                                          "with ZooKeeper) + S3 (s3rver) on free loopback ports under one directory; "
+                                          "endpoints go to DIR/stack.env");
   cmd->require_subcommand(1);
   static stack::options opts;
   static std::string component;
@@ -21,6 +22,11 @@ void add_stack_command(CLI::App& app, action& run) {
   auto* up = cmd->add_subcommand("up", "Start the stack and wait until every component answers");
   dir_option(up);
   up->add_option("--deadline", opts.deadline, "Seconds to wait for all components to answer")->capture_default_str();
+  up->add_option("--clickhouse-replicas", opts.clickhouse_replicas,
+                 "1: one ClickHouse server; 2-5: that many replicas of one shard (cluster \"tracepipe\", "
+                 "ReplicatedMergeTree's {shard}/{replica} macros) and one ZooKeeper, as production runs it")
+      ->capture_default_str()
+      ->check(CLI::Range(1, stack::max_clickhouse_replicas));
   up->add_option("--s3rver", opts.s3rver_path, "Path of the s3rver executable (default: .deps from tools/setup.sh)");
   up->callback([&run] {
     run = [] {
@@ -71,9 +77,9 @@ void add_stack_command(CLI::App& app, action& run) {
   for (const auto& v : verbs) {
     auto* sub = cmd->add_subcommand(v.name, v.help);
     dir_option(sub);
-    sub->add_option("component", component, "redis, clickhouse or s3")
-        ->required()
-        ->check(CLI::IsMember({"redis", "clickhouse", "s3"}));
+    sub->add_option("component", component,
+                    "redis, clickhouse or s3; with replicas: zookeeper and clickhouse:1 … clickhouse:N")
+        ->required();
     sub->callback([&run, act = v.act] {
       run = [act] {
         act(opts.dir, component);

@@ -25,6 +25,9 @@ const std::set<std::string> replaced = {
     "listen_host", "interserver_http_host", "prometheus",
 };
 
+/// Replaced as well when the server is a replica of the stack's cluster.
+const std::set<std::string> replaced_for_replica = {"remote_servers", "zookeeper", "macros", "distributed_ddl"};
+
 std::string strip_comments(const std::string& xml) {
   std::string out;
   std::size_t pos = 0;
@@ -113,15 +116,46 @@ std::string read_file(const fs::path& p) {
   return ss.str();
 }
 
+/// Our cluster, ZooKeeper, macros and DDL queue; every host is 127.0.0.1.
+std::string replica_settings(const replica_layout& r) {
+  std::string replicas;
+  for (int port : r.tcp_ports)
+    replicas += fmt::format("                <replica><host>127.0.0.1</host><port>{}</port></replica>\n", port);
+  return fmt::format(
+      "    <interserver_http_port>{interserver}</interserver_http_port>\n"
+      "    <interserver_http_host>127.0.0.1</interserver_http_host>\n"
+      "    <zookeeper>\n"
+      "        <node><host>127.0.0.1</host><port>{zk}</port></node>\n"
+      "    </zookeeper>\n"
+      "    <macros>\n"
+      "        <shard>1</shard>\n"
+      "        <replica>replica_{n}</replica>\n"
+      "    </macros>\n"
+      "    <remote_servers>\n"
+      "        <{cluster}>\n"
+      "            <shard>\n"
+      // Each insert goes to one replica's local table; replication copies it.
+      "                <internal_replication>true</internal_replication>\n"
+      "{replicas}"
+      "            </shard>\n"
+      "        </{cluster}>\n"
+      "    </remote_servers>\n"
+      "    <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>\n",
+      fmt::arg("interserver", r.interserver_http_port), fmt::arg("zk", r.zookeeper_port), fmt::arg("n", r.replica),
+      fmt::arg("cluster", xml_escape(r.cluster)), fmt::arg("replicas", replicas));
+}
+
 }  // namespace
 
-std::string clickhouse_config(const std::string& defaults, const clickhouse_layout& layout) {
+std::string clickhouse_config(const std::string& defaults, const clickhouse_layout& layout,
+                              const replica_layout* replica) {
   std::string xml = strip_comments(defaults);
   auto children = top_level(xml);
   // Back to front, so earlier offsets stay valid.
   std::reverse(children.begin(), children.end());
   for (const auto& e : children) {
-    if (!replaced.count(e.name) && !e.name.ends_with("_port")) continue;
+    if (!replaced.count(e.name) && !e.name.ends_with("_port") && !(replica && replaced_for_replica.count(e.name)))
+      continue;
     auto begin = xml.find_last_not_of(" \t\r\n", e.begin - 1) + 1;
     xml.erase(begin, e.end - begin);
   }
@@ -147,16 +181,17 @@ std::string clickhouse_config(const std::string& defaults, const clickhouse_layo
       "    <format_schema_path>{d}/format_schemas/</format_schema_path>\n"
       "    <users_config>{d}/users.xml</users_config>\n",
       fmt::arg("d", d), fmt::arg("http", layout.http_port), fmt::arg("tcp", layout.tcp_port));
+  if (replica) ours += replica_settings(*replica);
   xml.insert(xml.find_last_not_of(" \t\r\n", root_close - 1) + 1, ours);
   return squeeze_blank_lines(xml);
 }
 
-std::string write_clickhouse_config(const clickhouse_layout& layout) {
+std::string write_clickhouse_config(const clickhouse_layout& layout, const replica_layout* replica) {
   auto defaults = read_file(fs::path(defaults_dir) / "config.xml");
   auto users = read_file(fs::path(defaults_dir) / "users.xml");
   fs::create_directories(fs::path(layout.dir) / "log");
   auto config_path = fs::path(layout.dir) / "config.xml";
-  std::ofstream(config_path, std::ios::trunc) << clickhouse_config(defaults, layout);
+  std::ofstream(config_path, std::ios::trunc) << clickhouse_config(defaults, layout, replica);
   std::ofstream(fs::path(layout.dir) / "users.xml", std::ios::trunc) << users;
   if (!fs::exists(config_path)) throw error(fmt::format("cannot write {}", config_path.string()));
   return config_path.string();

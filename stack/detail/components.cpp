@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace tracepipe::stack::detail {
 namespace {
@@ -61,11 +62,53 @@ std::vector<std::string> prepare_redis(const stack_state& s) {
   return {exe, conf.string()};
 }
 
-std::vector<std::string> prepare_clickhouse(const stack_state& s) {
+fs::path clickhouse_dir(const stack_state& s, std::size_t index) {
+  return s.dir / (s.replicated() ? fmt::format("clickhouse-{}", index + 1) : "clickhouse");
+}
+
+std::vector<std::string> prepare_clickhouse(const stack_state& s, std::size_t index) {
   auto exe = require_program("clickhouse-server");
-  auto config = write_clickhouse_config(
-      {(s.dir / "clickhouse").string(), s.clickhouse_http_port, s.clickhouse_tcp_port});
-  return {exe, "--config-file=" + config};
+  const auto& ports = s.clickhouse.at(index);
+  clickhouse_layout layout{clickhouse_dir(s, index).string(), ports.http, ports.tcp};
+  if (!s.replicated()) return {exe, "--config-file=" + write_clickhouse_config(layout)};
+  replica_layout replica{cluster_name, static_cast<int>(index + 1), {}, ports.interserver, s.zookeeper_port};
+  for (const auto& p : s.clickhouse) replica.tcp_ports.push_back(p.tcp);
+  return {exe, "--config-file=" + write_clickhouse_config(layout, &replica)};
+}
+
+/// Debian's zookeeper 3.8 as one standalone server. The classpath is exactly
+/// these jars (zookeeper.jar's manifest brings its own dependencies): a glob
+/// over /usr/share/java would also load Maven's slf4j provider, which breaks
+/// the start; slf4j-log4j12 + log4j 1.2 send its log to stdout, i.e. our log.
+std::vector<std::string> prepare_zookeeper(const stack_state& s) {
+  auto java = require_program("java");
+  const fs::path jars = "/usr/share/java";
+  for (const char* jar : {"zookeeper.jar", "slf4j-log4j12.jar", "log4j-1.2.jar"})
+    if (!fs::exists(jars / jar))
+      throw error(fmt::format("{} is missing (Debian's zookeeper package); run tools/setup.sh", (jars / jar).string()));
+  auto dir = s.dir / "zookeeper";
+  fs::create_directories(dir / "data");
+  fs::create_directories(dir / "conf");
+  std::ofstream(dir / "conf" / "log4j.properties", std::ios::trunc)
+      << "log4j.rootLogger=INFO, CONSOLE\n"
+         "log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\n"
+         "log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n"
+         "log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} %-5p [%t] %m%n\n";
+  auto cfg = dir / "conf" / "zoo.cfg";
+  std::ofstream(cfg, std::ios::trunc) << fmt::format(
+      "# tracepipe stack: one ZooKeeper node, loopback only\n"
+      "tickTime=2000\n"
+      "dataDir={}\n"
+      "clientPort={}\n"
+      "clientPortAddress=127.0.0.1\n"
+      "admin.enableServer=false\n"
+      "4lw.commands.whitelist=ruok\n",
+      (dir / "data").string(), s.zookeeper_port);
+  auto classpath = fmt::format("{}:{}:{}:{}", (dir / "conf").string(), (jars / "zookeeper.jar").string(),
+                               (jars / "slf4j-log4j12.jar").string(), (jars / "log4j-1.2.jar").string());
+  // A small heap and the serial collector: one client per ClickHouse server on 2 cores.
+  return {java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", classpath,
+          "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg.string()};
 }
 
 /// True for a node script: we exec node on it ourselves so the pid we
@@ -109,20 +152,25 @@ component make_component(const stack_state& s, const std::string& name) {
     return {name, fmt::format("redis://127.0.0.1:{}", s.redis_port), "PING", logs,
             [s] { return prepare_redis(s); },
             [port = s.redis_port](auto timeout) { return redis_ping(port, timeout); }};
-  if (name == "clickhouse") {
+  if (auto index = clickhouse_index(s, name)) {
     // Startup errors land in its own error log, not on stderr.
-    logs.push_back(s.dir / "clickhouse" / "log" / "clickhouse-server.err.log");
-    return {name, fmt::format("http://127.0.0.1:{}", s.clickhouse_http_port), "SELECT 1 over HTTP",
-            logs, [s] { return prepare_clickhouse(s); },
-            [port = s.clickhouse_http_port](auto timeout) { return clickhouse_select_1(port, timeout); }};
+    logs.push_back(clickhouse_dir(s, *index) / "log" / "clickhouse-server.err.log");
+    int port = s.clickhouse[*index].http;
+    return {name, fmt::format("http://127.0.0.1:{}", port), "SELECT 1 over HTTP", logs,
+            [s, i = *index] { return prepare_clickhouse(s, i); },
+            [port](auto timeout) { return clickhouse_select_1(port, timeout); }};
   }
+  if (name == "zookeeper" && s.zookeeper_port)
+    return {name, fmt::format("127.0.0.1:{}", s.zookeeper_port), "ruok", logs, [s] { return prepare_zookeeper(s); },
+            [port = s.zookeeper_port](auto timeout) { return zookeeper_ruok(port, timeout); }};
   if (name == "s3")
     return {name, fmt::format("http://127.0.0.1:{}", s.s3_port), "HEAD /" + s.bucket, logs,
             [s] { return prepare_s3(s); },
             [port = s.s3_port, bucket = s.bucket](auto timeout) {
               return s3_head_bucket(port, bucket, timeout);
             }};
-  throw error(fmt::format("unknown stack component \"{}\" (expected redis, clickhouse or s3)", name));
+  throw error(fmt::format("unknown stack component \"{}\" (this stack has {})", name,
+                          fmt::join(component_names(s), ", ")));
 }
 
 std::string find_s3rver(const std::string& configured) {

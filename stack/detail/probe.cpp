@@ -1,8 +1,16 @@
 #include "stack/detail/probe.hpp"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 
@@ -63,6 +71,40 @@ bool clickhouse_select_1(int port, std::chrono::milliseconds timeout) {
   auto [status, body] =
       perform({.url = fmt::format("http://127.0.0.1:{}/?query=SELECT%201", port)}, timeout);
   return status == 200 && body == "1\n";
+}
+
+bool zookeeper_ruok(int port, std::chrono::milliseconds timeout) {
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + timeout;
+  auto left_ms = [&] {
+    return static_cast<int>(std::max<long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  deadline - clock::now()).count()));
+  };
+  struct owned_fd {
+    int fd;
+    ~owned_fd() { if (fd >= 0) close(fd); }
+    int operator*() const { return fd; }
+  } fd{socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
+  if (*fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(*fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) return false;
+  pollfd p{*fd, POLLOUT, 0};
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (poll(&p, 1, left_ms()) != 1 || getsockopt(*fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) return false;
+  if (send(*fd, "ruok", 4, MSG_NOSIGNAL) != 4) return false;
+  // ZooKeeper answers and closes: read until EOF or four bytes.
+  std::string answer;
+  for (p = {*fd, POLLIN, 0}; answer.size() < 4 && poll(&p, 1, left_ms()) == 1;) {
+    char buf[16];
+    auto n = recv(*fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  return answer == "imok";
 }
 
 bool s3_head_bucket(int port, const std::string& bucket, std::chrono::milliseconds timeout) {

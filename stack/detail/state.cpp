@@ -2,6 +2,7 @@
 
 #include "stack/stack.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 
@@ -33,16 +34,61 @@ std::string shell_unquote(const std::string& v) {
   return out;
 }
 
-int to_port(const std::map<std::string, std::string>& kv, const std::string& key) {
-  auto it = kv.find(key);
+int parse_port(const std::string& text, const std::string& key) {
   try {
-    if (it != kv.end()) return std::stoi(it->second);
+    std::size_t used = 0;
+    int port = std::stoi(text, &used);
+    if (used == text.size() && port >= 0 && port <= 65535) return port;
   } catch (const std::exception&) {
   }
   throw error(fmt::format("stack state has no valid {}", key));
 }
 
+int to_port(const std::map<std::string, std::string>& kv, const std::string& key) {
+  auto it = kv.find(key);
+  return parse_port(it == kv.end() ? "" : it->second, key);
+}
+
+/// "8123,8124,8125" → ports; the state writes these lists itself.
+std::vector<int> to_ports(const std::map<std::string, std::string>& kv, const std::string& key) {
+  auto it = kv.find(key);
+  auto text = it == kv.end() ? std::string() : it->second;
+  std::vector<int> out;
+  for (std::size_t at = 0; at <= text.size();) {
+    auto comma = std::min(text.find(',', at), text.size());
+    out.push_back(parse_port(text.substr(at, comma - at), key));
+    at = comma + 1;
+  }
+  return out;
+}
+
+std::string join_ports(const std::vector<clickhouse_ports>& servers, int clickhouse_ports::*port) {
+  std::string out;
+  for (const auto& p : servers) out += (out.empty() ? "" : ",") + std::to_string(p.*port);
+  return out;
+}
+
+
 }  // namespace
+
+std::vector<std::string> component_names(const stack_state& s) {
+  std::vector<std::string> names{"redis"};
+  if (s.replicated()) {
+    names.push_back("zookeeper");
+    for (std::size_t i = 1; i <= s.clickhouse.size(); ++i) names.push_back(fmt::format("clickhouse:{}", i));
+  } else {
+    names.push_back("clickhouse");
+  }
+  names.push_back("s3");
+  return names;
+}
+
+std::optional<std::size_t> clickhouse_index(const stack_state& s, const std::string& name) {
+  if (!s.replicated()) return name == "clickhouse" ? std::optional<std::size_t>(0) : std::nullopt;
+  for (std::size_t i = 0; i < s.clickhouse.size(); ++i)
+    if (name == fmt::format("clickhouse:{}", i + 1)) return i;
+  return std::nullopt;
+}
 
 fs::path env_path(const fs::path& dir) { return dir / "stack.env"; }
 fs::path state_path(const fs::path& dir) { return dir / "stack.state"; }
@@ -52,8 +98,10 @@ fs::path pid_path(const fs::path& dir, const std::string& c) { return dir / "pid
 void save_state(const stack_state& s) {
   write_env_file(state_path(s.dir),
                  {{"REDIS_PORT", std::to_string(s.redis_port)},
-                  {"CLICKHOUSE_HTTP_PORT", std::to_string(s.clickhouse_http_port)},
-                  {"CLICKHOUSE_TCP_PORT", std::to_string(s.clickhouse_tcp_port)},
+                  {"CLICKHOUSE_HTTP_PORTS", join_ports(s.clickhouse, &clickhouse_ports::http)},
+                  {"CLICKHOUSE_TCP_PORTS", join_ports(s.clickhouse, &clickhouse_ports::tcp)},
+                  {"CLICKHOUSE_INTERSERVER_PORTS", join_ports(s.clickhouse, &clickhouse_ports::interserver)},
+                  {"ZOOKEEPER_PORT", std::to_string(s.zookeeper_port)},
                   {"S3_PORT", std::to_string(s.s3_port)},
                   {"S3RVER_PATH", s.s3rver_path},
                   {"S3_BUCKET", s.bucket},
@@ -67,8 +115,13 @@ std::optional<stack_state> load_state(const fs::path& dir) {
   stack_state s;
   s.dir = dir;
   s.redis_port = to_port(*kv, "REDIS_PORT");
-  s.clickhouse_http_port = to_port(*kv, "CLICKHOUSE_HTTP_PORT");
-  s.clickhouse_tcp_port = to_port(*kv, "CLICKHOUSE_TCP_PORT");
+  auto http = to_ports(*kv, "CLICKHOUSE_HTTP_PORTS");
+  auto tcp = to_ports(*kv, "CLICKHOUSE_TCP_PORTS");
+  auto interserver = to_ports(*kv, "CLICKHOUSE_INTERSERVER_PORTS");
+  if (tcp.size() != http.size() || interserver.size() != http.size())
+    throw error("stack state lists different numbers of ClickHouse ports");
+  for (std::size_t i = 0; i < http.size(); ++i) s.clickhouse.push_back({http[i], tcp[i], interserver[i]});
+  s.zookeeper_port = to_port(*kv, "ZOOKEEPER_PORT");
   s.s3_port = to_port(*kv, "S3_PORT");
   s.s3rver_path = (*kv)["S3RVER_PATH"];
   s.bucket = (*kv)["S3_BUCKET"];
@@ -77,10 +130,17 @@ std::optional<stack_state> load_state(const fs::path& dir) {
 }
 
 std::map<std::string, std::string> env_of(const stack_state& s) {
-  return {
+  std::string urls;
+  for (const auto& p : s.clickhouse) urls += fmt::format("{}http://127.0.0.1:{}", urls.empty() ? "" : ",", p.http);
+  std::map<std::string, std::string> env{
       {"REDIS_URL", fmt::format("redis://127.0.0.1:{}", s.redis_port)},
-      {"CLICKHOUSE_URL", fmt::format("http://127.0.0.1:{}", s.clickhouse_http_port)},
-      {"CLICKHOUSE_TCP_PORT", std::to_string(s.clickhouse_tcp_port)},
+      // The first server, for clients that take one URL (curl, clickhouse-client).
+      {"CLICKHOUSE_URL", fmt::format("http://127.0.0.1:{}", s.clickhouse.at(0).http)},
+      {"CLICKHOUSE_TCP_PORT", std::to_string(s.clickhouse.at(0).tcp)},
+      // Every server (tracepipe's clickhouse.url takes the list) and the
+      // cluster's name: empty on a single node.
+      {"CLICKHOUSE_URLS", urls},
+      {"CLICKHOUSE_CLUSTER", s.replicated() ? cluster_name : ""},
       {"CLICKHOUSE_USER", "default"},
       {"CLICKHOUSE_PASSWORD", ""},
       {"S3_ENDPOINT", fmt::format("http://127.0.0.1:{}", s.s3_port)},
@@ -91,6 +151,8 @@ std::map<std::string, std::string> env_of(const stack_state& s) {
       {"AWS_SECRET_ACCESS_KEY", "S3RVER"},
       {"TRACEPIPE_STACK_DIR", s.dir.string()},
   };
+  if (s.zookeeper_port) env["ZOOKEEPER"] = fmt::format("127.0.0.1:{}", s.zookeeper_port);
+  return env;
 }
 
 void write_env_file(const fs::path& path, const std::map<std::string, std::string>& env,

@@ -5,21 +5,44 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tracepipe::stack::detail {
+
+/// One clickhouse-server's ports.
+struct clickhouse_ports {
+  int http = 0;
+  int tcp = 0;
+  int interserver = 0;  ///< where replicas fetch parts from it; 0 on a single node
+};
+
+/// The `<remote_servers>` cluster a replicated stack defines (1 shard).
+inline constexpr const char* cluster_name = "tracepipe";
 
 /// Everything needed to relaunch a component exactly as `up` did; saved in
 /// DIR/stack.state before the servers start.
 struct stack_state {
   std::filesystem::path dir;  ///< absolute
   int redis_port = 0;
-  int clickhouse_http_port = 0;
-  int clickhouse_tcp_port = 0;
+  /// One entry per ClickHouse server. One: a single node, as before; more:
+  /// replicas of one shard, with ZooKeeper.
+  std::vector<clickhouse_ports> clickhouse;
+  int zookeeper_port = 0;  ///< 0: no ZooKeeper (a single node)
   int s3_port = 0;
   std::string s3rver_path;
   std::string bucket;
   std::chrono::seconds deadline{60};
+
+  bool replicated() const { return clickhouse.size() > 1; }
 };
+
+/// Components in start order: redis, zookeeper (replicated only), then
+/// "clickhouse" for a single node or "clickhouse:1" … "clickhouse:N", then s3.
+std::vector<std::string> component_names(const stack_state& s);
+
+/// The ClickHouse replica a component name means (0-based); nullopt if the
+/// name is not a ClickHouse server of this stack.
+std::optional<std::size_t> clickhouse_index(const stack_state& s, const std::string& name);
 
 /// DIR/<name>: stack.env, stack.state, logs/<component>.log, pids/<component>.pid.
 std::filesystem::path env_path(const std::filesystem::path& dir);
