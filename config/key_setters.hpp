@@ -1,6 +1,7 @@
 #pragma once
 // The setters of the key table (config/keys.cpp): each parses one value
 // into its field of `settings`, or says in a phrase why it cannot.
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "common/redis_endpoint.hpp"
+#include "common/text.hpp"
 #include "config/settings.hpp"
 #include "config/units.hpp"
 
@@ -110,10 +112,22 @@ setter choice_into(Field field, std::vector<std::string> choices) {
   };
 }
 
-inline setter url_into(std::string clickhouse_settings::*field) {
+/// One http(s):// URL, or several separated by commas (the replicas of a
+/// cluster); spaces around each are ignored, duplicates are refused.
+inline setter urls_into(std::vector<std::string> clickhouse_settings::*field) {
   return [field](settings& s, std::string_view text) -> std::optional<std::string> {
-    if (text.substr(0, 7) != "http://" && text.substr(0, 8) != "https://") return "expected an http:// or https:// URL";
-    s.clickhouse.*field = std::string(text);
+    std::vector<std::string> urls;
+    for (std::size_t at = 0; at <= text.size();) {
+      auto comma = std::min(text.find(',', at), text.size());
+      auto url = std::string(common::trim(text.substr(at, comma - at)));
+      at = comma + 1;
+      if (url.substr(0, 7) != "http://" && url.substr(0, 8) != "https://")
+        return url.empty() ? "expected an http:// or https:// URL, or several separated by commas"
+                           : "\"" + url + "\" is not an http:// or https:// URL";
+      if (std::find(urls.begin(), urls.end(), url) != urls.end()) return "\"" + url + "\" is listed twice";
+      urls.push_back(std::move(url));
+    }
+    s.clickhouse.*field = std::move(urls);
     return std::nullopt;
   };
 }

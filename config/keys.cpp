@@ -21,8 +21,15 @@ void add_sink_keys(Add& add) {
   auto C_ = section::clickhouse;
   auto T_ = section::s3;
   auto W_ = section::worker;
-  add("clickhouse.url", C_, "--clickhouse-url", "http://127.0.0.1:8123", "url",
-      "ClickHouse HTTP interface the runs are inserted into.", url_into(&C::url), {"CLICKHOUSE_URL"});
+  add("clickhouse.url", C_, "--clickhouse-url", "http://127.0.0.1:8123", "url[,url…]",
+      "ClickHouse HTTP interface the runs are inserted into; with clickhouse.cluster, every replica's, separated "
+      "by commas: inserts go round robin over the replicas that answer, a retry to another one.",
+      // A stack's CLICKHOUSE_URLS (every replica) wins over its CLICKHOUSE_URL (the first).
+      urls_into(&C::urls), {"CLICKHOUSE_URL", "CLICKHOUSE_URLS"});
+  add("clickhouse.cluster", C_, "--clickhouse-cluster", "", "name",
+      "The servers' <remote_servers> cluster (1 shard, the replicas in clickhouse.url): the schema is created ON "
+      "CLUSTER with Replicated tables, checked against system.clusters at start. Empty: one server, as before.",
+      text_into(at(&S::clickhouse, &C::cluster), true), {"CLICKHOUSE_CLUSTER"});
   add("clickhouse.user", C_, "--clickhouse-user", "default", "name", "ClickHouse user (sent in X-ClickHouse-User).",
       text_into(at(&S::clickhouse, &C::user)), {"CLICKHOUSE_USER"});
   add("clickhouse.password", C_, "--clickhouse-password", "", "secret",

@@ -46,7 +46,10 @@ struct ingest_settings {
 };
 
 struct clickhouse_settings {
-  std::string url;                      ///< http(s)://host:port of the HTTP interface
+  /// http(s)://host:port of the HTTP interface: one server, or each replica
+  /// of `cluster` (inserts go round robin over those that answer). Never empty.
+  std::vector<std::string> urls;
+  std::string cluster;                  ///< <remote_servers> name; empty: a single server
   std::string user;
   std::string password;
   std::string database;

@@ -102,8 +102,7 @@ report::blob_side blob_bench::run_side(const side_plan& plan) {
   auto dir = fs::path(o_.out) / plan.name;
   std::cerr << fmt::format("tracepipe compare: {} side (blob mode {}): table {}.{}, {} runs/s for {} s\n", plan.name,
                            plan.blob_mode, s.clickhouse.database, s.clickhouse.table, o_.rate, o_.duration_s);
-  sink::clickhouse_client ch({s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout,
-                              s.clickhouse.ca_file});
+  sink::clickhouse_client ch(sink::client_settings(s.clickhouse));
   local_write_path path(s);
   auto workers = path.worker();  // never restarted here: the same workers throughout
 

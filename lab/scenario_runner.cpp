@@ -36,7 +36,7 @@ std::optional<std::string> not_the_stack(const config::settings& s, const std::s
   if (stack_dir.empty()) return "no local stack was named (--stack DIR)";
   auto env = stack::read_env(stack_dir);
   for (auto [key, ours, stacks] : {std::tuple{"redis.url", s.redis.url, env["REDIS_URL"]},
-                                   {"clickhouse.url", s.clickhouse.url, env["CLICKHOUSE_URL"]},
+                                   {"clickhouse.url", sink::urls_text(s.clickhouse), env["CLICKHOUSE_URLS"]},
                                    {"s3.endpoint", s.s3.endpoint, env["S3_ENDPOINT"]}})
     if (ours != stacks)
       return fmt::format("{} is {}, and the stack's in {} is {}", key, ours, stack_dir, stacks);
@@ -125,10 +125,6 @@ void print_verdicts(const lab::scenario& sc, const std::vector<lab::expectation_
                              would_expire ? shown(*would_expire) : std::string("not measured"));
 }
 
-sink::clickhouse_settings clickhouse_of(const config::settings& s) {
-  return {s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout, s.clickhouse.ca_file};
-}
-
 /// Stack actions land on the local stack's processes only: refused (usage)
 /// when the servers are others, unless they are to be skipped. Returns
 /// whether the servers are the stack, which must then be whole.
@@ -172,15 +168,15 @@ config::settings scenario_settings(const lab::scenario& sc, config::settings bas
 /// `requires: [async_insert]` against the server: a sentence when unmet.
 std::optional<std::string> unmet_requirement(const lab::scenario& sc, const config::settings& base) {
   if (!sc.needs_async_insert) return std::nullopt;
-  sink::clickhouse_client ch(clickhouse_of(base));
+  sink::clickhouse_client ch(sink::client_settings(base.clickhouse));
   sink::clickhouse_result why;
   auto v = ch.probe_version(&why);
-  if (!v) throw std::runtime_error("ClickHouse at " + base.clickhouse.url + " did not tell its version: " + why.message);
+  if (!v) throw std::runtime_error("ClickHouse at " + base.clickhouse.urls.front() + " did not tell its version: " + why.message);
   if (v->has_async_insert()) return std::nullopt;
   return fmt::format(
       "scenario {} cannot run here: it needs async inserts (ClickHouse 21.11 or later), and the server at {} is {}; "
       "no load was run",
-      sc.name, base.clickhouse.url, v->text);
+      sc.name, base.clickhouse.urls.front(), v->text);
 }
 
 /// What the run is judged on once its reconcile is done: would_expire and
@@ -192,7 +188,7 @@ struct scenario_judgement {
   std::vector<report::threshold_outcome> judge(const lab::scenario& sc, const config::settings& base,
                                                 const std::string& project, const loadgen::load_result& r) {
     if (sc.redis_expiry) {
-      sink::clickhouse_client ch(clickhouse_of(base));
+      sink::clickhouse_client ch(sink::client_settings(base.clickhouse));
       auto answer = ch.query(observe::waited_longer_query(
           sink::schema_names{base.clickhouse.database, base.clickhouse.table}, project, r.start_wall_us - 2'000'000,
           static_cast<std::uint64_t>(sc.redis_expiry->count()) * 1000));

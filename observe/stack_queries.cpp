@@ -10,15 +10,6 @@ namespace {
 constexpr const char* lag_us_expr = "greatest(toInt64(inserted_at_us) - toInt64(received_at_us), 0)";
 }  // namespace
 
-std::string sql_string(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "'";
-}
-
 std::string probe_query(const sink::schema_names& t, const std::vector<std::string>& ids) {
   std::string list;
   for (const auto& id : ids) {

@@ -13,8 +13,7 @@
 
 namespace tracepipe::observe {
 
-/// A string literal for SQL: quoted, ' and \ escaped.
-std::string sql_string(std::string_view s);
+using sink::sql_string;
 
 /// The ids among `ids` that have a row: one id per line.
 std::string probe_query(const sink::schema_names& t, const std::vector<std::string>& ids);

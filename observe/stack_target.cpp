@@ -4,8 +4,7 @@ namespace tracepipe::observe {
 
 stack_target stack_target_of(const config::settings& s, const std::string& project) {
   stack_target t;
-  t.clickhouse = {s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, s.clickhouse.timeout,
-                  s.clickhouse.ca_file};
+  t.clickhouse = sink::client_settings(s.clickhouse);
   t.table = {s.clickhouse.database, s.clickhouse.table};
   t.redis_url = s.redis.url;
   t.stream_prefix = s.redis.stream;

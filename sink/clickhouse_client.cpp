@@ -12,6 +12,17 @@
 #include <mutex>
 
 namespace tracepipe::sink {
+
+clickhouse_settings client_settings(const config::clickhouse_settings& c, std::size_t replica) {
+  return {c.urls.at(replica), c.user, c.password, c.timeout, c.ca_file};
+}
+
+std::string urls_text(const config::clickhouse_settings& c) {
+  std::string out;
+  for (const auto& u : c.urls) out += (out.empty() ? "" : ",") + u;
+  return out;
+}
+
 namespace {
 
 /// One deflate stream per thread, reset per body: deflateInit2 allocates ~256 KiB.
@@ -233,6 +244,22 @@ clickhouse_result clickhouse_client::insert(std::string_view table, std::string_
     return r;
   }
   return post(url_with(params), compressed_, compression == body_compression::gzip ? "gzip" : "zstd");
+}
+
+bool clickhouse_client::ping(std::chrono::milliseconds timeout) {
+  auto& h = *handle_;
+  if (!h.curl) return false;
+  auto scheme = settings_.url.find("://");
+  auto authority_end = settings_.url.find_first_of("/?", scheme == std::string::npos ? 0 : scheme + 3);
+  auto url = settings_.url.substr(0, authority_end) + "/ping";
+  h.body.clear();
+  curl_easy_setopt(h.curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h.curl, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(h.curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  long status = 0;
+  if (curl_easy_perform(h.curl) == CURLE_OK) curl_easy_getinfo(h.curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_setopt(h.curl, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.timeout.count()));
+  return status == 200 && h.body == "Ok.\n";
 }
 
 std::optional<clickhouse_version> clickhouse_client::probe_version(clickhouse_result* why) {

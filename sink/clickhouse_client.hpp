@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/settings.hpp"
 #include "sink/clickhouse_error.hpp"
 #include "sink/clickhouse_version.hpp"
 
@@ -25,6 +26,12 @@ struct clickhouse_settings {
   /// system CA store (CURLOPT_CAINFO, no CA path); empty: the system's.
   std::string ca_file{};
 };
+
+/// The client settings for server `replica` (0-based) of the configured ones.
+clickhouse_settings client_settings(const config::clickhouse_settings& c, std::size_t replica = 0);
+
+/// The configured servers' URLs, comma-separated, for messages.
+std::string urls_text(const config::clickhouse_settings& c);
 
 /// The outcome of one request.
 struct clickhouse_result {
@@ -66,6 +73,10 @@ class clickhouse_client {
   /// code 89 (fatal).
   clickhouse_result insert(std::string_view table, std::string_view rows, std::string_view query_id,
                            body_compression compression, const query_settings& settings = {});
+
+  /// GET /ping answers "Ok." within `timeout` (shorter than an insert's:
+  /// a frozen server must not hold the caller for a whole insert timeout).
+  bool ping(std::chrono::milliseconds timeout);
 
   /// SELECT version() → parsed; nullopt when unreachable or unparseable,
   /// with *why saying so.

@@ -14,6 +14,12 @@
 namespace tracepipe::sink {
 namespace {
 
+/// How often a pipeline pings a replica that gave no answer, and how long
+/// the ping may take: a frozen server costs the pipeline one second, not an
+/// insert timeout, per interval.
+constexpr std::chrono::milliseconds replica_probe_interval{1000};
+constexpr std::chrono::milliseconds replica_ping_timeout{1000};
+
 /// When ingest received the entry's run: its received_at_us field, else the
 /// stream id's time (when Redis accepted it).
 std::uint64_t received_at_us(const queue::stream_message& m) {
@@ -46,14 +52,12 @@ queue::consumer_options consumer_options_for(const pipeline_context& ctx, std::s
 
 }  // namespace
 
-pipeline::pipeline(const pipeline_context& ctx, std::string consumer_name, bool samples_pending)
+pipeline::pipeline(const pipeline_context& ctx, std::string consumer_name, std::size_t index)
     : ctx_(ctx),
       name_(consumer_name),
-      samples_pending_(samples_pending),
+      samples_pending_(index == 0),
       consumer_(*common::parse_redis_url(ctx.settings.redis.url), consumer_options_for(ctx, consumer_name)),
-      clickhouse_(sink::clickhouse_settings{ctx.settings.clickhouse.url, ctx.settings.clickhouse.user,
-                                            ctx.settings.clickhouse.password, ctx.settings.clickhouse.timeout,
-                                            ctx.settings.clickhouse.ca_file}),
+      router_(ctx.settings.clickhouse.urls.size(), index, replica_probe_interval),
       s3_(sink::s3_settings{ctx.settings.s3.endpoint, ctx.settings.s3.bucket, ctx.settings.s3.region,
                             ctx.settings.s3.access_key, ctx.settings.s3.secret_key, ctx.settings.s3.concurrency,
                             ctx.settings.s3.timeout, ctx.settings.s3.ca_file}),
@@ -64,7 +68,10 @@ pipeline::pipeline(const pipeline_context& ctx, std::string consumer_name, bool 
       compression_(compression_for(ctx.settings.clickhouse.compression, ctx.version)),
       random_(std::random_device{}()),
       backoff_(ctx.settings.worker.retry_initial, ctx.settings.worker.retry_max, uniform_jitter(random_)),
-      next_reclaim_(clock::now()) {}
+      next_reclaim_(clock::now()) {
+  for (std::size_t r = 0; r < ctx.settings.clickhouse.urls.size(); ++r)
+    replicas_.push_back(std::make_unique<clickhouse_client>(client_settings(ctx.settings.clickhouse, r)));
+}
 
 pipeline::clock::time_point pipeline::deadline() const {
   if (!stopping()) return clock::time_point::max();
@@ -272,7 +279,9 @@ clickhouse_result pipeline::send(const insert_action& action, const std::vector<
                                  const query_settings& settings) {
   keep_held();
   render(action.rows, built);
-  auto result = clickhouse_.insert(ctx_.names.qualified(), body_, action.query_id, compression_, settings);
+  auto replica = pick_replica();
+  auto result = replicas_[replica]->insert(ctx_.names.qualified(), body_, action.query_id, compression_, settings);
+  note_reply(replica, result);
   if (result.ok()) {
     ctx_.metrics->insert_latency_us.observe(static_cast<std::uint64_t>(result.latency.count()));
     ctx_.metrics->batch_rows.observe(action.rows.size());
@@ -296,7 +305,33 @@ void pipeline::report(const insert_action& action, const clickhouse_result& resu
 }
 
 void pipeline::recreate_schema() {
-  for (const auto& statement : schema_ddl(ctx_.names, ctx_.version)) clickhouse_.query(statement);
+  auto replica = pick_replica();
+  for (const auto& statement : schema_ddl(ctx_.names, ctx_.version))
+    note_reply(replica, replicas_[replica]->query(statement));
+}
+
+std::size_t pipeline::pick_replica() {
+  for (auto r : router_.due_probes(clock::now())) {
+    bool back = replicas_[r]->ping(replica_ping_timeout);
+    router_.probed(r, back, clock::now());
+    if (back)
+      std::cerr << fmt::format("tracepipe worker {}: ClickHouse at {} answers again\n", name_,
+                               replicas_[r]->settings().url);
+  }
+  return router_.pick();
+}
+
+void pipeline::note_reply(std::size_t replica, const clickhouse_result& result) {
+  if (result.http_status != 0) {
+    router_.answered(replica);
+    return;
+  }
+  // With one server there is nothing to route around; its outage is the retry loop's.
+  if (router_.in(replica) && router_.size() > 1)
+    std::cerr << fmt::format("tracepipe worker {}: ClickHouse at {} does not answer ({}); sending to the other "
+                             "replicas and pinging it every {} ms\n",
+                             name_, replicas_[replica]->settings().url, result.message, replica_probe_interval.count());
+  router_.unanswered(replica, clock::now());
 }
 
 pipeline::outcome pipeline::flush() {

@@ -22,6 +22,7 @@
 #include "sink/clickhouse_client.hpp"
 #include "sink/insert_plan.hpp"
 #include "sink/metrics.hpp"
+#include "sink/replica_router.hpp"
 #include "sink/retry_policy.hpp"
 #include "sink/row_builder.hpp"
 #include "sink/s3_writer.hpp"
@@ -44,7 +45,9 @@ struct pipeline_context {
 /// One batch pipeline: read → batch → S3 → ClickHouse → XACK, on the caller's thread.
 class pipeline {
  public:
-  pipeline(const pipeline_context& ctx, std::string consumer_name, bool samples_pending);
+  /// Pipeline `index` of its worker: the first samples the pending count,
+  /// and each starts its round robin over the replicas at a different one.
+  pipeline(const pipeline_context& ctx, std::string consumer_name, std::size_t index);
   /// Runs until stop is requested, then flushes and acks what it holds (until the deadline).
   void run();
 
@@ -84,6 +87,10 @@ class pipeline {
   void reclaim();
   /// Runs the schema DDL again (the table or database was dropped under us).
   void recreate_schema();
+  /// The replica the next request goes to, after pinging those out and due.
+  std::size_t pick_replica();
+  /// Tells the router whether the request to `replica` got an answer.
+  void note_reply(std::size_t replica, const clickhouse_result& result);
 
   /// Counts a retry and sleeps the backoff `retry` gives after a failure;
   /// false when it is time to give up instead.
@@ -104,7 +111,8 @@ class pipeline {
   std::string name_;
   bool samples_pending_;
   queue::stream_consumer consumer_;
-  clickhouse_client clickhouse_;
+  std::vector<std::unique_ptr<clickhouse_client>> replicas_;  ///< one connection per server
+  replica_router router_;
   s3_writer s3_;
   row_builder rows_;
   batcher<item> batch_;

@@ -6,6 +6,31 @@ namespace tracepipe::sink {
 
 namespace {
 
+/// " ON CLUSTER `c`", or nothing on a single server.
+std::string on_cluster(const schema_names& n) {
+  return n.cluster.empty() ? std::string() : fmt::format(" ON CLUSTER `{}`", n.cluster);
+}
+
+/// The engine: on a cluster, each replica's copy is kept in step through ZooKeeper
+/// and a block inserted twice (a retried batch) is stored once.
+std::string engine(const schema_names& n) {
+  if (!n.cluster.empty()) return fmt::format("ReplicatedReplacingMergeTree('{}', '{{replica}}', version)", zookeeper_path(n));
+  return "ReplacingMergeTree(version)";
+}
+
+/// How many recent blocks (or insert_deduplication_tokens) a re-sent one is
+/// recognised among. Replicated tables keep them in ZooKeeper, 100 by
+/// default: a replica frozen for 20 s under ten inserts a second finishes
+/// its stale insert after more than that. (On 18.16 a re-sent block is not
+/// recognised anyway: the server-stamped inserted_at_us makes every attempt's
+/// data differ; README.md, "Replicated ClickHouse".) insert_deduplication_token
+/// only dedups on a plain MergeTree with a window.
+std::string dedup_window(const schema_names& n, const clickhouse_version& version) {
+  if (!n.cluster.empty()) return "\nSETTINGS replicated_deduplication_window = 1000";
+  if (version.has_insert_deduplication_token()) return "\nSETTINGS non_replicated_deduplication_window = 1000";
+  return "";
+}
+
 /// The `<table>_merged` view. Aggregates get a "_m" suffix inside and their
 /// plain names outside: an alias equal to a column it aggregates is a cyclic
 /// alias on 18.16 and an aggregate-in-aggregate on 26.x.
@@ -28,22 +53,35 @@ std::string merged_view(const schema_names& n) {
     outer += fmt::format(", {0}_m AS {0}", name);
   }
   return fmt::format(
-      "CREATE VIEW IF NOT EXISTS {0}_merged AS\n"
+      "CREATE VIEW IF NOT EXISTS {0}_merged{3} AS\n"
       "SELECT id{1}, received_at_us_m AS received_at_us, version_m AS version, patched_m AS patched\n"
       "FROM (\n  SELECT id{2},\n    min(received_at_us) AS received_at_us_m, max(version) AS version_m,\n"
       "    countIf(kind = 'patch') > 0 AS patched_m\n  FROM {0} GROUP BY id\n)",
-      n.qualified(), outer, inner);
+      n.qualified(), outer, inner, on_cluster(n));
 }
 
 }  // namespace
+
+std::string sql_string(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string zookeeper_path(const schema_names& n) {
+  return fmt::format("/clickhouse/tables/{{shard}}/{}/{}", n.database, n.table);
+}
 
 std::vector<std::string> schema_ddl(const schema_names& n, const clickhouse_version& version) {
   std::string payload_columns;
   for (const char* f : payload_fields) payload_columns += fmt::format("  {0} String, {0}_s3 String, {0}_bytes UInt64,\n", f);
   return {
-      fmt::format("CREATE DATABASE IF NOT EXISTS {}", n.database),
+      fmt::format("CREATE DATABASE IF NOT EXISTS {}{}", n.database, on_cluster(n)),
       fmt::format(
-          "CREATE TABLE IF NOT EXISTS {0} (\n"
+          "CREATE TABLE IF NOT EXISTS {0}{5} (\n"
           "  id String, kind String, trace_id String, parent_run_id String, dotted_order String,\n"
           "  project String, tenant String, name String, run_type String, reference_example_id String,\n"
           "  start_time_us UInt64, end_time_us UInt64, tags Array(String),\n"
@@ -52,12 +90,12 @@ std::vector<std::string> schema_ddl(const schema_names& n, const clickhouse_vers
           "  received_at_us UInt64, enqueued_at_us UInt64, dequeued_at_us UInt64, sent_at_us UInt64,\n"
           "  inserted_at_us UInt64 MATERIALIZED {2},\n"
           "  version UInt64, stream_id String\n"
-          ") ENGINE = ReplacingMergeTree(version)\n"
+          ") ENGINE = {4}\n"
           "PARTITION BY toYYYYMMDD(toDateTime(intDiv(received_at_us, 1000000)))\n"
           "ORDER BY (id, kind){3}",
           n.qualified(), payload_columns, version.now_micros_expression(),
-          // insert_deduplication_token only dedups on a plain MergeTree with a window.
-          version.has_insert_deduplication_token() ? "\nSETTINGS non_replicated_deduplication_window = 1000" : ""),
+          dedup_window(n, version),
+          engine(n), on_cluster(n)),
       merged_view(n),
   };
 }

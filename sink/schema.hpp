@@ -8,6 +8,7 @@
 // same operation collapse (ReplacingMergeTree). The `<table>_merged` view
 // applies patches: per column, a non-empty value of the patch wins.
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,10 +22,21 @@ inline constexpr const char* payload_fields[] = {"inputs", "outputs", "events", 
 struct schema_names {
   std::string database = "tracepipe";
   std::string table = "runs";
+  /// Non-empty: every statement runs ON CLUSTER and the table is
+  /// ReplicatedReplacingMergeTree, one replica per server of the cluster.
+  std::string cluster = {};
   std::string qualified() const { return database + "." + table; }
 };
 
-/// CREATE DATABASE, CREATE TABLE, CREATE VIEW (last) — all IF NOT EXISTS.
+/// A string literal for SQL: quoted, ' and \ escaped.
+std::string sql_string(std::string_view s);
+
+/// The table's path in ZooKeeper: per shard, per database and table. Spelled
+/// out, not left to the server's default_replica_path, which 18.16 lacks.
+std::string zookeeper_path(const schema_names& names);
+
+/// CREATE DATABASE, CREATE TABLE, CREATE VIEW (last) — all IF NOT EXISTS,
+/// and ON CLUSTER when the names have a cluster.
 std::vector<std::string> schema_ddl(const schema_names& names, const clickhouse_version& version);
 
 struct insert_options {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <stdexcept>
 #include <thread>
@@ -10,6 +11,7 @@
 
 #include "queue/shard.hpp"
 #include "sink/clickhouse_client.hpp"
+#include "sink/cluster_check.hpp"
 #include "sink/schema.hpp"
 
 namespace tracepipe::sink {
@@ -24,7 +26,7 @@ worker::worker(const config::settings& settings) {
   context_.settings = settings;
   for (int i = 0; i < settings.redis.shards; ++i)
     context_.streams.push_back(queue::stream_key(settings.redis.stream, static_cast<std::size_t>(i)));
-  context_.names = {settings.clickhouse.database, settings.clickhouse.table};
+  context_.names = {settings.clickhouse.database, settings.clickhouse.table, settings.clickhouse.cluster};
   context_.metrics = &metrics_;
   context_.stopping = &stopping_;
   context_.stop_deadline = &stop_deadline_;
@@ -34,15 +36,23 @@ worker::~worker() { stop(); }
 
 void worker::prepare_clickhouse() {
   const auto& ch = context_.settings.clickhouse;
-  clickhouse_client client({ch.url, ch.user, ch.password, ch.timeout, ch.ca_file});
-  for (int attempt = 0; !stopping_; ++attempt) {
+  std::vector<std::unique_ptr<clickhouse_client>> servers;
+  for (std::size_t r = 0; r < ch.urls.size(); ++r)
+    servers.push_back(std::make_unique<clickhouse_client>(client_settings(ch, r)));
+  // Any server that answers will do: a replica down at start is the
+  // pipelines' to route around, not a reason not to start.
+  clickhouse_client* first = nullptr;
+  for (int attempt = 0; !stopping_ && !first; ++attempt) {
     clickhouse_result why;
-    if (auto v = client.probe_version(&why)) {
-      context_.version = *v;
-      break;
-    }
+    for (auto& server : servers)
+      if (auto v = server->probe_version(&why)) {
+        context_.version = *v;
+        first = server.get();
+        break;
+      }
+    if (first) break;
     if (attempt == 0)
-      std::cerr << fmt::format("tracepipe worker: waiting for ClickHouse at {}: {}\n", ch.url, why.message);
+      std::cerr << fmt::format("tracepipe worker: waiting for ClickHouse at {}: {}\n", urls_text(ch), why.message);
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(200 << std::min(attempt, 5), 5000)));
   }
   if (stopping_) return;
@@ -51,9 +61,12 @@ void worker::prepare_clickhouse() {
         "tracepipe worker: ClickHouse {} has no async inserts (they arrived in 21.11), so client-side batching "
         "alone is in use.\n",
         context_.version.text);
+  bool create = true;
+  if (!ch.cluster.empty() || servers.size() > 1) create = check_cluster(servers);
+  if (!create) return;
   auto ddl = schema_ddl(context_.names, context_.version);
   for (std::size_t i = 0; i < ddl.size(); ++i) {
-    auto r = client.query(ddl[i]);
+    auto r = first->query(ddl[i]);
     if (r.kind == failure::none) continue;
     // The merged view is for readers; the write path does not need it.
     if (i + 1 == ddl.size()) {
@@ -61,8 +74,25 @@ void worker::prepare_clickhouse() {
                                context_.names.qualified(), r.message);
       continue;
     }
-    throw std::runtime_error(fmt::format("cannot create the schema in ClickHouse at {}: {}", ch.url, r.message));
+    throw std::runtime_error(
+        fmt::format("cannot create the schema in ClickHouse at {}: {}", first->settings().url, r.message));
   }
+}
+
+bool worker::check_cluster(const std::vector<std::unique_ptr<clickhouse_client>>& servers) {
+  std::vector<cluster_view> views;
+  for (auto& server : servers) {
+    std::string why;
+    if (auto v = ask(*server, context_.names, &why)) views.push_back(std::move(*v));
+    else std::cerr << fmt::format("tracepipe worker: ClickHouse at {} does not answer ({}); checked the others\n",
+                                  server->settings().url, why);
+  }
+  if (auto mismatch = cluster_mismatch(context_.settings.clickhouse, context_.names, views))
+    throw std::runtime_error(*mismatch);
+  // ON CLUSTER waits for every replica (distributed_ddl_task_timeout, 180 s):
+  // skipped when every replica that answers has the table already.
+  return views.empty() ||
+         std::any_of(views.begin(), views.end(), [](const cluster_view& v) { return v.table_engine.empty(); });
 }
 
 void worker::start() {
@@ -70,7 +100,7 @@ void worker::start() {
   if (stopping_) return;
   auto prefix = context_.settings.worker.consumer.empty() ? default_consumer_name() : context_.settings.worker.consumer;
   for (int i = 0; i < context_.settings.worker.pipelines; ++i)
-    pipelines_.push_back(std::make_unique<pipeline>(context_, fmt::format("{}-{}", prefix, i), i == 0));
+    pipelines_.push_back(std::make_unique<pipeline>(context_, fmt::format("{}-{}", prefix, i), static_cast<std::size_t>(i)));
   for (auto& p : pipelines_) threads_.emplace_back([&p] { p->run(); });
 }
 

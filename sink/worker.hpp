@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/settings.hpp"
+#include "sink/clickhouse_client.hpp"
 #include "sink/clickhouse_version.hpp"
 #include "sink/metrics.hpp"
 #include "sink/pipeline.hpp"
@@ -32,6 +33,9 @@ class worker {
 
  private:
   void prepare_clickhouse();
+  /// Checks the servers against clickhouse.cluster and clickhouse.url
+  /// (throws, naming what differs); true when the schema must be created.
+  bool check_cluster(const std::vector<std::unique_ptr<clickhouse_client>>& servers);
 
   pipeline_context context_;
   sink_metrics metrics_;

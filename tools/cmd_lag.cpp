@@ -23,7 +23,7 @@ void add_lag_command(CLI::App& app, action& run) {
       auto window = config::parse_duration(since);
       if (!window) throw config::error(fmt::format("--since '{}': expected a duration such as 30s or 5m", since));
       const auto& ch = settings.clickhouse;
-      sink::clickhouse_client client({ch.url, ch.user, ch.password, ch.timeout, ch.ca_file});
+      sink::clickhouse_client client(sink::client_settings(ch));
       auto seconds = std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(*window).count());
       std::string error;
       auto lag = sink::query_lag(client, {ch.database, ch.table}, seconds, error);

@@ -287,7 +287,8 @@ TEST(loader, the_shipped_example_config_loads_and_states_the_defaults) {
   auto d = defaults();
   EXPECT_EQ(s.ingest.body_limit, d.ingest.body_limit);
   EXPECT_EQ(s.ingest.api_keys, d.ingest.api_keys);
-  EXPECT_EQ(s.clickhouse.url, d.clickhouse.url);
+  EXPECT_EQ(s.clickhouse.urls, d.clickhouse.urls);
+  EXPECT_EQ(s.clickhouse.cluster, d.clickhouse.cluster);
   EXPECT_EQ(s.clickhouse.async_insert_max_data_size, d.clickhouse.async_insert_max_data_size);
   EXPECT_EQ(s.worker.reclaim_idle, d.worker.reclaim_idle);
   EXPECT_EQ(s.worker.batch_rows, d.worker.batch_rows);

@@ -47,6 +47,40 @@ TEST(sink_schema, ddl_is_database_table_view_all_if_not_exists) {
   }
 }
 
+TEST(sink_schema, on_a_cluster_every_statement_runs_on_cluster_and_the_table_is_replicated) {
+  const schema_names clustered{"tp_db", "tp_runs", "prod"};
+  for (const char* version : {"18.16.1", "24.3.2.23"}) {
+    SCOPED_TRACE(version);
+    auto ddl = schema_ddl(clustered, v(version));
+    ASSERT_EQ(ddl.size(), 3u);
+    EXPECT_EQ(ddl[0], "CREATE DATABASE IF NOT EXISTS tp_db ON CLUSTER `prod`");
+    EXPECT_EQ(ddl[1].rfind("CREATE TABLE IF NOT EXISTS tp_db.tp_runs ON CLUSTER `prod` (", 0), 0u) << ddl[1];
+    // The ZooKeeper path spelled out with the {shard} macro, and {replica}:
+    // what 18.16 needs; modern servers take the same spelling.
+    EXPECT_TRUE(contains(ddl[1],
+                         "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/tp_db/tp_runs', "
+                         "'{replica}', version)"))
+        << ddl[1];
+    EXPECT_FALSE(contains(ddl[1], "non_replicated_deduplication_window")) << "Replicated tables dedup on their own";
+    EXPECT_TRUE(contains(ddl[1], "\nSETTINGS replicated_deduplication_window = 1000")) << ddl[1];
+    EXPECT_EQ(ddl[2].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged ON CLUSTER `prod` AS\n", 0), 0u)
+        << ddl[2];
+  }
+  EXPECT_EQ(zookeeper_path(clustered), "/clickhouse/tables/{shard}/tp_db/tp_runs");
+}
+
+TEST(sink_schema, without_a_cluster_nothing_says_cluster_or_replicated) {
+  for (const auto& statement : schema_ddl(names, v("18.16.1"))) {
+    EXPECT_FALSE(contains(statement, "ON CLUSTER")) << statement;
+    EXPECT_FALSE(contains(statement, "Replicated")) << statement;
+  }
+}
+
+TEST(sink_schema, sql_string_escapes_quotes_and_backslashes) {
+  EXPECT_EQ(sql_string("runs"), "'runs'");
+  EXPECT_EQ(sql_string("a'b\\c"), "'a\\'b\\\\c'");
+}
+
 TEST(sink_schema, default_names) {
   schema_names defaults;
   EXPECT_EQ(defaults.qualified(), "tracepipe.runs");
