@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -22,9 +23,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-sink::clickhouse_client clickhouse() {
+sink::clickhouse_client clickhouse(const std::string& url = stack_env().at("CLICKHOUSE_URL")) {
   sink::clickhouse_settings s;
-  s.url = stack_env().at("CLICKHOUSE_URL");
+  s.url = url;
   s.user = stack_env().at("CLICKHOUSE_USER");
   s.password = stack_env().at("CLICKHOUSE_PASSWORD");
   s.timeout = 30s;
@@ -61,7 +62,9 @@ write_path::write_path(std::string name)
   out_dir_ = stack_dir() + "/faults/" + name_;
   std::filesystem::remove_all(out_dir_);
   std::filesystem::create_directories(out_dir_);
-  clickhouse_scalar("DROP DATABASE IF EXISTS " + database_);
+  // On a replicated stack on every replica, and the tables' ZooKeeper paths with them.
+  auto cluster = stack_env().at("CLICKHOUSE_CLUSTER");
+  clickhouse_scalar("DROP DATABASE IF EXISTS " + database_ + (cluster.empty() ? "" : " ON CLUSTER `" + cluster + "`"));
   redis_command({"DEL", stream_ + ":{0}", stream_ + ":dead"});
 }
 
@@ -140,15 +143,32 @@ jepsen_counts write_path::finish_load() {
   if (doc["achieved_rate"].get_double().get(rate) == simdjson::SUCCESS) c.achieved_rate = rate;
   bool timed_out = true;
   if (doc["reconcile"]["timed_out"].get_bool().get(timed_out) == simdjson::SUCCESS) c.reconcile_timed_out = timed_out;
-  if (clickhouse_scalar("EXISTS TABLE " + database_ + ".runs") == "1")
-    c.duplicated_after_dedup = std::stoull(clickhouse_scalar(
-        "SELECT count() FROM (SELECT id, kind, count() AS c FROM " + database_ +
-        ".runs FINAL GROUP BY id, kind HAVING c > 1)"));
+  // The worst server: on a replicated stack every replica must be clean.
+  for (const auto& h : holdings()) c.duplicated_after_dedup = std::max(c.duplicated_after_dedup, h.after_dedup);
   return c;
 }
 
-std::string write_path::clickhouse_scalar(const std::string& sql) const {
-  auto r = clickhouse().query(sql);
+std::vector<replica_holding> write_path::holdings() const {
+  std::vector<replica_holding> out;
+  for (const auto& url : stack_clickhouse_urls()) {
+    replica_holding h{url};
+    if (clickhouse_scalar("EXISTS TABLE " + database_ + ".runs", url) == "1") {
+      auto table = database_ + ".runs";
+      h.rows = std::stoull(clickhouse_scalar("SELECT count() FROM " + table, url));
+      h.operations = std::stoull(clickhouse_scalar("SELECT uniqExact(id, kind) FROM " + table, url));
+      h.after_dedup = std::stoull(clickhouse_scalar(
+          "SELECT count() FROM (SELECT id, kind, count() AS c FROM " + table + " FINAL GROUP BY id, kind HAVING c > 1)",
+          url));
+      h.checksum = std::stoull(clickhouse_scalar(
+          "SELECT sum(cityHash64(id, kind)) FROM (SELECT DISTINCT id, kind FROM " + table + ")", url));
+    }
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+std::string write_path::clickhouse_scalar(const std::string& sql, const std::string& url) const {
+  auto r = (url.empty() ? clickhouse() : clickhouse(url)).query(sql);
   if (r.kind != sink::failure::none) throw std::runtime_error("ClickHouse: " + r.message + " in: " + sql);
   return r.body.substr(0, r.body.find_first_of("\t\n"));
 }

@@ -40,6 +40,20 @@ struct jepsen_counts {
   std::string line(const std::string& scenario) const;
 };
 
+/// What one ClickHouse server of the stack (the only one, or a replica)
+/// holds of a scenario's table.
+struct replica_holding {
+  std::string url;
+  std::uint64_t rows = 0;         ///< raw, before merges
+  std::uint64_t operations = 0;   ///< distinct (id, kind)
+  std::uint64_t after_dedup = 0;  ///< (id, kind) with more than one row under FINAL
+  std::uint64_t checksum = 0;     ///< sum of cityHash64(id, kind) over the distinct operations
+  /// Holds exactly the operations `other` holds (count and checksum).
+  bool same_operations(const replica_holding& other) const {
+    return operations == other.operations && checksum == other.checksum;
+  }
+};
+
 class write_path {
  public:
   /// Names the stream "fault:<name>", group "g-<name>", database
@@ -59,8 +73,10 @@ class write_path {
 
   std::string url() const;
   const std::string& database() const { return database_; }
-  /// First column of the first row of `sql` on the stack's ClickHouse.
-  std::string clickhouse_scalar(const std::string& sql) const;
+  /// First column of the first row of `sql` on the stack's (first) ClickHouse, or on `url`.
+  std::string clickhouse_scalar(const std::string& sql, const std::string& url = {}) const;
+  /// Each ClickHouse server's holding of this scenario's table, in stack order.
+  std::vector<replica_holding> holdings() const;
   /// The log file of a process of this scenario.
   std::string log_path(const std::string& process) const;
 

@@ -19,7 +19,8 @@ config::settings sink_settings(const std::string& name) {
   s.redis.depth_interval = std::chrono::milliseconds(20);
   s.ingest.listen = "127.0.0.1:0";
   s.ingest.threads = 2;
-  s.clickhouse.url = env.at("CLICKHOUSE_URL");
+  s.clickhouse.urls = stack_clickhouse_urls();
+  s.clickhouse.cluster = env.at("CLICKHOUSE_CLUSTER");
   s.clickhouse.user = env.at("CLICKHOUSE_USER");
   s.clickhouse.password = env.at("CLICKHOUSE_PASSWORD");
   s.clickhouse.database = "test_" + name;
@@ -39,12 +40,14 @@ config::settings sink_settings(const std::string& name) {
   s.worker.retry_max = std::chrono::seconds(1);
   s.worker.shutdown_deadline = std::chrono::seconds(10);
   s.worker.dead_letter_stream = "test:" + name + ":dead";
-  clickhouse_probe(s).scalar("DROP DATABASE IF EXISTS " + s.clickhouse.database);
+  // On every replica, and their table's ZooKeeper path with them.
+  clickhouse_probe(s).scalar("DROP DATABASE IF EXISTS " + s.clickhouse.database +
+                             (s.clickhouse.cluster.empty() ? "" : " ON CLUSTER `" + s.clickhouse.cluster + "`"));
   return s;
 }
 
-clickhouse_probe::clickhouse_probe(const config::settings& s)
-    : client_({s.clickhouse.url, s.clickhouse.user, s.clickhouse.password, std::chrono::seconds(20)}),
+clickhouse_probe::clickhouse_probe(const config::settings& s, std::size_t replica)
+    : client_({s.clickhouse.urls.at(replica), s.clickhouse.user, s.clickhouse.password, std::chrono::seconds(20)}),
       table_(s.clickhouse.database + "." + s.clickhouse.table) {}
 
 std::string clickhouse_probe::scalar(const std::string& sql) {

@@ -13,13 +13,14 @@
 namespace tracepipe::test {
 
 /// Stream "test:<name>", group "g-<name>", database "test_<name>" (dropped
-/// first), batches of 200 ms, fast reclaim and retries.
+/// first, ON CLUSTER on a replicated stack), batches of 200 ms, fast reclaim
+/// and retries; every ClickHouse server of the stack, and its cluster.
 config::settings sink_settings(const std::string& name);
 
-/// Queries against the test ClickHouse.
+/// Queries against the test ClickHouse: its only server, or one replica.
 class clickhouse_probe {
  public:
-  explicit clickhouse_probe(const config::settings& s);
+  explicit clickhouse_probe(const config::settings& s, std::size_t replica = 0);
   /// The first column of the first row, as text ("" when none).
   std::string scalar(const std::string& sql);
   std::uint64_t count(const std::string& sql) { auto v = scalar(sql); return v.empty() ? 0 : std::stoull(v); }

@@ -2,6 +2,7 @@
 
 #include "stack/stack.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -33,6 +34,10 @@ void stack_environment::SetUp() {
       FAIL() << "TRACEPIPE_TEST_STACK=" << external << ": " << e.what();
     }
     std::cerr << "integration: using the stack in " << dir_ << '\n';
+    if (clickhouse_replicas_ != static_cast<int>(stack_clickhouse_urls().size()))
+      FAIL() << "TRACEPIPE_TEST_STACK=" << external << " has " << stack_clickhouse_urls().size()
+             << " ClickHouse server(s); these tests need " << clickhouse_replicas_
+             << " (tracepipe stack up --clickhouse-replicas " << clickhouse_replicas_ << ")";
     return;
   }
   std::string templ = (std::filesystem::temp_directory_path() / "tracepipe-test-XXXXXX").string();
@@ -42,6 +47,7 @@ void stack_environment::SetUp() {
   try {
     stack::options opts;
     opts.dir = dir_;
+    opts.clickhouse_replicas = clickhouse_replicas_;
     env_ = stack::up(opts, std::cerr);
   } catch (const std::exception& e) {
     // A fatal failure here skips every test; the dir keeps the logs.
@@ -68,5 +74,16 @@ void stack_environment::TearDown() {
 const std::map<std::string, std::string>& stack_env() { return env_; }
 
 const std::string& stack_dir() { return dir_; }
+
+std::vector<std::string> stack_clickhouse_urls() {
+  std::vector<std::string> urls;
+  const auto& list = env_.at("CLICKHOUSE_URLS");
+  for (std::size_t at = 0; at < list.size();) {
+    auto comma = std::min(list.find(',', at), list.size());
+    urls.push_back(list.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return urls;
+}
 
 }  // namespace tracepipe::test

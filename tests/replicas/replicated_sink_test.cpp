@@ -1,0 +1,104 @@
+// The sink against three replicas: exactly N in, N on every replica, the
+// inserts spread over all of them; and each misconfiguration refused at
+// start in one sentence.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <stdexcept>
+#include <string>
+
+#include "ingest_harness.hpp"
+#include "sink/worker.hpp"
+#include "sink_harness.hpp"
+#include "stack_fixture.hpp"
+
+namespace tracepipe::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// INSERT queries the replica has received itself (not parts it fetched).
+std::uint64_t inserts_received(clickhouse_probe& replica) {
+  return replica.count("SELECT value FROM system.events WHERE event = 'InsertQuery'");
+}
+
+TEST(ReplicatedSink, EveryRunOnEveryReplicaInsertsSpreadOverAll) {
+  auto s = sink_settings("replicas");
+  s.worker.batch_rows = 100;  // a dozen inserts or more: each replica gets some
+  ASSERT_EQ(s.clickhouse.urls.size(), 3u);
+  ASSERT_EQ(s.clickhouse.cluster, "tracepipe");
+  std::deque<clickhouse_probe> replicas;  // not movable: a deque constructs in place
+  std::vector<std::uint64_t> inserts_before;
+  for (std::size_t r = 0; r < 3; ++r) {
+    replicas.emplace_back(s, r);
+    inserts_before.push_back(inserts_received(replicas.back()));
+  }
+  ingest_under_test ingest(s);
+  sink::worker worker(s);
+  worker.start();
+  auto runs = sink_runs(600, 21);
+  auto ops = send_runs(ingest.url(), runs);
+  ASSERT_EQ(ops, 1200u);
+  for (std::size_t r = 0; r < replicas.size(); ++r) {
+    SCOPED_TRACE(s.clickhouse.urls[r]);
+    auto& replica = replicas[r];
+    ASSERT_TRUE(eventually([&] { return replica.distinct_ops() == ops; }, 60s)) << replica.distinct_ops() << " of " << ops;
+    // Nothing retried here, so no block twice: raw rows are the operations.
+    EXPECT_EQ(replica.raw_rows(), ops);
+    EXPECT_EQ(replica.scalar("SELECT engine FROM system.tables WHERE database = '" + s.clickhouse.database +
+                             "' AND name = 'runs'"),
+              "ReplicatedReplacingMergeTree");
+    EXPECT_EQ(replica.count("SELECT count() FROM " + replica.table() + "_merged"), runs.size());
+    EXPECT_GT(inserts_received(replica), inserts_before[r]) << "round robin reaches every replica";
+  }
+  ASSERT_TRUE(eventually([&] { return redis_probe().xlen(ingest.stream()) == 0; }));
+}
+
+/// worker.start()'s error with these settings.
+std::string refusal(const config::settings& s) {
+  try {
+    sink::worker worker(s);
+    worker.start();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "<started>";
+}
+
+TEST(ReplicatedSink, AClusterTheServersDoNotKnowIsRefused) {
+  auto s = sink_settings("refuse_name");
+  s.clickhouse.cluster = "prod";
+  auto why = refusal(s);
+  EXPECT_NE(why.find("knows no cluster \"prod\" (its system.clusters has: "), std::string::npos) << why;
+  EXPECT_NE(why.find("tracepipe"), std::string::npos) << why;
+}
+
+TEST(ReplicatedSink, AReplicaListThatDisagreesIsRefused) {
+  auto s = sink_settings("refuse_list");
+  s.clickhouse.urls.pop_back();
+  auto why = refusal(s);
+  EXPECT_NE(why.find("cluster \"tracepipe\" has 3 replicas in system.clusters on "), std::string::npos) << why;
+  EXPECT_NE(why.find("but clickhouse.url lists 2"), std::string::npos) << why;
+}
+
+TEST(ReplicatedSink, ReplicasWithoutAClusterNameAreRefused) {
+  auto s = sink_settings("refuse_unnamed");
+  s.clickhouse.cluster.clear();
+  auto why = refusal(s);
+  EXPECT_NE(why.find("clickhouse.url lists 3 servers but clickhouse.cluster is empty"), std::string::npos) << why;
+}
+
+TEST(ReplicatedSink, ATableThatIsNotReplicatedIsRefused) {
+  auto s = sink_settings("refuse_plain");
+  clickhouse_probe second(s, 1);
+  second.scalar("CREATE DATABASE " + s.clickhouse.database);
+  second.scalar("CREATE TABLE " + s.clickhouse.database + ".runs (id String) ENGINE = ReplacingMergeTree ORDER BY id");
+  auto why = refusal(s);
+  EXPECT_NE(why.find("table test_refuse_plain.runs on " + s.clickhouse.urls[1] +
+                     " exists as ReplacingMergeTree, not Replicated"),
+            std::string::npos)
+      << why;
+}
+
+}  // namespace
+}  // namespace tracepipe::test
