@@ -28,7 +28,7 @@ void add_sink_keys(Add& add) {
       urls_into(&C::urls), {"CLICKHOUSE_URL", "CLICKHOUSE_URLS"});
   add("clickhouse.cluster", C_, "--clickhouse-cluster", "", "name",
       "The servers' <remote_servers> cluster (1 shard, the replicas in clickhouse.url): the schema is created ON "
-      "CLUSTER with Replicated tables, checked against system.clusters at start. Empty: one server, as before.",
+      "CLUSTER with Replicated tables, checked against system.clusters at start. Empty: a single server.",
       text_into(at(&S::clickhouse, &C::cluster), true), {"CLICKHOUSE_CLUSTER"});
   add("clickhouse.user", C_, "--clickhouse-user", "default", "name", "ClickHouse user (sent in X-ClickHouse-User).",
       text_into(at(&S::clickhouse, &C::user)), {"CLICKHOUSE_USER"});

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cerrno>  // program_invocation_short_name (GNU)
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -12,8 +13,11 @@ namespace tracepipe::test {
 void record(const std::string& scenario, const jepsen_counts& c) {
   auto line = c.line(scenario);
   std::cout << line << std::endl;
-  static bool first = true;  // a run's file holds that run's lines only
-  std::ofstream("fault-results.txt", first ? std::ios::trunc : std::ios::app) << line << '\n';
+  // A run's file holds that run's lines only; one file per test binary
+  // (fault_tests-results.txt, replica_tests-results.txt), as ctest runs both.
+  static bool first = true;
+  std::ofstream(std::string(program_invocation_short_name) + "-results.txt", first ? std::ios::trunc : std::ios::app)
+      << line << '\n';
   first = false;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // What every fault scenario does with its counts: print the Jepsen-style
-// line, write it to fault-results.txt in the working directory (the run's
+// line, write it to <test binary>-results.txt in the working directory (the run's
 // lines only; ctest runs in build/tests, tools/test.sh prints the file),
 // and check the promise:
 // every acknowledged operation is in ClickHouse, once after dedup.
