@@ -65,6 +65,13 @@ void print_stack_figures(const loadgen::load_result& r) {
         f.timed_out ? fmt::format("  (gave up after {:.0f} s)", f.waited_s) : "", pct(f.lag_us));
   std::cout << fmt::format("visible ms (sent → found)     {}{}\n", pct(f.visible_us),
                            f.probes_not_visible ? fmt::format("  never seen: {}", f.probes_not_visible) : "");
+  if (f.replicas > 0)
+    std::cout << fmt::format("  on all {} replicas, ms      {}{}\n  replication lag ms           {}\n", f.replicas,
+                             pct(f.visible_all_us),
+                             f.probes_not_on_every_replica
+                                 ? fmt::format("  never on all: {}", f.probes_not_on_every_replica)
+                                 : "",
+                             pct(f.replication_lag_us));
   auto opt = [](const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : std::string("-"); };
   std::cout << fmt::format("queue depth max {}  ClickHouse parts max {}\n", opt(f.queue_depth_max),
                            opt(f.clickhouse_parts_max));

@@ -36,7 +36,25 @@ struct component_figures {
   std::optional<double> s3_put_mib;             ///< MiB/s written to S3
   std::optional<double> s3_put_p99_ms;          ///< S3 PUT latency
   std::optional<double> worker_inserts;         ///< INSERTs/s the workers made (more, smaller ones: more parts)
+  // A replicated ClickHouse (system.replicas of the runs table, per replica,
+  // the first five in configured order); empty on a single server
+  std::optional<double> replica1_delay_s, replica2_delay_s, replica3_delay_s, replica4_delay_s,
+      replica5_delay_s;  ///< absolute_delay; empty too while the replica does not answer
+  std::optional<double> replica1_queue, replica2_queue, replica3_queue, replica4_queue,
+      replica5_queue;                             ///< queue_size: fetches and merges still to do
+  std::optional<double> replica_inserts_queued;  ///< parts inserted elsewhere not fetched yet, summed
+  std::optional<double> replicas_readonly;       ///< replicas without a ZooKeeper session (inserts refused)
+  std::optional<double> replicas_unanswered;     ///< replicas that did not answer the sample
+  std::optional<double> zookeeper_up;            ///< 1 when a replica reaches ZooKeeper, else 0
 };
+
+/// The per-replica columns, by replica (0-based).
+inline constexpr std::optional<double> component_figures::*replica_delay_columns[] = {
+    &component_figures::replica1_delay_s, &component_figures::replica2_delay_s, &component_figures::replica3_delay_s,
+    &component_figures::replica4_delay_s, &component_figures::replica5_delay_s};
+inline constexpr std::optional<double> component_figures::*replica_queue_columns[] = {
+    &component_figures::replica1_queue, &component_figures::replica2_queue, &component_figures::replica3_queue,
+    &component_figures::replica4_queue, &component_figures::replica5_queue};
 
 struct component_column {
   std::string_view name;  ///< timeseries.csv header
@@ -65,6 +83,20 @@ inline constexpr component_column component_columns[] = {
     {"s3_put_mib_per_s", &component_figures::s3_put_mib},
     {"s3_put_p99_ms", &component_figures::s3_put_p99_ms},
     {"worker_inserts_per_s", &component_figures::worker_inserts},
+    {"replica1_delay_s", &component_figures::replica1_delay_s},
+    {"replica2_delay_s", &component_figures::replica2_delay_s},
+    {"replica3_delay_s", &component_figures::replica3_delay_s},
+    {"replica4_delay_s", &component_figures::replica4_delay_s},
+    {"replica5_delay_s", &component_figures::replica5_delay_s},
+    {"replica1_queue", &component_figures::replica1_queue},
+    {"replica2_queue", &component_figures::replica2_queue},
+    {"replica3_queue", &component_figures::replica3_queue},
+    {"replica4_queue", &component_figures::replica4_queue},
+    {"replica5_queue", &component_figures::replica5_queue},
+    {"replica_inserts_queued", &component_figures::replica_inserts_queued},
+    {"replicas_readonly", &component_figures::replicas_readonly},
+    {"replicas_unanswered", &component_figures::replicas_unanswered},
+    {"zookeeper_up", &component_figures::zookeeper_up},
 };
 
 }  // namespace tracepipe::loadgen

@@ -50,8 +50,13 @@ struct stack_figures {
   double late_after_ms = 0;
   histogram lag_us;      ///< received → first inserted, per acknowledged operation found
   // visibility probe
-  histogram visible_us;  ///< sent → first seen in ClickHouse, per probe
+  histogram visible_us;  ///< sent → first seen in ClickHouse (a random replica's), per probe
   std::uint64_t probes = 0, probes_not_visible = 0;
+  // replicated ClickHouse only (replicas > 0)
+  std::size_t replicas = 0;
+  histogram visible_all_us;      ///< sent → seen on every replica, per probe
+  histogram replication_lag_us;  ///< on the first replica that had it → on every replica
+  std::uint64_t probes_not_on_every_replica = 0;
   // components, per-second maxima
   std::optional<std::uint64_t> queue_depth_max, clickhouse_parts_max;
   std::uint64_t observer_errors = 0;

@@ -28,6 +28,28 @@ std::optional<double> parse_number(std::string_view s) {
   return v;
 }
 
+/// A replica's answers are awaited this long at most: the observer samples once a second.
+constexpr std::chrono::milliseconds replica_timeout{1000};
+
+/// Seconds since the epoch, not a delay: what 18.16 reports as absolute_delay
+/// for a replica whose queue never updated (replication not started yet).
+constexpr double epoch_like_delay = 1e8;
+
+std::uint64_t micros(std::chrono::steady_clock::duration d) {
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
+}
+
+/// The lines of a probe_query answer: the ids found.
+std::vector<std::string_view> lines_of(std::string_view body) {
+  std::vector<std::string_view> out;
+  while (!body.empty()) {
+    auto nl = body.find('\n');
+    out.push_back(body.substr(0, nl));
+    body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
+  }
+  return out;
+}
+
 }  // namespace
 
 observer::observer(observer_options options)
@@ -40,6 +62,10 @@ observer::observer(observer_options options)
     redis_.emplace(o_.target.redis_url, o_.target.stream_prefix, o_.target.shards, o_.target.consumer_group,
                    std::chrono::milliseconds(2000));
   if (!o_.metrics_urls.empty()) scraper_.emplace(o_.metrics_urls);
+  for (auto settings : o_.target.replicas) {
+    settings.timeout = std::min(settings.timeout, replica_timeout);
+    replicas_.push_back(std::make_unique<sink::clickhouse_client>(settings));
+  }
 }
 
 observer::~observer() { end(); }
@@ -59,7 +85,11 @@ void observer::end() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(mu_);
-  not_visible_ += polling_.size() + inbox_.size();
+  for (const auto* list : {&polling_, &inbox_})
+    for (const auto& w : *list) {
+      not_visible_ += w.visible ? 0 : 1;
+      not_on_all_ += replicas_.empty() ? 0 : 1;
+    }
   polling_.clear();
   inbox_.clear();
 }
@@ -78,7 +108,12 @@ bool observer::wants_probe(clock::time_point now) {
 void observer::probe(std::string run_id, clock::time_point sent_at) {
   std::lock_guard lock(mu_);
   if (stopping_) return;
-  inbox_.push_back({std::move(run_id), sent_at});
+  waiting w{std::move(run_id), sent_at};
+  if (!replicas_.empty()) {
+    w.replica = pick_() % replicas_.size();
+    w.on.assign(replicas_.size(), false);
+  }
+  inbox_.push_back(std::move(w));
   ++probes_sent_;
 }
 
@@ -154,6 +189,7 @@ void observer::sample(std::uint64_t second) {
     depth_.store(s.queue_depth ? static_cast<std::int64_t>(*s.queue_depth) : -1);
   }
   sample_clickhouse(s.components);
+  sample_replicas(s.components);
   if (scraper_ && !scraper_->sample(s.components)) failed(scraper_->error());
   s.clickhouse_parts = one_number(max_parts_query(o_.target.table));
   auto r = ch_.query(recent_lag_query(o_.target.table, o_.target.project, 2));
@@ -195,24 +231,74 @@ void observer::sample_clickhouse(component_figures& f) {
 
 void observer::poll_probes() {
   if (polling_.empty()) return;
+  if (!replicas_.empty()) return poll_replicas();
   std::vector<std::string> ids;
   for (const auto& w : polling_) ids.push_back(w.id);
   auto r = ch_.query(probe_query(o_.target.table, ids));
   auto now = clock::now();
   if (!r.ok()) return failed(r.message);
-  std::vector<std::string_view> seen;
-  std::string_view body = r.body;
-  while (!body.empty()) {
-    auto nl = body.find('\n');
-    seen.push_back(body.substr(0, nl));
-    body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
-  }
+  auto seen = lines_of(r.body);
   std::erase_if(polling_, [&](const waiting& w) {
     if (std::find(seen.begin(), seen.end(), w.id) == seen.end()) return false;
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - w.sent_at).count();
-    found_.push_back({second_of(w.sent_at), static_cast<std::uint64_t>(std::max<std::int64_t>(0, us))});
+    found_.push_back({second_of(w.sent_at), micros(now - w.sent_at)});
     return true;
   });
+}
+
+void observer::poll_replicas() {
+  for (std::size_t r = 0; r < replicas_.size(); ++r) {
+    std::vector<std::string> ids;
+    for (const auto& w : polling_)
+      if (!w.on[r]) ids.push_back(w.id);
+    if (ids.empty()) continue;
+    // A replica that does not answer just has not shown them yet.
+    auto answer = replicas_[r]->query(probe_query(o_.target.table, ids));
+    auto now = clock::now();
+    if (!answer.ok()) continue;
+    auto seen = lines_of(answer.body);
+    for (auto& w : polling_) {
+      if (w.on[r] || std::find(seen.begin(), seen.end(), w.id) == seen.end()) continue;
+      w.on[r] = true;
+      if (w.first_seen == clock::time_point{}) w.first_seen = now;
+      if (r == w.replica) {
+        w.visible = true;
+        found_.push_back({second_of(w.sent_at), micros(now - w.sent_at)});
+      }
+    }
+  }
+  auto now = clock::now();
+  std::erase_if(polling_, [&](const waiting& w) {
+    if (std::find(w.on.begin(), w.on.end(), false) != w.on.end()) return false;
+    on_all_.push_back({second_of(w.sent_at), micros(now - w.sent_at), micros(now - w.first_seen)});
+    return true;
+  });
+}
+
+void observer::sample_replicas(component_figures& f) {
+  if (replicas_.empty()) return;
+  double unanswered = 0, readonly = 0, inserts_queued = 0;
+  std::optional<bool> zookeeper;
+  for (std::size_t r = 0; r < replicas_.size(); ++r) {
+    std::string error;
+    // Not an observer error: a replica down is what is being measured.
+    auto st = read_replica_state(*replicas_[r], o_.target.table, &error);
+    if (!st) {
+      ++unanswered;
+      continue;
+    }
+    if (r < std::size(loadgen::replica_delay_columns) && st->tables > 0) {
+      if (st->absolute_delay < epoch_like_delay) f.*loadgen::replica_delay_columns[r] = st->absolute_delay;
+      f.*loadgen::replica_queue_columns[r] = st->queue_size;
+    }
+    inserts_queued += st->inserts_in_queue;
+    readonly += st->is_readonly > 0 || st->is_session_expired > 0 ? 1 : 0;
+    if (!zookeeper || !*zookeeper) zookeeper = replicas_[r]->query(zookeeper_query()).ok();
+  }
+  f.replicas_unanswered = unanswered;
+  if (!zookeeper) return;  // no replica answered: nothing known of the rest
+  f.replica_inserts_queued = inserts_queued;
+  f.replicas_readonly = readonly;
+  f.zookeeper_up = *zookeeper ? 1 : 0;
 }
 
 }  // namespace tracepipe::observe

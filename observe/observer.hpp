@@ -6,13 +6,18 @@
 // (component_figures.hpp); and
 // the visibility probe — a sample of accepted runs, each polled in
 // ClickHouse until found, so visible_at − sent is measured from outside,
-// the form users meet as "traces created but not visible".
+// the form users meet as "traces created but not visible". On a replicated
+// ClickHouse each probe reads a random replica, as a user behind a load
+// balancer would, and is also followed until every replica has it; and the
+// replicas' replication state is sampled each second.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +56,13 @@ struct probe_result {
   std::uint64_t visible_us = 0;
 };
 
+/// A probe followed until every replica had it.
+struct replicated_probe {
+  std::uint64_t second = 0;
+  std::uint64_t all_us = 0;  ///< sent → on every replica
+  std::uint64_t lag_us = 0;  ///< on the first replica that had it → on every replica
+};
+
 class observer final : public loadgen::run_watcher {
  public:
 
@@ -78,6 +90,10 @@ class observer final : public loadgen::run_watcher {
   const std::vector<probe_result>& probes() const { return found_; }
   std::uint64_t probes_sent() const { return probes_sent_; }
   std::uint64_t probes_not_visible() const { return not_visible_; }
+  /// Replicated only: probes seen on every replica, and those that were not by the end.
+  const std::vector<replicated_probe>& on_every_replica() const { return on_all_; }
+  std::uint64_t probes_not_on_every_replica() const { return not_on_all_; }
+  std::size_t replica_count() const { return replicas_.size(); }
   std::uint64_t errors() const { return errors_; }
   const std::string& last_error() const { return last_error_; }
 
@@ -85,10 +101,17 @@ class observer final : public loadgen::run_watcher {
   struct waiting {
     std::string id;
     clock::time_point sent_at;
+    std::size_t replica = 0;  ///< the one read as the user's read would land (replicated)
+    std::vector<bool> on{};   ///< seen on replica r (replicated)
+    bool visible = false;     ///< seen where the user reads
+    clock::time_point first_seen{};
   };
   void loop();
   void sample(std::uint64_t second);
   void poll_probes();
+  /// Replicated: each replica asked for the probes it has not shown yet.
+  void poll_replicas();
+  void sample_replicas(component_figures& f);
   std::optional<std::uint64_t> one_number(const std::string& sql);
   void sample_clickhouse(component_figures& f);
   void failed(std::string what);
@@ -96,6 +119,10 @@ class observer final : public loadgen::run_watcher {
 
   observer_options o_;
   sink::clickhouse_client ch_;
+  /// Every replica of a cluster, with a short timeout: a frozen one is
+  /// what is measured, and must not stall the sampling.
+  std::vector<std::unique_ptr<sink::clickhouse_client>> replicas_;
+  std::minstd_rand pick_{20261206};  ///< which replica a probe reads; guarded by mu_
   std::optional<redis_sampler> redis_;
   std::optional<metrics_sampler> scraper_;
   /// ClickHouse's counters at the previous sample, for per-second rates.
@@ -114,6 +141,8 @@ class observer final : public loadgen::run_watcher {
   std::vector<waiting> polling_;
   std::vector<component_sample> samples_;
   std::vector<probe_result> found_;
+  std::vector<replicated_probe> on_all_;
+  std::uint64_t not_on_all_ = 0;
   std::uint64_t probes_sent_ = 0, not_visible_ = 0, errors_ = 0;
   std::string last_error_;
   std::atomic<std::int64_t> depth_{-1};

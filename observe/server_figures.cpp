@@ -46,6 +46,16 @@ constexpr column<write_counters> counter_columns[] = {
     {"written_bytes", "sumIf(value, event = 'MergeTreeDataWriterCompressedBytes')", &write_counters::written_bytes},
 };
 
+// max() over the table's one row (or none: every figure 0).
+constexpr column<replica_state> replica_columns[] = {
+    {"tables", "count()", &replica_state::tables},
+    {"delay", "max(absolute_delay)", &replica_state::absolute_delay},
+    {"queue", "max(queue_size)", &replica_state::queue_size},
+    {"inserts_queued", "max(inserts_in_queue)", &replica_state::inserts_in_queue},
+    {"readonly", "max(is_readonly)", &replica_state::is_readonly},
+    {"session_expired", "max(is_session_expired)", &replica_state::is_session_expired},
+};
+
 template <class T, std::size_t N>
 std::string select_of(const column<T> (&columns)[N], std::string_view from) {
   std::string list;
@@ -118,6 +128,12 @@ std::string table_parts_query(const sink::schema_names& t) {
                                               sql_string(t.database), sql_string(t.table)));
 }
 
+std::string replica_state_query(const sink::schema_names& t) {
+  return select_of(replica_columns, fmt::format("system.replicas WHERE database = {} AND table = {}",
+                                                sql_string(t.database), sql_string(t.table)));
+}
+std::string zookeeper_query() { return "SELECT count() FROM system.zookeeper WHERE path = '/' FORMAT TSV"; }
+
 std::optional<server_activity> server_activity_of(std::string_view body, std::string* error) {
   return read_back(activity_columns, body, error);
 }
@@ -126,6 +142,10 @@ std::optional<table_parts> table_parts_of(std::string_view body, std::string* er
 }
 std::optional<write_counters> write_counters_of(std::string_view body, std::string* error) {
   return read_back(counter_columns, body, error);
+}
+
+std::optional<replica_state> replica_state_of(std::string_view body, std::string* error) {
+  return read_back(replica_columns, body, error);
 }
 
 std::optional<server_activity> read_server_activity(sink::clickhouse_client& ch, std::string* error) {
@@ -140,6 +160,11 @@ std::optional<table_parts> read_table_parts(sink::clickhouse_client& ch, const s
 std::optional<write_counters> read_write_counters(sink::clickhouse_client& ch, std::string* error) {
   auto body = answer(ch, write_counters_query(), error);
   return body ? write_counters_of(*body, error) : std::nullopt;
+}
+std::optional<replica_state> read_replica_state(sink::clickhouse_client& ch, const sink::schema_names& t,
+                                                std::string* error) {
+  auto body = answer(ch, replica_state_query(t), error);
+  return body ? replica_state_of(*body, error) : std::nullopt;
 }
 std::optional<double> read_merges_running(sink::clickhouse_client& ch, std::string* error) {
   auto body = answer(ch, merges_running_query(), error);

@@ -45,17 +45,32 @@ struct write_counters {
   double written_bytes = 0;  ///< what inserts wrote to disk, compressed
 };
 
+/// One replica's replication of the table (system.replicas); all 0 when it
+/// has no such table.
+struct replica_state {
+  double tables = 0;            ///< 1 when the replica has the table
+  double absolute_delay = 0;    ///< s behind the freshest replica, as the replica judges it
+  double queue_size = 0;        ///< fetches, merges … it still has to do
+  double inserts_in_queue = 0;  ///< parts inserted elsewhere it has not fetched yet
+  double is_readonly = 0;       ///< 1: no ZooKeeper session — inserts there are refused
+  double is_session_expired = 0;
+};
+
 /// The statements (tests/chdb runs them on a modern engine).
 std::string server_activity_query();
 std::string table_parts_query(const sink::schema_names& t);
 std::string write_counters_query();
 std::string merges_running_query();
+std::string replica_state_query(const sink::schema_names& t);
+/// One row when the server reaches ZooKeeper; an error when it does not.
+std::string zookeeper_query();
 
 /// The answers read back by name; nullopt with `error` set on a failed
 /// query or an answer without one of the columns.
 std::optional<server_activity> server_activity_of(std::string_view body, std::string* error);
 std::optional<table_parts> table_parts_of(std::string_view body, std::string* error);
 std::optional<write_counters> write_counters_of(std::string_view body, std::string* error);
+std::optional<replica_state> replica_state_of(std::string_view body, std::string* error);
 
 /// Query and read in one.
 std::optional<server_activity> read_server_activity(sink::clickhouse_client& ch, std::string* error);
@@ -63,5 +78,7 @@ std::optional<table_parts> read_table_parts(sink::clickhouse_client& ch, const s
                                             std::string* error);
 std::optional<write_counters> read_write_counters(sink::clickhouse_client& ch, std::string* error);
 std::optional<double> read_merges_running(sink::clickhouse_client& ch, std::string* error);
+std::optional<replica_state> read_replica_state(sink::clickhouse_client& ch, const sink::schema_names& t,
+                                                std::string* error);
 
 }  // namespace tracepipe::observe

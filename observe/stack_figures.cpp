@@ -49,6 +49,12 @@ void attach_stack_figures(load_result& r, const observer& watch, const reconcile
     visible_by_second[p.second].push_back(p.visible_us);
   }
   for (auto& [second, us] : visible_by_second) row_at(r, second).visible_p99_ms = p99_ms(us);
+  f.replicas = watch.replica_count();
+  for (const auto& p : watch.on_every_replica()) {
+    f.visible_all_us.record(p.all_us);
+    f.replication_lag_us.record(p.lag_us);
+  }
+  f.probes_not_on_every_replica = watch.probes_not_on_every_replica();
   f.probes = watch.probes_sent();
   f.probes_not_visible = watch.probes_not_visible();
   f.observer_errors = watch.errors();

@@ -5,6 +5,8 @@ namespace tracepipe::observe {
 stack_target stack_target_of(const config::settings& s, const std::string& project) {
   stack_target t;
   t.clickhouse = sink::client_settings(s.clickhouse);
+  if (s.clickhouse.urls.size() > 1)
+    for (std::size_t r = 0; r < s.clickhouse.urls.size(); ++r) t.replicas.push_back(sink::client_settings(s.clickhouse, r));
   t.table = {s.clickhouse.database, s.clickhouse.table};
   t.redis_url = s.redis.url;
   t.stream_prefix = s.redis.stream;

@@ -3,6 +3,7 @@
 // what the observer and the reconcile read to see what the write path did.
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "config/settings.hpp"
 #include "sink/clickhouse_client.hpp"
@@ -11,7 +12,10 @@
 namespace tracepipe::observe {
 
 struct stack_target {
-  sink::clickhouse_settings clickhouse;
+  sink::clickhouse_settings clickhouse;  ///< the server read for figures and the reconcile (the first)
+  /// Every replica of a cluster, in configured order (the first is `clickhouse`);
+  /// empty for a single server. Visibility and replication are read per replica.
+  std::vector<sink::clickhouse_settings> replicas;
   sink::schema_names table;
   std::string redis_url;      ///< empty: queue depth is not sampled
   std::string stream_prefix;  ///< the ingest's stream key prefix

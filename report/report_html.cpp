@@ -25,6 +25,7 @@ struct chart_def {
 
 constexpr const char* needs_stack = "not measured in this run (needs --stack)";
 constexpr const char* not_recorded = "not recorded in this run's timeseries.csv";
+constexpr const char* needs_replicas = "not measured in this run (a replicated ClickHouse behind --stack)";
 constexpr const char* needs_metrics = "not measured in this run (needs --stack and a tracepipe /metrics page)";
 
 // Queue depth and parts get a chart each: on one axis tens of thousands of
@@ -40,6 +41,18 @@ const std::vector<chart_def>& chart_defs() {
        {{"lag_p50_ms", "lag p50"}, {"lag_p99_ms", "lag p99"}, {"visible_p99_ms", "visible p99"}},
        needs_stack},
       {"Redis queue depth", "entries", {{"queue_depth", "queue depth"}}, needs_stack},
+      {"Replication delay", "s behind (system.replicas absolute_delay)",
+       {{"replica1_delay_s", "replica 1"}, {"replica2_delay_s", "replica 2"}, {"replica3_delay_s", "replica 3"},
+        {"replica4_delay_s", "replica 4"}, {"replica5_delay_s", "replica 5"}},
+       needs_replicas},
+      {"Replication queue", "entries (system.replicas queue_size)",
+       {{"replica1_queue", "replica 1"}, {"replica2_queue", "replica 2"}, {"replica3_queue", "replica 3"},
+        {"replica4_queue", "replica 4"}, {"replica5_queue", "replica 5"}},
+       needs_replicas},
+      {"Replicas and ZooKeeper", "count",
+       {{"replicas_readonly", "read-only (no ZooKeeper session)"}, {"replicas_unanswered", "not answering"},
+        {"zookeeper_up", "ZooKeeper up (1)"}},
+       needs_replicas},
       {"ClickHouse parts", "active parts", {{"clickhouse_parts", "parts"}}, needs_stack},
       {"Consumer group", "entries",
        {{"redis_pending", "pending (delivered, not acked)"}, {"redis_group_lag", "lag (not yet delivered)"}},

@@ -56,6 +56,13 @@ void add_stack(json::object& doc, const load_result& r) {
                                                     {"late_after_ms", json_rounded(f.late_after_ms)}})
                          : nullptr;
   doc["probes"] = seen ? json::value(json::object{{"sent", f.probes}, {"not_visible", f.probes_not_visible}}) : nullptr;
+  // "Visible" above reads a random replica, as a user behind a load balancer;
+  // these follow each probe until every replica has it (null: one server).
+  bool replicated = seen && f.replicas > 0;
+  doc["replicas"] = replicated ? json::value(f.replicas) : nullptr;
+  doc["visible_all_replicas_ms"] = percentiles_or_null(f.visible_all_us, replicated);
+  doc["replication_lag_ms"] = percentiles_or_null(f.replication_lag_us, replicated);
+  doc["probes_not_on_every_replica"] = count_or_null(f.probes_not_on_every_replica, replicated);
   doc["components"] = {{"queue_depth_max", opt_or_null(f.queue_depth_max)},
                        {"clickhouse_parts_max", opt_or_null(f.clickhouse_parts_max)}};
   doc["observer"] = seen ? json::value(json::object{{"errors", f.observer_errors}, {"last_error", f.error}}) : nullptr;

@@ -142,6 +142,12 @@ std::string summary_tables_html(const summary_values& s) {
                  {"p50", "p90", "p99", "p999", "max", "mean", "count"});
   tables += grid(s, "Lag and visibility (ms)", {{"lag_ms", "received → inserted"}, {"visible_ms", "sent → visible"}},
                  {"p50", "p90", "p99", "max", "count"});
+  if (s.number("replicas"))
+    tables += grid(s, "Visibility on the replicas (ms)",
+                   {{"visible_ms", "sent → on the replica read"},
+                    {"visible_all_replicas_ms", "sent → on every replica"},
+                    {"replication_lag_ms", "first replica → every replica"}},
+                   {"p50", "p90", "p99", "max", "count"});
   tables += data_table(s);
   return fmt::format(R"(<section class="tables"><h2>Summary</h2><div class="table-grid">{}</div></section>)",
                      tables);

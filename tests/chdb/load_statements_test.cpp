@@ -66,6 +66,11 @@ TEST_F(load_statements, probe_reconcile_count_parts_and_lag_answer_as_expected) 
   EXPECT_GT(parts->bytes_on_disk, 0);
   auto merges = observe::parse_named_row(ok(observe::merges_running_query()), &error);
   ASSERT_TRUE(merges && merges->contains("merges_running")) << error;
+  // A table that is not Replicated: no row in system.replicas, every figure 0.
+  auto replica = observe::replica_state_of(ok(observe::replica_state_query(names)), &error);
+  ASSERT_TRUE(replica) << error;
+  EXPECT_EQ(replica->tables, 0);
+  EXPECT_EQ(replica->queue_size, 0);
   auto counters = observe::write_counters_of(ok(observe::write_counters_query()), &error);
   ASSERT_TRUE(counters) << error;
   EXPECT_GE(counters->inserted_rows, 6);

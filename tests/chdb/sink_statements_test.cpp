@@ -92,6 +92,17 @@ TEST_F(sink_statements, ddl_for_26_5_runs) {
   EXPECT_EQ(ok("SELECT count() FROM " + names.qualified() + "_merged"), "0\n");
 }
 
+TEST_F(sink_statements, replicated_ddl_parses_on_26_x) {
+  // A Replicated table needs ZooKeeper or Keeper and ON CLUSTER a server with
+  // <remote_servers>; libchdb has neither, so the cluster's statements are
+  // parsed here (EXPLAIN AST), and run for real on 18.16 by tests/replicas.
+  sink::schema_names names{"tp_cluster", "runs", "tracepipe"};
+  for (const auto& statement : sink::schema_ddl(names, *clickhouse_version::parse("26.5.1.1"))) {
+    SCOPED_TRACE(statement);
+    EXPECT_NE(ok("EXPLAIN AST " + statement), "");
+  }
+}
+
 TEST_F(sink_statements, ddl_for_18_16_also_runs) {
   // Not required by the policy, but the fallback clock must not be a 26.x error either.
   auto names = create_schema("18.16.1");

@@ -141,6 +141,10 @@ jepsen_counts write_path::finish_load() {
   c.dropped = u64(doc["dropped"]);
   double rate = 0;
   if (doc["achieved_rate"].get_double().get(rate) == simdjson::SUCCESS) c.achieved_rate = rate;
+  c.replicas = u64(doc["replicas"]);
+  c.probes_on_every_replica = u64(doc["visible_all_replicas_ms"]["count"]);
+  double lag = 0;
+  if (doc["replication_lag_ms"]["max"].get_double().get(lag) == simdjson::SUCCESS) c.replication_lag_max_ms = lag;
   bool timed_out = true;
   if (doc["reconcile"]["timed_out"].get_bool().get(timed_out) == simdjson::SUCCESS) c.reconcile_timed_out = timed_out;
   // The worst server: on a replicated stack every replica must be clean.

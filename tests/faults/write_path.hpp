@@ -35,6 +35,10 @@ struct jepsen_counts {
   std::uint64_t recovered = 0;     ///< found in ClickHouse though never acknowledged
   std::uint64_t retries = 0, errors = 0, rejected_429 = 0, rejected_503 = 0, dropped = 0;
   double achieved_rate = 0;        ///< runs/s
+  // a replicated stack's visibility, from summary.json (0 on a single server)
+  std::uint64_t replicas = 0;
+  std::uint64_t probes_on_every_replica = 0;  ///< probes followed until every replica had them
+  double replication_lag_max_ms = 0;          ///< first replica → every replica, worst probe
   bool reconcile_timed_out = true;
   /// One line for the log and tests/faults/README.md's table.
   std::string line(const std::string& scenario) const;

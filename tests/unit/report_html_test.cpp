@@ -35,14 +35,14 @@ constexpr const char* full_csv =
     "clickhouse_inserted_rows_per_s,clickhouse_inserted_mib_per_s,clickhouse_merged_rows_per_s,"
     "clickhouse_delayed_inserts_per_s,clickhouse_rejected_inserts_per_s,ingest_inflight_mib,ingest_enqueue_p99_ms,"
     "worker_inserted_rows_per_s,worker_insert_p99_ms,worker_ack_lag_p99_ms,worker_retries_per_s,s3_puts_per_s,"
-    "s3_put_mib_per_s,s3_put_p99_ms\n"
-    "1,1000,1000,100,100,0,0,0,0,10,1000,,,,,5,3,x,2.5,120,0,5,0,0,,,,,,0.1,,,,,,,,\n"
+    "s3_put_mib_per_s,s3_put_p99_ms,replica1_delay_s,replica1_queue,replicas_readonly\n"
+    "1,1000,1000,100,100,0,0,0,0,10,1000,,,,,5,3,x,2.5,120,0,5,0,0,,,,,,0.1,,,,,,,,,0,0,0\n"
     "2,1000,1000,100,100,0,0,0,0,11,1000,900,120,400,450,12,4,x,3.5,180,200,12,1,1,900,1.2,0,0,0,0.2,1.5,900,80,"
-    "1100,0,20,0.8,12\n"
+    "1100,0,20,0.8,12,1,3,0\n"
     "3,1000,1000,100,98,2,0,0,0,12,980,1100,130,420,470,9,4,x,3.0,170,0,9,1,0,1100,1.5,4000,1,0,0.3,1.2,1100,95,"
-    "1200,1,25,1.1,15\n"
+    "1200,1,25,1.1,15,2,5,1\n"
     "4,1000,1000,100,100,0,0,0,0,12,1000,1000,125,410,460,4,5,x,2.75,160,100,4,0,1,1000,1.3,0,0,0,0.1,1.1,1000,"
-    "85,1150,0,18,0.7,11\n";
+    "85,1150,0,18,0.7,11,0,1,0\n";
 
 constexpr const char* summary =
     R"({"target":"http://127.0.0.1:8080/runs?a=1&b=<2>","duration_s":4,"target_rate":1000,"achieved_rate":997.5,)"
@@ -70,7 +70,7 @@ TEST(report_html_escape, strings_from_the_files_never_reach_the_page_raw) {
   EXPECT_EQ(count(page, "http://127.0.0.1:8080/runs?a=1&amp;b=&lt;2&gt;"), 3u);  // title, header, Run table
   EXPECT_EQ(count(page, "<2>"), 0u);
   EXPECT_EQ(count(page, "<b>spike</b>"), 0u);
-  EXPECT_EQ(count(page, "&lt;b&gt;spike&lt;/b&gt;"), 17u);  // the phase label on each chart
+  EXPECT_EQ(count(page, "&lt;b&gt;spike&lt;/b&gt;"), 20u);  // the phase label on each chart
   EXPECT_NE(page.find("from <code>runs/&lt;dir&gt;</code>"), std::string::npos);
 }
 
@@ -136,9 +136,9 @@ TEST(report_page, a_run_without_the_stack_notes_the_charts_it_cannot_draw) {
 TEST(report_page, draws_every_chart_when_every_column_has_values) {
   auto page = render_report_html(inputs(full_csv));
   EXPECT_EQ(count(page, "needs --stack"), 0u);
-  EXPECT_EQ(count(page, "<svg class=\"chart\""), 17u);
-  EXPECT_NE(page.find(R"(data-charts-with-data="17")"), std::string::npos);
-  EXPECT_EQ(count(page, R"(class="phase")"), 17u * 3);  // 0, 2 and 4 s on each chart
+  EXPECT_EQ(count(page, "<svg class=\"chart\""), 20u);
+  EXPECT_NE(page.find(R"(data-charts-with-data="20")"), std::string::npos);
+  EXPECT_EQ(count(page, R"(class="phase")"), 20u * 3);  // 0, 2 and 4 s on each chart
   EXPECT_NE(page.find(">S3 PUT</text>"), std::string::npos);
   EXPECT_NE(page.find(">rejected (TOO_MANY_PARTS)</text>"), std::string::npos);
   EXPECT_NE(page.find(">inserted in ClickHouse</text>"), std::string::npos);

@@ -124,8 +124,11 @@ TEST(loadgen_summary, timeseries_csv_rows) {
             "clickhouse_inserted_rows_per_s,clickhouse_inserted_mib_per_s,clickhouse_merged_rows_per_s,"
             "clickhouse_delayed_inserts_per_s,clickhouse_rejected_inserts_per_s,ingest_inflight_mib,"
             "ingest_enqueue_p99_ms,worker_inserted_rows_per_s,worker_insert_p99_ms,worker_ack_lag_p99_ms,"
-            "worker_retries_per_s,s3_puts_per_s,s3_put_mib_per_s,s3_put_p99_ms,worker_inserts_per_s\n"
-            "1,1000,1000,100,99,1,0,0,0,12.345,0,,,,,,,,,,,,,,,,,,,,,,,,,,,\n");
+            "worker_retries_per_s,s3_puts_per_s,s3_put_mib_per_s,s3_put_p99_ms,worker_inserts_per_s,"
+            "replica1_delay_s,replica2_delay_s,replica3_delay_s,replica4_delay_s,replica5_delay_s,replica1_queue,"
+            "replica2_queue,replica3_queue,replica4_queue,replica5_queue,replica_inserts_queued,replicas_readonly,"
+            "replicas_unanswered,zookeeper_up\n"
+            "1,1000,1000,100,99,1,0,0,0,12.345,0,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\n");
   auto r = sample();
   r.timeseries[0].accepted_runs = 990;
   r.timeseries[0].inserted_runs = 980;
@@ -135,9 +138,11 @@ TEST(loadgen_summary, timeseries_csv_rows) {
   r.timeseries[0].components.clickhouse_inserted_rows = 980;
   r.timeseries[0].components.clickhouse_rejected_inserts = 0;
   r.timeseries[0].components.s3_put_p99_ms = 12.5;
+  r.timeseries[0].components.replica2_delay_s = 4;
+  r.timeseries[0].components.zookeeper_up = 1;
   EXPECT_EQ(timeseries_csv(r).substr(timeseries_csv(r).find('\n') + 1),
             "1,1000,1000,100,99,1,0,0,0,12.345,990,980,,1500.500,,42,,3.250,,,,,,980.000,,,,0.000,,,,,,,,,"
-            "12.500,\n");
+            "12.500,,,4.000,,,,,,,,,,,,1.000\n");
 }
 
 TEST(loadgen_summary, stack_figures_are_null_until_measured_and_thresholds_on_them_fail) {
