@@ -18,11 +18,16 @@ std::string fresh_temp_dir(std::string_view what) {
   return pattern;
 }
 
-local_stack::local_stack(std::string dir, bool keep, std::string who)
+local_stack::local_stack(std::string dir, bool keep, std::string who, int clickhouse_replicas)
     : dir_(std::move(dir)), keep_(keep), who_(std::move(who)) {
-  std::cerr << fmt::format("tracepipe {}: starting Redis, ClickHouse and S3 under {}\n", who_, dir_);
+  std::cerr << fmt::format("tracepipe {}: starting Redis, {} and S3 under {}\n", who_,
+                           clickhouse_replicas > 1
+                               ? fmt::format("ZooKeeper, {} ClickHouse replicas", clickhouse_replicas)
+                               : std::string("ClickHouse"),
+                           dir_);
   stack::options so;
   so.dir = dir_;
+  so.clickhouse_replicas = clickhouse_replicas;
   stack::up(so, std::cerr);
 }
 

@@ -20,7 +20,7 @@ std::string fresh_temp_dir(std::string_view what);
 /// Starts the stack in `dir`; stops it when destroyed unless `keep`.
 class local_stack {
  public:
-  local_stack(std::string dir, bool keep, std::string who);
+  local_stack(std::string dir, bool keep, std::string who, int clickhouse_replicas = 1);
   ~local_stack();
   local_stack(const local_stack&) = delete;
   local_stack& operator=(const local_stack&) = delete;

@@ -72,6 +72,10 @@ struct scenario {
   /// operations that waited longer in the queue are counted as would_expire.
   std::optional<std::chrono::milliseconds> redis_expiry;
   bool needs_async_insert = false;  ///< `requires: [async_insert]` (ClickHouse 21.11+)
+  /// `clickhouse_replicas:` the ClickHouse the scenario needs: 1 a single
+  /// server; N > 1 ZooKeeper and N replicas (its actions may name
+  /// zookeeper and clickhouse:1 … clickhouse:N).
+  int clickhouse_replicas = 1;
   std::vector<scenario_phase> phases;
   std::vector<scenario_expectation> expect;  ///< over the whole run
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/loader.hpp"
@@ -142,9 +143,7 @@ scenario_action action_of(const reader& r, const YAML::Node& n) {
     r.fail(item.first, verb, "unknown action (workers, pause, resume, stop, start, kill)");
   a.what = scenario_action::kind::component;
   a.verb = verb;
-  a.component = r.text(item.second, verb);
-  if (a.component != "redis" && a.component != "clickhouse" && a.component != "s3")
-    r.fail(item.second, verb, fmt::format("'{}' is not a component of the stack (redis, clickhouse, s3)", a.component));
+  a.component = r.text(item.second, verb);  // checked against the stack in check_action_sequence
   return a;
 }
 
@@ -250,7 +249,15 @@ void check_references(const reader& r, const scenario& s, const scenario_expecta
 /// anything starts. Phase 1's actions run before the load and the
 /// observers start: they may set up the workers, not take a server away.
 void check_action_sequence(const reader& r, const scenario& s) {
-  std::map<std::string, std::string> state = {{"redis", "running"}, {"clickhouse", "running"}, {"s3", "running"}};
+  std::vector<std::string> components = {"redis", "s3"};
+  if (s.clickhouse_replicas > 1) {
+    components.push_back("zookeeper");
+    for (int i = 1; i <= s.clickhouse_replicas; ++i) components.push_back(fmt::format("clickhouse:{}", i));
+  } else {
+    components.push_back("clickhouse");
+  }
+  std::map<std::string, std::string> state;
+  for (const auto& c : components) state[c] = "running";
   auto fail = [&](const scenario_action& a, const std::string& why) {
     throw scenario_error(fmt::format("{}:{}: {}: {}", r.file(), a.line, a.what == scenario_action::kind::workers
                                                                               ? std::string("workers")
@@ -260,13 +267,17 @@ void check_action_sequence(const reader& r, const scenario& s) {
   for (std::size_t i = 0; i < s.phases.size(); ++i)
     for (const auto& a : s.phases[i].actions) {
       if (a.what == scenario_action::kind::workers) {
+        // With replicas, workers start on any replica that answers.
         for (const auto* c : {"redis", "clickhouse"})
-          if (state[c] != "running")
+          if (state.contains(c) && state[c] != "running")
             fail(a, fmt::format("the workers cannot restart while {} is {}: they wait for it on start, and every "
                                 "later phase would wait with them ({} it in this phase or an earlier one first)",
                                 c, state[c], state[c] == "paused" ? "resume" : "start"));
         continue;
       }
+      if (!state.contains(a.component))
+        fail(a, fmt::format("'{}' is not a component of the stack ({}{})", a.component, fmt::join(components, ", "),
+                            s.clickhouse_replicas > 1 ? "" : "; replicas need clickhouse_replicas: N"));
       if (i == 0)
         fail(a, fmt::format("'{}' in the first phase: its actions run before the load and its observers start; "
                             "act on the stack from a later phase",
@@ -295,7 +306,8 @@ void check_action_sequence(const reader& r, const scenario& s) {
 /// The checked reading of a parsed file (parse_scenario's second half).
 scenario read_scenario(const reader& r, const YAML::Node& root) {
   r.only(root, "a scenario",
-         {"name", "description", "load", "settings", "redis_expiry", "requires", "phases", "expect"});
+         {"name", "description", "load", "settings", "redis_expiry", "requires", "clickhouse_replicas", "phases",
+          "expect"});
   scenario s;
   s.file = r.file();
   s.body.runs_per_request = 50;
@@ -314,6 +326,11 @@ scenario read_scenario(const reader& r, const YAML::Node& root) {
         r.fail(item, "requires", fmt::format("unknown requirement '{}' (async_insert)", item.as<std::string>()));
       s.needs_async_insert = true;
     }
+  }
+  if (const auto& n = root["clickhouse_replicas"]) {
+    auto v = r.number(n, "clickhouse_replicas", 1, 5);
+    if (v != std::floor(v)) r.fail(n, "clickhouse_replicas", "expected a whole number of replicas, 1 to 5");
+    s.clickhouse_replicas = static_cast<int>(v);
   }
   const auto& phases = root["phases"];
   if (!phases || !phases.IsSequence() || phases.size() == 0)

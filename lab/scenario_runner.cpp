@@ -229,11 +229,18 @@ int run_scenario(scenario_run_options c, stop_flags& stop) {
   std::optional<local_stack> own;
   if (c.stack_dir.empty() && c.config_file.empty()) {
     c.stack_dir = fresh_temp_dir("scenario");
-    own.emplace(c.stack_dir, c.keep_stack, "scenario");
+    own.emplace(c.stack_dir, c.keep_stack, "scenario", sc.clickhouse_replicas);
   }
   if (!c.stack_dir.empty()) loader.set_stack_dir(c.stack_dir);
   if (!c.config_file.empty()) loader.set_config_file(c.config_file);
   auto servers = loader.load();
+  if (static_cast<int>(servers.clickhouse.urls.size()) < sc.clickhouse_replicas) {
+    std::cout << fmt::format(
+        "scenario {} cannot run here: it needs {} ClickHouse replicas, and clickhouse.url names {} server(s) "
+        "(tracepipe stack up --clickhouse-replicas {}, or run it without --stack); no load was run\n",
+        sc.name, sc.clickhouse_replicas, servers.clickhouse.urls.size(), sc.clickhouse_replicas);
+    return 4;
+  }
   bool local = check_where_actions_land(sc, c, servers);
   auto salt = fresh_id_salt();
   auto base = scenario_settings(sc, servers, salt);

@@ -14,6 +14,7 @@
 #include "config/loader.hpp"
 #include "lab/load_session.hpp"
 #include "lab/local_write_path.hpp"
+#include "stack/stack.hpp"
 #include "tools/commands.hpp"
 #include "tools/signals.hpp"
 
@@ -36,6 +37,7 @@ struct demo_cli {
   std::string stages = "5s:3000,20s:3000,5s:0";
   int batch_size = 50;
   bool keep_stack = false;
+  int clickhouse_replicas = 1;
 };
 
 int run_demo(demo_cli& c) {
@@ -45,7 +47,7 @@ int run_demo(demo_cli& c) {
   auto stages = loadgen::parse_stages(c.stages, &why);
   if (!stages) throw CLI::ValidationError("--stages: " + why);
 
-  local_stack stack(c.dir, c.keep_stack, "demo");
+  local_stack stack(c.dir, c.keep_stack, "demo", c.clickhouse_replicas);
   config::loader loader;
   loader.set_stack_dir(c.dir);
   auto settings = loader.load();
@@ -90,6 +92,10 @@ void add_demo_command(CLI::App& app, action& run) {
   cmd->add_option("--stages", c.stages, "The load in runs/s, k6-style ramps")->capture_default_str();
   cmd->add_option("--batch-size", c.batch_size, "Runs per request")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_flag("--keep-stack", c.keep_stack, "Leave the stack running afterwards");
+  cmd->add_option("--clickhouse-replicas", c.clickhouse_replicas,
+                  "1: one ClickHouse server; 2-5: ZooKeeper and that many replicas (the production topology)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, stack::max_clickhouse_replicas));
   cmd->callback([&run] {
     run = [] { return run_demo(c); };
   });

@@ -27,10 +27,10 @@ t0=$(date +%s) t=$t0
 took() { local now; now=$(date +%s); echo "test.sh: $1 in $((now - t)) s (total $((now - t0)) s)"; t=$now; }
 bash "$root/tools/build.sh" tracepipe fault_tests replica_tests scenario_tests chdb_statement_test bench_body ingest_micro_bench
 took "setup + optimised build"
-ctest --test-dir "$root/build" --output-on-failure --timeout 1200 -R '^(faults|replicas|scenarios|chdb_statements)$'
+ctest --test-dir "$root/build" --output-on-failure --timeout 1200 -R '^(faults|replicas|replica_faults|scenarios|chdb_statements)$'
 # The fault scenarios' Jepsen-style counts (tests/faults/README.md), the replica faults' too.
 cat "$root/build/tests/fault_tests-results.txt" "$root/build/tests/replica_tests-results.txt"
-took "faults, replicas, scenarios, chdb_statements"
+took "faults, replicas, replica_faults, scenarios, chdb_statements"
 bash "$root/tools/sanitize.sh"
 took "sanitized build + tests"
 bash "$root/tools/fuzz_ci.sh"

@@ -159,6 +159,28 @@ std::string then_actions(const std::string& action_lines) {
   return with_phase("    duration: 1s\n  - name: two\n    duration: 1s\n    actions:\n" + action_lines);
 }
 
+TEST(scenario_file, replicas_are_components_only_of_a_replicated_scenario) {
+  const std::string replicated = "name: x\nclickhouse_replicas: 3\nphases:\n  - {name: a, duration: 1s}\n"
+                                 "  - name: b\n    duration: 1s\n    actions:\n";
+  auto sc = parse_scenario(replicated + "      - pause: clickhouse:3\n      - stop: zookeeper\n", "ok.yaml");
+  EXPECT_EQ(sc.clickhouse_replicas, 3);
+  ASSERT_EQ(sc.phases.at(1).actions.size(), 2u);
+  EXPECT_EQ(sc.phases[1].actions[0].component, "clickhouse:3");
+  EXPECT_TRUE(sc.needs_local_stack());
+  expect_refused({
+      {then_actions("      - pause: clickhouse:2\n"),
+       "pause: 'clickhouse:2' is not a component of the stack (redis, s3, clickhouse; replicas need "
+       "clickhouse_replicas: N)"},
+      {replicated + "      - pause: clickhouse\n",
+       "pause: 'clickhouse' is not a component of the stack (redis, s3, zookeeper, clickhouse:1, clickhouse:2, "
+       "clickhouse:3)"},
+      {replicated + "      - pause: clickhouse:4\n", "'clickhouse:4' is not a component"},
+      {"name: x\nclickhouse_replicas: 9\nphases:\n  - {name: a, duration: 1s}\n", "bad.yaml:2: clickhouse_replicas:"},
+      {"name: x\nclickhouse_replicas: 2.5\nphases:\n  - {name: a, duration: 1s}\n",
+       "bad.yaml:2: clickhouse_replicas: expected a whole number"},
+  });
+}
+
 TEST(scenario_file, actions_that_could_not_play_in_that_order_are_refused) {
   const std::vector<refused_file> cases = {
       {with_phase("    duration: 1s\n    actions:\n      - pause: redis\n"),
@@ -197,7 +219,7 @@ TEST(scenario_file, the_shipped_library_reads_in_full_and_short_form) {
       EXPECT_FALSE(s.expect.empty()) << s.name << ": every scenario states its whole-run expectations";
     }
   }
-  EXPECT_EQ(files, 6);
+  EXPECT_EQ(files, 7);
 }
 
 }  // namespace
