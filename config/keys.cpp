@@ -30,6 +30,11 @@ void add_sink_keys(Add& add) {
       "The servers' <remote_servers> cluster (1 shard, the replicas in clickhouse.url): the schema is created ON "
       "CLUSTER with Replicated tables, checked against system.clusters at start. Empty: a single server.",
       text_into(at(&S::clickhouse, &C::cluster), true), {"CLICKHOUSE_CLUSTER"});
+  add("clickhouse.insert_quorum", C_, "--insert-quorum", "0", "count",
+      "0: an insert succeeds once one replica has it (LangSmith's and Langfuse's default); N: once N replicas "
+      "have it (insert_quorum). On 18.16 concurrent quorum inserts into one table fail (code 286) and are "
+      "retried: README, Replicated ClickHouse.",
+      count_into(at(&S::clickhouse, &C::insert_quorum), 0, 16));
   add("clickhouse.user", C_, "--clickhouse-user", "default", "name", "ClickHouse user (sent in X-ClickHouse-User).",
       text_into(at(&S::clickhouse, &C::user)), {"CLICKHOUSE_USER"});
   add("clickhouse.password", C_, "--clickhouse-password", "", "secret",

@@ -50,6 +50,7 @@ struct clickhouse_settings {
   /// of `cluster` (inserts go round robin over those that answer). Never empty.
   std::vector<std::string> urls;
   std::string cluster;                  ///< <remote_servers> name; empty: a single server
+  int insert_quorum;                    ///< 0: off; N: an insert succeeds once N replicas have it
   std::string user;
   std::string password;
   std::string database;

@@ -35,6 +35,10 @@ std::optional<std::string> cluster_mismatch(const config::clickhouse_settings& c
     for (const auto& [name, shard] : v.cluster_rows) out.insert(name);
     return out;
   };
+  if (c.insert_quorum > static_cast<int>(c.urls.size()))
+    return fmt::format("clickhouse.insert_quorum is {} but clickhouse.url lists {} server(s): no insert could "
+                       "ever reach that many replicas",
+                       c.insert_quorum, c.urls.size());
   if (c.cluster.empty()) {
     if (c.urls.size() > 1)
       return fmt::format(

@@ -30,7 +30,8 @@ std::optional<cluster_view> ask(clickhouse_client& client, const schema_names& n
 /// Why the configuration and the servers that answered disagree, in one
 /// sentence; nullopt when they agree. Checked: several URLs without a
 /// cluster name; a cluster a server does not know; more than one shard; a
-/// replica count other than the URLs'; a runs table that is not Replicated.
+/// replica count other than the URLs'; a runs table that is not Replicated;
+/// an insert quorum larger than the replicas.
 std::optional<std::string> cluster_mismatch(const config::clickhouse_settings& configured,
                                             const schema_names& names, const std::vector<cluster_view>& views);
 

@@ -272,7 +272,9 @@ query_settings pipeline::insert_settings_for(const std::string& token) {
   const auto& ch = ctx_.settings.clickhouse;
   bool wait = ch.wait_for_async_insert && coin(random_) < ch.async_insert_wait_pct;
   return insert_settings(ctx_.version,
-                         {ch.async_insert, wait, ch.async_insert_busy_timeout_ms, ch.async_insert_max_data_size}, token);
+                         {ch.async_insert, wait, ch.async_insert_busy_timeout_ms, ch.async_insert_max_data_size,
+                          ch.insert_quorum},
+                         token);
 }
 
 clickhouse_result pipeline::send(const insert_action& action, const std::vector<built_row>& built,

@@ -113,6 +113,7 @@ std::vector<std::pair<std::string, std::string>> insert_settings(const clickhous
     s.emplace_back("async_insert_max_data_size", std::to_string(o.async_insert_max_data_size));
     if (version.has_async_insert_deduplicate()) s.emplace_back("async_insert_deduplicate", "1");
   }
+  if (o.insert_quorum > 0) s.emplace_back("insert_quorum", std::to_string(o.insert_quorum));
   bool token_works = async ? version.has_async_insert_deduplication_token() : version.has_insert_deduplication_token();
   if (token_works && !dedup_token.empty()) s.emplace_back("insert_deduplication_token", dedup_token);
   return s;

@@ -44,6 +44,7 @@ struct insert_options {
   bool wait_for_async_insert = true;
   std::size_t async_insert_busy_timeout_ms = 200;
   std::size_t async_insert_max_data_size = 10 << 20;
+  int insert_quorum = 0;  ///< 0: not sent
 };
 
 /// URL settings for one INSERT: only those the server knows. `dedup_token`

@@ -62,7 +62,7 @@ void worker::prepare_clickhouse() {
         "alone is in use.\n",
         context_.version.text);
   bool create = true;
-  if (!ch.cluster.empty() || servers.size() > 1) create = check_cluster(servers);
+  if (!ch.cluster.empty() || servers.size() > 1 || ch.insert_quorum > 1) create = check_cluster(servers);
   if (!create) return;
   auto ddl = schema_ddl(context_.names, context_.version);
   for (std::size_t i = 0; i < ddl.size(); ++i) {

@@ -75,6 +75,16 @@ TEST(sink_cluster_check, more_than_one_shard_is_refused) {
   EXPECT_NE(why->find("cluster \"prod\" has 2 shards on http://a:8123"), std::string::npos) << *why;
 }
 
+TEST(sink_cluster_check, a_quorum_larger_than_the_replicas_is_refused) {
+  auto c = configured(three, "prod");
+  c.insert_quorum = 3;
+  EXPECT_EQ(cluster_mismatch(c, names, {server(three[0], 3)}), std::nullopt);
+  c.insert_quorum = 4;
+  EXPECT_EQ(cluster_mismatch(c, names, {server(three[0], 3)}),
+            "clickhouse.insert_quorum is 4 but clickhouse.url lists 3 server(s): no insert could ever reach that many "
+            "replicas");
+}
+
 TEST(sink_cluster_check, a_table_that_is_not_replicated_is_refused) {
   auto why = cluster_mismatch(configured(three, "prod"), names,
                               {server(three[0], 3), server(three[1], 3, "ReplacingMergeTree")});

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
@@ -73,6 +74,17 @@ TEST(sink_schema, without_a_cluster_nothing_says_cluster_or_replicated) {
   for (const auto& statement : schema_ddl(names, v("18.16.1"))) {
     EXPECT_FALSE(contains(statement, "ON CLUSTER")) << statement;
     EXPECT_FALSE(contains(statement, "Replicated")) << statement;
+  }
+}
+
+TEST(sink_schema, insert_quorum_is_sent_only_when_set) {
+  for (const char* version : {"18.16.1", "24.3.2.23"}) {
+    SCOPED_TRACE(version);
+    insert_options o;
+    for (const auto& [k, val] : insert_settings(v(version), o, "t")) EXPECT_NE(k, "insert_quorum");
+    o.insert_quorum = 2;
+    auto s = insert_settings(v(version), o, "t");
+    EXPECT_NE(std::find(s.begin(), s.end(), std::pair<std::string, std::string>{"insert_quorum", "2"}), s.end());
   }
 }
 
