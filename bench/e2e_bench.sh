@@ -81,6 +81,10 @@
 #   BODIES=8           distinct body templates (seeds 1..BODIES), ids made unique per request
 #   RUNS=100 RUN_BYTES=1024        runs per request, mean bytes of one run's JSON
 #   REDIS_N=1000000 REDIS_PIPELINE=64 REDIS_CLIENTS=50   redis-benchmark -n -P -c
+#   CLICKHOUSE_REPLICAS=1  3: the stack's ClickHouse is ZooKeeper + 3 replicas of one
+#                      shard (the production topology): serve inserts round robin over
+#                      them, (a) inserts into a Replicated table of its own, and every
+#                      server's CPU (ZooKeeper's too) is charged to "clickhouse"
 #   BASELINES=1        0: skip (a) and (b) (for trying settings; no ratio then)
 #   PROFILE=0          1: one more pass at the final rate under perf record (figures not used)
 #   BUILD=build        build directory holding tracepipe and bench/bench_body
@@ -123,6 +127,7 @@ REDIS_N=${REDIS_N:-1000000}
 REDIS_PIPELINE=${REDIS_PIPELINE:-64}
 REDIS_CLIENTS=${REDIS_CLIENTS:-50}
 BASELINES=${BASELINES:-1}
+CLICKHOUSE_REPLICAS=${CLICKHOUSE_REPLICAS:-1}
 PROFILE=${PROFILE:-0}
 OTHERS_LIMIT=${OTHERS_LIMIT:-25}
 BASELINE_ROUNDS=${BASELINE_ROUNDS:-2}
@@ -204,8 +209,8 @@ stream_key="tracepipe:runs:{0}"
 # reset_path: empty table and stream, as if nothing had run (serve stopped).
 reset_path() {
   rcli DEL "$stream_key" tracepipe:dead >/dev/null
-  ch "DROP TABLE IF EXISTS tracepipe.runs_merged" >/dev/null
-  ch "DROP TABLE IF EXISTS tracepipe.runs" >/dev/null
+  ch "DROP TABLE IF EXISTS tracepipe.runs_merged$on_cluster" >/dev/null
+  ch "DROP TABLE IF EXISTS tracepipe.runs$on_cluster" >/dev/null
 }
 
 # start_serve: sets serve_pid and serve_url.
@@ -386,8 +391,14 @@ measure_rate() {
 # ClickHouse otherwise idle; sets secs, rate and cpu.
 bulk_insert() {
   local file=$1 rows=$2 out=$tmp/bulk_insert.out ipid got i
-  ch "DROP TABLE IF EXISTS e2e_bulk.runs" >/dev/null
-  ch "CREATE TABLE e2e_bulk.runs AS tracepipe.runs" >/dev/null
+  ch "DROP TABLE IF EXISTS e2e_bulk.runs$on_cluster" >/dev/null
+  if [[ -z $on_cluster ]]; then
+    ch "CREATE TABLE e2e_bulk.runs AS tracepipe.runs" >/dev/null
+  else
+    # Replicated as the runs table is, under a ZooKeeper path of its own.
+    ch "$(ch "SHOW CREATE TABLE tracepipe.runs FORMAT TSVRaw" |
+      sed "s#^CREATE TABLE tracepipe.runs#CREATE TABLE e2e_bulk.runs$on_cluster#; s#/tracepipe/runs'#/e2e_bulk/runs'#")" >/dev/null
+  fi
   # ClickHouse alone: no merge of the runs table left running beside the INSERT.
   for ((i = 0; i < 600; i++)); do
     [[ $(ch "SELECT count() FROM system.merges") == 0 ]] && break
@@ -428,7 +439,7 @@ measure_bulk() {
   rows=$(wc -l <"$file") bytes=$(stat -c %s "$file")
   (( rows > 0 )) || die "no rows to export"
   log "    $rows rows, $bytes B ($((bytes / rows)) B/row)"
-  ch "CREATE DATABASE IF NOT EXISTS e2e_bulk" >/dev/null
+  ch "CREATE DATABASE IF NOT EXISTS e2e_bulk$on_cluster" >/dev/null
   a=0
   for ((try = 1; try <= TRIES + BASELINE_ROUNDS - 1; try++)); do
     bulk_insert "$file" "$rows"
@@ -452,7 +463,7 @@ measure_bulk() {
   bulk_insert "$sorted" "$rows"
   a_sorted=$rate
   log "    the same rows sorted by the table key: $a_sorted rows/s (not the baseline: the sink never sends that)"
-  ch "DROP TABLE e2e_bulk.runs" >/dev/null
+  ch "DROP TABLE e2e_bulk.runs$on_cluster" >/dev/null
   rm -f "$file" "$sorted"
 }
 
@@ -587,7 +598,8 @@ for ((i = 0; i < BODIES; i++)); do bodies+=("$tmp/bodies/batch_$i.json"); done
 body_bytes=$(stat -c %s "$tmp/bodies/batch_0.json")
 log "  body: $body_bytes bytes ($(stat -c %s "$tmp/bodies/run.json") B for the first run's JSON)"
 
-"$tp" stack up --dir "$stack" >"$tmp/stack_up.log" 2>&1 || { cat "$tmp/stack_up.log" >&2; die "stack up failed"; }
+"$tp" stack up --dir "$stack" --clickhouse-replicas "$CLICKHOUSE_REPLICAS" >"$tmp/stack_up.log" 2>&1 ||
+  { cat "$tmp/stack_up.log" >&2; die "stack up failed"; }
 stack_up=1
 redis_url=$(sed -n 's/^REDIS_URL=//p' "$stack/stack.env")
 hostport=${redis_url#redis://}
@@ -599,10 +611,14 @@ redis_pid=$(rcli INFO server | tr -d '\r' | sed -n 's/^process_id://p')
 ch_url=$(sed -n 's/^CLICKHOUSE_URL=//p' "$stack/stack.env")
 ch_user=$(sed -n 's/^CLICKHOUSE_USER=//p' "$stack/stack.env")
 ch_password=$(sed -n 's/^CLICKHOUSE_PASSWORD=//p' "$stack/stack.env")
-ch_pid=$(cut -d' ' -f1 "$stack/pids/clickhouse.pid")
+# Every ClickHouse server, and ZooKeeper with a replicated stack: one CPU group.
+ch_pid=$(for f in "$stack"/pids/clickhouse*.pid "$stack"/pids/zookeeper.pid; do
+  [[ -f $f ]] && cut -d' ' -f1 "$f"; done | paste -sd,)
+ch_cluster=$(sed -n 's/^CLICKHOUSE_CLUSTER=//p' "$stack/stack.env")
+on_cluster=${ch_cluster:+ ON CLUSTER $ch_cluster}
 s3_pid=$(cut -d' ' -f1 "$stack/pids/s3.pid")
 ch_version=$(ch "SELECT version()")
-log "  stack: $redis_url (pid $redis_pid), $ch_url (ClickHouse $ch_version, pid $ch_pid), s3rver pid $s3_pid"
+log "  stack: $redis_url (pid $redis_pid), $ch_url (ClickHouse $ch_version, pid $ch_pid${ch_cluster:+; $CLICKHOUSE_REPLICAS replicas of cluster $ch_cluster with ZooKeeper}), s3rver pid $s3_pid"
 
 # --- e2e: the search, then the final measurement ---
 declare -A tried=()   # rate → 1 sustained, 0 not
