@@ -14,26 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// Brings a component back (resumed, started) whatever happens to the test.
-struct restore_guard {
-  std::string name;
-  ~restore_guard() {
-    try {
-      stack::pause_component(stack_dir(), name, false, std::cerr);
-    } catch (const std::exception&) {
-    }  // not running: started below
-    for (const auto& c : stack::status(stack_dir()))
-      if (c.name == name && !c.alive) stack::start_component(stack_dir(), name, std::cerr);
-  }
-};
-
-/// The load starts, then `fault` runs 5 s into it.
-jepsen_counts under_load(write_path& path, const load_plan& plan, const std::function<void()>& fault) {
-  path.start_load(plan);
-  std::this_thread::sleep_for(5s);
-  fault();
-  return path.finish_load();
-}
 
 TEST(Faults, ClickHouseKilledAndRestarted) {
   write_path path("clickhouse_kill");

@@ -7,6 +7,10 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <thread>
+
+#include "stack/stack.hpp"
+#include "stack_fixture.hpp"
 
 namespace tracepipe::test {
 
@@ -26,6 +30,22 @@ void expect_nothing_lost(const jepsen_counts& c) {
   EXPECT_GT(c.acknowledged, 0u);
   EXPECT_EQ(c.lost, 0u);
   EXPECT_EQ(c.duplicated_after_dedup, 0u);
+}
+
+restore_guard::~restore_guard() {
+  try {
+    stack::pause_component(stack_dir(), name, false, std::cerr);
+  } catch (const std::exception&) {
+  }  // not running: started below
+  for (const auto& c : stack::status(stack_dir()))
+    if (c.name == name && !c.alive) stack::start_component(stack_dir(), name, std::cerr);
+}
+
+jepsen_counts under_load(write_path& path, const load_plan& plan, const std::function<void()>& fault) {
+  path.start_load(plan);
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  fault();
+  return path.finish_load();
 }
 
 bool killed_by_failpoint(child_process& p, std::chrono::milliseconds limit) {

@@ -5,6 +5,7 @@
 // and check the promise:
 // every acknowledged operation is in ClickHouse, once after dedup.
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "write_path.hpp"
@@ -16,6 +17,15 @@ void record(const std::string& scenario, const jepsen_counts& c);
 /// lost == 0, duplicates after dedup == 0, the reconcile finished, and the
 /// load was not empty.
 void expect_nothing_lost(const jepsen_counts& c);
+
+/// Brings a stack component back (resumed, started) whatever happens to the test.
+struct restore_guard {
+  std::string name;
+  ~restore_guard();
+};
+
+/// The load starts, then `fault` runs 5 s into it; the load's counts.
+jepsen_counts under_load(write_path& path, const load_plan& plan, const std::function<void()>& fault);
 
 /// Waits until a process ends by SIGKILL (a failpoint fired); false if it
 /// did not within `limit` or ended otherwise.

@@ -22,19 +22,6 @@ namespace {
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
-/// Brings a component back (resumed, started) whatever happens to the test.
-struct restore_guard {
-  std::string name;
-  ~restore_guard() {
-    try {
-      stack::pause_component(stack_dir(), name, false, std::cerr);
-    } catch (const std::exception&) {
-    }  // not running: started below
-    for (const auto& c : stack::status(stack_dir()))
-      if (c.name == name && !c.alive) stack::start_component(stack_dir(), name, std::cerr);
-  }
-};
-
 double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
 
 /// Seconds until every replica holds what the first holds (nullopt: not within `limit`).
@@ -77,12 +64,6 @@ void drop_when_passed(const write_path& path) {
                          stack_env().at("CLICKHOUSE_CLUSTER") + "`");
 }
 
-jepsen_counts under_load(write_path& path, const load_plan& plan, const std::function<void()>& fault) {
-  path.start_load(plan);
-  std::this_thread::sleep_for(5s);
-  fault();
-  return path.finish_load();
-}
 
 TEST(ReplicaFaults, ReplicaKilledAndRestartedAfterTwentySeconds) {
   write_path path("replica_kill");
