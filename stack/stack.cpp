@@ -72,12 +72,9 @@ stack_state require_state(const fs::path& dir) {
   return *s;
 }
 
-/// Throws, listing this stack's components, unless `name` is one of them.
-void check_name(const stack_state& s, const std::string& name) {
-  auto names = detail::component_names(s);
-  if (std::find(names.begin(), names.end(), name) == names.end())
-    throw error(fmt::format("unknown stack component \"{}\" (this stack has {})", name, fmt::join(names, ", ")));
-}
+/// Throws, listing this stack's components, unless `name` is one of them
+/// (make_component's own refusal).
+void check_name(const stack_state& s, const std::string& name) { detail::make_component(s, name); }
 
 /// The components DIR records: from its state, else from its pid files
 /// (a state lost or never written must not hide a running server from `down`).
