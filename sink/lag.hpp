@@ -1,6 +1,7 @@
 #pragma once
 // received → inserted lag as ClickHouse itself records it: inserted_at is
-// stamped by the server (MATERIALIZED column), received_at by ingest.
+// stamped by the server (MATERIALIZED column; on a replicated table before
+// 22.2, the batch's first send — sink/schema.cpp says why), received_at by ingest.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -236,13 +236,21 @@ pipeline::outcome pipeline::insert(const std::vector<std::size_t>& rows, const s
   insert_plan plan(rows, token, backoff_, ctx_.settings.worker.insert_delay);
   query_settings settings;
   std::string settings_token;  // the part of the batch `settings` were made for
+  std::string rendered_token;  // the part of the batch `body_` holds
   clickhouse_result result;
   for (auto action = plan.start(clock::now());;) {
     report(action, result);
     switch (action.what) {
       case insert_action::kind::send:
         if (action.token != settings_token) settings = insert_settings_for(settings_token = action.token);
-        result = send(action, built, settings);
+        // A retry re-sends the same bytes, sent_at_us included: a server that
+        // recognises a re-sent block by its data's hash (18.16 Replicated)
+        // stores it once.
+        if (action.token != rendered_token) {
+          render(action.rows, built);
+          rendered_token = action.token;
+        }
+        result = send(action, settings);
         action = plan.replied({result.kind, result.code, result.message}, clock::now());
         break;
       case insert_action::kind::wait:
@@ -277,10 +285,8 @@ query_settings pipeline::insert_settings_for(const std::string& token) {
                          token);
 }
 
-clickhouse_result pipeline::send(const insert_action& action, const std::vector<built_row>& built,
-                                 const query_settings& settings) {
+clickhouse_result pipeline::send(const insert_action& action, const query_settings& settings) {
   keep_held();
-  render(action.rows, built);
   auto replica = pick_replica();
   auto result = replicas_[replica]->insert(ctx_.names.qualified(), body_, action.query_id, compression_, settings);
   note_reply(replica, result);

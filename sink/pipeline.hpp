@@ -67,14 +67,13 @@ class pipeline {
   outcome flush();
   /// PUTs the blobs, retrying the failed ones until all are stored.
   outcome put_blobs(const std::vector<const blob*>& blobs);
-  /// The JSONEachRow body of `rows` into body_, stamped with the send time.
+  /// The JSONEachRow body of `rows` into body_, stamped with the time of the part's first send.
   void render(std::span<const std::size_t> rows, const std::vector<built_row>& built);
   /// Carries out an insert_plan for `rows` (numbers into `built` and `items`).
   outcome insert(const std::vector<std::size_t>& rows, const std::vector<built_row>& built,
                  const std::vector<item>& items, const std::string& token);
-  /// One INSERT of the action's rows; counts the batch metrics when accepted.
-  clickhouse_result send(const insert_action& action, const std::vector<built_row>& built,
-                         const query_settings& settings);
+  /// One INSERT of body_ (the action's rows); counts the batch metrics when accepted.
+  clickhouse_result send(const insert_action& action, const query_settings& settings);
   /// The URL settings of one part of a batch (its token, whether it waits for the async queue).
   query_settings insert_settings_for(const std::string& token);
   /// Logs what the action's notice asks for about the failed `result`.

@@ -21,14 +21,23 @@ std::string engine(const schema_names& n) {
 /// How many recent blocks (or insert_deduplication_tokens) a re-sent one is
 /// recognised among. Replicated tables keep them in ZooKeeper, 100 by
 /// default: a replica frozen for 20 s under ten inserts a second finishes
-/// its stale insert after more than that. (On 18.16 a re-sent block is not
-/// recognised anyway: the server-stamped inserted_at_us makes every attempt's
-/// data differ; README.md, "Replicated ClickHouse".) insert_deduplication_token
-/// only dedups on a plain MergeTree with a window.
+/// its stale insert after more than that. insert_deduplication_token only
+/// dedups on a plain MergeTree with a window.
 std::string dedup_window(const schema_names& n, const clickhouse_version& version) {
   if (!n.cluster.empty()) return "\nSETTINGS replicated_deduplication_window = 1000";
   if (version.has_insert_deduplication_token()) return "\nSETTINGS non_replicated_deduplication_window = 1000";
   return "";
+}
+
+/// What stamps inserted_at_us. The server, with its best clock — except on a
+/// cluster without insert_deduplication_token (before 22.2, so 18.16): there
+/// a re-sent block is recognised only by its data's hash, and a server stamp
+/// would make every attempt's data differ, so a batch retried after a timeout
+/// would be stored twice. There the row carries the time its batch was first
+/// sent (sent_at_us, the same on every attempt).
+std::string inserted_at_expression(const schema_names& n, const clickhouse_version& version) {
+  if (!n.cluster.empty() && !version.has_insert_deduplication_token()) return "sent_at_us";
+  return std::string(version.now_micros_expression());
 }
 
 /// The `<table>_merged` view. Aggregates get a "_m" suffix inside and their
@@ -93,7 +102,7 @@ std::vector<std::string> schema_ddl(const schema_names& n, const clickhouse_vers
           ") ENGINE = {4}\n"
           "PARTITION BY toYYYYMMDD(toDateTime(intDiv(received_at_us, 1000000)))\n"
           "ORDER BY (id, kind){3}",
-          n.qualified(), payload_columns, version.now_micros_expression(),
+          n.qualified(), payload_columns, inserted_at_expression(n, version),
           dedup_window(n, version),
           engine(n), on_cluster(n)),
       merged_view(n),

@@ -36,7 +36,11 @@ void add_lag_command(CLI::App& app, action& run) {
         std::cout << fmt::format("lag inserted_at − received_at: p50 {:.0f} ms  p90 {:.0f} ms  p99 {:.0f} ms  max {:.0f} ms\n",
                                  lag->p50_ms, lag->p90_ms, lag->p99_ms, lag->max_ms);
       auto version = client.probe_version();
-      if (version && !version->has_unix_timestamp64())
+      if (version && !ch.cluster.empty() && !version->has_insert_deduplication_token())
+        std::cout << fmt::format("(a replicated table on ClickHouse {} takes inserted_at from the batch's first send, "
+                                 "so that a retried batch dedups: these figures end at the send, not the commit)\n",
+                                 version->text);
+      else if (version && !version->has_unix_timestamp64())
         std::cout << fmt::format("(ClickHouse {} stamps inserted_at in whole seconds: these figures are ±1 s)\n",
                                  version->text);
       return 0;

@@ -70,6 +70,19 @@ TEST(sink_schema, on_a_cluster_every_statement_runs_on_cluster_and_the_table_is_
   EXPECT_EQ(zookeeper_path(clustered), "/clickhouse/tables/{shard}/tp_db/tp_runs");
 }
 
+TEST(sink_schema, on_a_cluster_before_the_dedup_token_a_retried_block_keeps_its_hash) {
+  // 18.16 recognises a re-sent block only by its data: a server stamp would
+  // differ per attempt, so inserted_at is the batch's first send there.
+  const schema_names clustered{"tp_db", "tp_runs", "prod"};
+  EXPECT_TRUE(contains(schema_ddl(clustered, v("18.16.1"))[1], "inserted_at_us UInt64 MATERIALIZED sent_at_us,"));
+  EXPECT_TRUE(contains(schema_ddl(clustered, v("22.1.3.7"))[1], "inserted_at_us UInt64 MATERIALIZED sent_at_us,"));
+  // From 22.2 the sink's insert_deduplication_token replaces the hash.
+  EXPECT_TRUE(contains(schema_ddl(clustered, v("22.2.2.1"))[1],
+                       "inserted_at_us UInt64 MATERIALIZED toUnixTimestamp64Micro(now64(6)),"));
+  // A single server keeps its own stamp on every version.
+  EXPECT_TRUE(contains(schema_ddl(names, v("18.16.1"))[1], "inserted_at_us UInt64 MATERIALIZED toUInt64(now()) * 1000000,"));
+}
+
 TEST(sink_schema, without_a_cluster_nothing_says_cluster_or_replicated) {
   for (const auto& statement : schema_ddl(names, v("18.16.1"))) {
     EXPECT_FALSE(contains(statement, "ON CLUSTER")) << statement;
