@@ -1,45 +1,18 @@
 #pragma once
-// How long to wait before trying again, and when to stop trying: the one
-// backoff (exponential, capped, jittered) and the one shutdown-deadline rule
-// every retry in the sink shares — ClickHouse inserts (insert_plan.hpp), S3
-// PUTs, XACK, dead-letter XADD and Redis reads.
-// Pure logic: the caller passes the time in and the jitter's randomness is
-// injected, so tests script both.
+// When to stop trying: the one shutdown-deadline rule every retry in the
+// sink shares — ClickHouse inserts (insert_plan.hpp), S3 PUTs, XACK,
+// dead-letter XADD and Redis reads — on the project's one backoff
+// (common/backoff.hpp). Pure logic: the caller passes the time in.
 #include <chrono>
-#include <functional>
-#include <random>
+
+#include "common/backoff.hpp"
 
 namespace tracepipe::sink {
 
 using retry_clock = std::chrono::steady_clock;
-
-/// Picks a wait in [lo, hi], both inclusive.
-using jitter_source =
-    std::function<std::chrono::milliseconds(std::chrono::milliseconds lo, std::chrono::milliseconds hi)>;
-
-/// Uniform picks from `engine`, which must outlive the source.
-jitter_source uniform_jitter(std::mt19937_64& engine);
-
-/// Exponential backoff from `initial`, doubling per attempt, capped at `max`,
-/// with jitter: the wait is picked in [ceiling / 2, ceiling], so pipelines
-/// retrying after one outage do not come back in step.
-class backoff_policy {
- public:
-  /// The attempt whose ceiling is the longest there is: doubling stops here.
-  static constexpr int longest = 16;
-
-  backoff_policy(std::chrono::milliseconds initial, std::chrono::milliseconds max, jitter_source jitter);
-
-  /// initial × 2^min(attempt, longest), at most max. Attempt 0 is the first retry.
-  std::chrono::milliseconds ceiling(int attempt) const;
-  /// The wait before retry `attempt`, jittered below its ceiling.
-  std::chrono::milliseconds wait(int attempt) const;
-
- private:
-  std::chrono::milliseconds initial_;
-  std::chrono::milliseconds max_;
-  jitter_source jitter_;
-};
+using common::backoff_policy;
+using common::jitter_source;
+using common::uniform_jitter;
 
 /// Whether retrying is over: the shutdown deadline has passed. `deadline` is
 /// time_point::max() until a stop is requested.

@@ -1,9 +1,9 @@
-#include "sink/retry_policy.hpp"
+#include "common/backoff.hpp"
 
 #include <algorithm>
 #include <utility>
 
-namespace tracepipe::sink {
+namespace tracepipe::common {
 
 jitter_source uniform_jitter(std::mt19937_64& engine) {
   return [&engine](std::chrono::milliseconds lo, std::chrono::milliseconds hi) {
@@ -23,4 +23,4 @@ std::chrono::milliseconds backoff_policy::wait(int attempt) const {
   return jitter_(cap / 2, cap);
 }
 
-}  // namespace tracepipe::sink
+}  // namespace tracepipe::common
