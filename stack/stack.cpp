@@ -3,6 +3,7 @@
 #include "stack/detail/components.hpp"
 #include "stack/detail/free_port.hpp"
 #include "stack/detail/process.hpp"
+#include "stack/detail/redis_cluster.hpp"
 #include "stack/detail/state.hpp"
 
 #include <fcntl.h>
@@ -163,6 +164,10 @@ void wait_ready(const fs::path& dir, const std::vector<launch>& comps, bool we_s
 std::map<std::string, std::string> already_up(const fs::path& dir, const options& opts, std::ostream& log) {
   auto s = detail::load_state(dir);
   if (!s) throw error(fmt::format("stack in {} runs but has no stack.state; run `down` on it first", dir.string()));
+  auto redis_nodes = opts.redis_masters ? opts.redis_masters * (opts.redis_replicas + 1) : 1;
+  if (static_cast<int>(s->redis_ports.size()) != redis_nodes)
+    throw error(fmt::format("stack in {} already runs with {} Redis node(s), not {}; run `down` on it first",
+                            dir.string(), s->redis_ports.size(), redis_nodes));
   if (static_cast<int>(s->clickhouse.size()) != opts.clickhouse_replicas)
     throw error(fmt::format("stack in {} already runs with {} ClickHouse server(s), not {}; run `down` on it first",
                             dir.string(), s->clickhouse.size(), opts.clickhouse_replicas));
@@ -195,6 +200,15 @@ std::map<std::string, std::string> up(const options& opts, std::ostream& log) {
   if (opts.clickhouse_replicas < 1 || opts.clickhouse_replicas > max_clickhouse_replicas)
     throw error(fmt::format("--clickhouse-replicas must be 1 (a single node) to {} (replicas with ZooKeeper), not {}",
                             max_clickhouse_replicas, opts.clickhouse_replicas));
+  if (opts.redis_masters != 0 && (opts.redis_masters < min_redis_masters || opts.redis_masters > max_redis_masters))
+    throw error(fmt::format("--redis-cluster must be 0 (one standalone Redis) or {} to {} masters, not {}",
+                            min_redis_masters, max_redis_masters, opts.redis_masters));
+  if (opts.redis_replicas < 0 || opts.redis_replicas > max_redis_replicas ||
+      (opts.redis_replicas > 0 && opts.redis_masters == 0))
+    throw error(fmt::format("--redis-replicas must be 0 to {}, and needs --redis-cluster, not {}", max_redis_replicas,
+                            opts.redis_replicas));
+  if (opts.redis_node_timeout < std::chrono::milliseconds(100))
+    throw error("--redis-node-timeout must be 100 ms or more");
   auto dir = absolute_dir(opts.dir);
   fs::create_directories(dir / "logs");
   fs::create_directories(dir / "pids");
@@ -205,9 +219,15 @@ std::map<std::string, std::string> up(const options& opts, std::ostream& log) {
   stack_state s;
   s.dir = dir;
   bool replicated = opts.clickhouse_replicas > 1;
-  auto ports = detail::free_ports(2 + (replicated ? 1 + 3 * opts.clickhouse_replicas : 2));
+  int redis_nodes = opts.redis_masters ? opts.redis_masters * (opts.redis_replicas + 1) : 1;
+  auto ports = detail::free_ports((redis_nodes > 1 ? 2 * redis_nodes : 1) + 1 +
+                                  (replicated ? 1 + 3 * opts.clickhouse_replicas : 2));
   auto next_port = ports.begin();
-  s.redis_port = *next_port++;
+  for (int i = 0; i < redis_nodes; ++i) s.redis_ports.push_back(*next_port++);
+  if (redis_nodes > 1)
+    for (int i = 0; i < redis_nodes; ++i) s.redis_bus_ports.push_back(*next_port++);
+  s.redis_replicas = opts.redis_replicas;
+  s.redis_node_timeout = opts.redis_node_timeout;
   s.s3_port = *next_port++;
   if (replicated) s.zookeeper_port = *next_port++;
   for (int i = 0; i < opts.clickhouse_replicas; ++i) {
@@ -247,6 +267,14 @@ std::map<std::string, std::string> up(const options& opts, std::ostream& log) {
     ready.insert(ready.end(), wave.begin(), wave.end());
   };
   start_wave(false);
+  if (s.redis_cluster()) {
+    try {
+      detail::form_redis_cluster(s, log);
+    } catch (const error&) {
+      abandon(dir, ready);
+      throw;
+    }
+  }
   if (s.replicated()) start_wave(true);
   auto env = detail::env_of(s);
   detail::write_env_file(detail::env_path(dir), env,
@@ -347,6 +375,9 @@ void start_component(const std::string& dir_arg, const std::string& name, std::o
     return;
   }
   wait_ready(dir, {start_one(s, name, log)}, true, t0, s.deadline, log);
+  // A cluster node answers PING before it has rejoined (nodes.conf) the others.
+  if (auto index = detail::redis_index(s, name); index && s.redis_cluster())
+    detail::wait_cluster_ok(s.redis_ports[*index], s.redis_ports.size(), s.deadline);
 }
 
 std::map<std::string, std::string> read_env(const std::string& dir) {

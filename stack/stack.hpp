@@ -32,20 +32,35 @@ struct options {
   /// ("zookeeper") and N replicas ("clickhouse:1" … "clickhouse:N") of one
   /// shard in the cluster "tracepipe", each its own <macros>.
   int clickhouse_replicas = 1;
+  /// 0: one standalone Redis, component "redis"; M ≥ 3: a Redis Cluster of M
+  /// masters with `redis_replicas` replicas each, components "redis:1" …
+  /// "redis:N" (masters first), joined by redis-cli --cluster create.
+  int redis_masters = 0;
+  int redis_replicas = 0;
+  /// cluster-node-timeout: how long a node may be silent before it counts as
+  /// failed and its replica takes over. Short, so tests see a failover in seconds.
+  std::chrono::milliseconds redis_node_timeout{2000};
 };
+
+/// A Redis Cluster needs three masters at least (a majority must vote a
+/// failover); more than these only cost memory and ports.
+inline constexpr int min_redis_masters = 3;
+inline constexpr int max_redis_masters = 9;
+inline constexpr int max_redis_replicas = 2;
 
 /// More replicas than this only cost memory (~90 MB each) and add nothing.
 inline constexpr int max_clickhouse_replicas = 5;
 
 /// One server of the stack as `status` sees it.
 struct component_status {
-  std::string name;      ///< "redis", "zookeeper", "clickhouse", "clickhouse:2", "s3"
+  std::string name;      ///< "redis", "redis:2", "zookeeper", "clickhouse", "clickhouse:2", "s3"
   int pid = 0;           ///< recorded pid, 0 if none
   bool alive = false;    ///< that very process runs (pid and start time match)
   std::string endpoint;  ///< e.g. redis://127.0.0.1:40123; empty if never started
 };
 
-/// Starts redis, clickhouse (or zookeeper and the replicas) and s3 under
+/// Starts redis (or a Redis Cluster's nodes, then joins them), clickhouse
+/// (or zookeeper and the replicas) and s3 under
 /// `opts.dir` on 127.0.0.1 and free ports, waits until each answers, writes
 /// DIR/stack.env and returns its map. On a DIR where all of them already run
 /// it reports them and returns the existing env instead. Throws `error` on

@@ -9,8 +9,8 @@
 namespace tracepipe::tools {
 
 void add_stack_command(CLI::App& app, action& run) {
-  auto* cmd = app.add_subcommand("stack", "Start, stop or inspect a local Redis + ClickHouse (one server, or replicas "
-                                          "with ZooKeeper) + S3 (s3rver) on free loopback ports under one directory; "
+  auto* cmd = app.add_subcommand("stack", "Start, stop or inspect a local Redis (one server, or a Redis Cluster) + "
+                                          "ClickHouse (one server, or replicas with ZooKeeper) + S3 (s3rver) on free loopback ports under one directory; "
                                           "endpoints go to DIR/stack.env");
   cmd->require_subcommand(1);
   static stack::options opts;
@@ -27,9 +27,25 @@ void add_stack_command(CLI::App& app, action& run) {
                  "ReplicatedMergeTree's {shard}/{replica} macros) and one ZooKeeper, as production runs it")
       ->capture_default_str()
       ->check(CLI::Range(1, stack::max_clickhouse_replicas));
+  up->add_option("--redis-cluster", opts.redis_masters,
+                 fmt::format("0: one standalone Redis; {}-{}: a Redis Cluster of that many masters (cluster-enabled, "
+                             "AOF, joined by redis-cli --cluster create), components redis:1 … redis:N",
+                             stack::min_redis_masters, stack::max_redis_masters))
+      ->capture_default_str();
+  up->add_option("--redis-replicas", opts.redis_replicas,
+                 "With --redis-cluster: replicas per master (0-2), promoted when their master fails")
+      ->capture_default_str()
+      ->check(CLI::Range(0, stack::max_redis_replicas));
+  static long long node_timeout_ms = opts.redis_node_timeout.count();
+  up->add_option("--redis-node-timeout", node_timeout_ms,
+                 "With --redis-cluster: cluster-node-timeout in ms, how long a silent node takes to count as failed "
+                 "(short, so that a failover takes seconds in tests)")
+      ->capture_default_str()
+      ->check(CLI::Range(100LL, 600000LL));
   up->add_option("--s3rver", opts.s3rver_path, "Path of the s3rver executable (default: .deps from tools/setup.sh)");
   up->callback([&run] {
     run = [] {
+      opts.redis_node_timeout = std::chrono::milliseconds(node_timeout_ms);
       auto env = stack::up(opts, std::cerr);
       std::cout << "stack up: " << opts.dir << "/stack.env\n";
       for (const auto& [k, v] : env)
@@ -78,7 +94,8 @@ void add_stack_command(CLI::App& app, action& run) {
     auto* sub = cmd->add_subcommand(v.name, v.help);
     dir_option(sub);
     sub->add_option("component", component,
-                    "redis, clickhouse or s3; with replicas: zookeeper and clickhouse:1 … clickhouse:N")
+                    "redis, clickhouse or s3; with replicas: zookeeper and clickhouse:1 … clickhouse:N; with a Redis "
+                    "Cluster: redis:1 … redis:N")
         ->required();
     sub->callback([&run, act = v.act] {
       run = [act] {

@@ -3,7 +3,7 @@
 #  1. builds ./build (gcc, RelWithDebInfo) and runs there what cannot run
 #     sanitized: the fault scenarios (they assert rates and RSS), the replica
 #     tests (ZooKeeper + 3 ClickHouse replicas; their faults assert rates
-#     too), the shipped lab scenarios in their short form (their
+#     too), the Redis Cluster tests (3 masters + 3 replicas), the shipped lab scenarios in their short form (their
 #     expectations compare rates) and the libchdb statement check (libchdb.so
 #     crashes under ASan);
 #  2. builds ./build-sanitize (clang, ASan + UBSan) and runs the unit and
@@ -25,12 +25,13 @@ fi
 # Each step's seconds, so a CI run that nears its 30 min shows where they went.
 t0=$(date +%s) t=$t0
 took() { local now; now=$(date +%s); echo "test.sh: $1 in $((now - t)) s (total $((now - t0)) s)"; t=$now; }
-bash "$root/tools/build.sh" tracepipe fault_tests replica_tests scenario_tests chdb_statement_test bench_body ingest_micro_bench
+bash "$root/tools/build.sh" tracepipe fault_tests replica_tests redis_cluster_tests scenario_tests chdb_statement_test \
+  bench_body ingest_micro_bench
 took "setup + optimised build"
-ctest --test-dir "$root/build" --output-on-failure --timeout 1200 -R '^(faults|replicas|replica_faults|scenarios|chdb_statements)$'
+ctest --test-dir "$root/build" --output-on-failure --timeout 1200 -R '^(faults|replicas|replica_faults|redis_cluster|scenarios|chdb_statements)$'
 # The fault scenarios' Jepsen-style counts (tests/faults/README.md), the replica faults' too.
 cat "$root/build/tests/fault_tests-results.txt" "$root/build/tests/replica_tests-results.txt"
-took "faults, replicas, replica_faults, scenarios, chdb_statements"
+took "faults, replicas, replica_faults, redis_cluster, scenarios, chdb_statements"
 bash "$root/tools/sanitize.sh"
 took "sanitized build + tests"
 bash "$root/tools/fuzz_ci.sh"

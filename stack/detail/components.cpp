@@ -37,12 +37,17 @@ std::string redis_quote(const std::string& s) {
   return out + "\"";
 }
 
-std::vector<std::string> prepare_redis(const stack_state& s) {
+fs::path redis_dir(const stack_state& s, std::size_t index) {
+  return s.dir / (s.redis_cluster() ? fmt::format("redis-{}", index + 1) : "redis");
+}
+
+std::vector<std::string> prepare_redis(const stack_state& s, std::size_t index) {
   auto exe = require_program("redis-server");
-  auto data = s.dir / "redis";
+  auto data = redis_dir(s, index);
   fs::create_directories(data);
   auto conf = data / "redis.conf";
-  std::ofstream(conf, std::ios::trunc) << fmt::format(
+  std::ofstream out(conf, std::ios::trunc);
+  out << fmt::format(
       "# tracepipe stack: durable queue, loopback only\n"
       "bind 127.0.0.1\n"
       "port {}\n"
@@ -58,7 +63,20 @@ std::vector<std::string> prepare_redis(const stack_state& s) {
       "auto-aof-rewrite-min-size 1gb\n"
       // A full queue must refuse writes, never drop unconsumed entries.
       "maxmemory-policy noeviction\n",
-      s.redis_port, redis_quote(data.string()));
+      s.redis_ports.at(index), redis_quote(data.string()));
+  if (s.redis_cluster())
+    out << fmt::format(
+        "cluster-enabled yes\n"
+        "cluster-config-file nodes.conf\n"
+        "cluster-port {}\n"
+        "cluster-node-timeout {}\n"
+        // A shard whose master is gone (and has no replica to promote) stops
+        // only its own slots: the other shards' queues keep flowing.
+        "cluster-require-full-coverage no\n"
+        // A replica cut off from its master for a while (paused, restarted)
+        // may still take over: losing the shard is worse than a stale copy.
+        "cluster-replica-validity-factor 0\n",
+        s.redis_bus_ports.at(index), s.redis_node_timeout.count());
   return {exe, conf.string()};
 }
 
@@ -148,10 +166,12 @@ std::string search_upward(fs::path start) {
 
 component make_component(const stack_state& s, const std::string& name) {
   auto logs = std::vector<fs::path>{log_path(s.dir, name)};
-  if (name == "redis")
-    return {name, fmt::format("redis://127.0.0.1:{}", s.redis_port), "PING", logs,
-            [s] { return prepare_redis(s); },
-            [port = s.redis_port](auto timeout) { return redis_ping(port, timeout); }};
+  if (auto index = redis_index(s, name)) {
+    int port = s.redis_ports[*index];
+    return {name, fmt::format("redis://127.0.0.1:{}", port), "PING", logs,
+            [s, i = *index] { return prepare_redis(s, i); },
+            [port](auto timeout) { return redis_ping(port, timeout); }};
+  }
   if (auto index = clickhouse_index(s, name)) {
     // Startup errors land in its own error log, not on stderr.
     logs.push_back(clickhouse_dir(s, *index) / "log" / "clickhouse-server.err.log");

@@ -44,6 +44,19 @@ int parse_port(const std::string& text, const std::string& key) {
   throw error(fmt::format("stack state has no valid {}", key));
 }
 
+/// A whole number ≥ 0 the state wrote.
+int to_number(const std::map<std::string, std::string>& kv, const std::string& key) {
+  auto it = kv.find(key);
+  try {
+    std::size_t used = 0;
+    auto text = it == kv.end() ? std::string() : it->second;
+    int n = std::stoi(text, &used);
+    if (used == text.size() && n >= 0) return n;
+  } catch (const std::exception&) {
+  }
+  throw error(fmt::format("stack state has no valid {}", key));
+}
+
 int to_port(const std::map<std::string, std::string>& kv, const std::string& key) {
   auto it = kv.find(key);
   return parse_port(it == kv.end() ? "" : it->second, key);
@@ -62,32 +75,48 @@ std::vector<int> to_ports(const std::map<std::string, std::string>& kv, const st
   return out;
 }
 
-std::string join_ports(const std::vector<clickhouse_ports>& servers, int clickhouse_ports::*port) {
+std::string join_ports(const std::vector<int>& ports) {
   std::string out;
-  for (const auto& p : servers) out += (out.empty() ? "" : ",") + std::to_string(p.*port);
+  for (auto p : ports) out += (out.empty() ? "" : ",") + std::to_string(p);
   return out;
+}
+
+std::string join_ports(const std::vector<clickhouse_ports>& servers, int clickhouse_ports::*port) {
+  std::vector<int> ports;
+  for (const auto& p : servers) ports.push_back(p.*port);
+  return join_ports(ports);
+}
+
+/// "name:1" … "name:n", or "name" alone when n is 1.
+std::vector<std::string> numbered(const std::string& name, std::size_t n) {
+  if (n == 1) return {name};
+  std::vector<std::string> out;
+  for (std::size_t i = 1; i <= n; ++i) out.push_back(fmt::format("{}:{}", name, i));
+  return out;
+}
+
+std::optional<std::size_t> index_in(const std::vector<std::string>& names, const std::string& name) {
+  auto it = std::find(names.begin(), names.end(), name);
+  return it == names.end() ? std::nullopt : std::optional<std::size_t>(it - names.begin());
 }
 
 
 }  // namespace
 
 std::vector<std::string> component_names(const stack_state& s) {
-  std::vector<std::string> names{"redis"};
-  if (s.replicated()) {
-    names.push_back("zookeeper");
-    for (std::size_t i = 1; i <= s.clickhouse.size(); ++i) names.push_back(fmt::format("clickhouse:{}", i));
-  } else {
-    names.push_back("clickhouse");
-  }
+  auto names = numbered("redis", s.redis_ports.size());
+  if (s.replicated()) names.push_back("zookeeper");
+  for (auto& name : numbered("clickhouse", s.clickhouse.size())) names.push_back(std::move(name));
   names.push_back("s3");
   return names;
 }
 
+std::optional<std::size_t> redis_index(const stack_state& s, const std::string& name) {
+  return index_in(numbered("redis", s.redis_ports.size()), name);
+}
+
 std::optional<std::size_t> clickhouse_index(const stack_state& s, const std::string& name) {
-  if (!s.replicated()) return name == "clickhouse" ? std::optional<std::size_t>(0) : std::nullopt;
-  for (std::size_t i = 0; i < s.clickhouse.size(); ++i)
-    if (name == fmt::format("clickhouse:{}", i + 1)) return i;
-  return std::nullopt;
+  return index_in(numbered("clickhouse", s.clickhouse.size()), name);
 }
 
 fs::path env_path(const fs::path& dir) { return dir / "stack.env"; }
@@ -97,7 +126,10 @@ fs::path pid_path(const fs::path& dir, const std::string& c) { return dir / "pid
 
 void save_state(const stack_state& s) {
   write_env_file(state_path(s.dir),
-                 {{"REDIS_PORT", std::to_string(s.redis_port)},
+                 {{"REDIS_PORTS", join_ports(s.redis_ports)},
+                  {"REDIS_BUS_PORTS", join_ports(s.redis_bus_ports)},
+                  {"REDIS_REPLICAS", std::to_string(s.redis_replicas)},
+                  {"REDIS_NODE_TIMEOUT_MS", std::to_string(s.redis_node_timeout.count())},
                   {"CLICKHOUSE_HTTP_PORTS", join_ports(s.clickhouse, &clickhouse_ports::http)},
                   {"CLICKHOUSE_TCP_PORTS", join_ports(s.clickhouse, &clickhouse_ports::tcp)},
                   {"CLICKHOUSE_INTERSERVER_PORTS", join_ports(s.clickhouse, &clickhouse_ports::interserver)},
@@ -114,7 +146,15 @@ std::optional<stack_state> load_state(const fs::path& dir) {
   if (!kv) return std::nullopt;
   stack_state s;
   s.dir = dir;
-  s.redis_port = to_port(*kv, "REDIS_PORT");
+  // REDIS_PORT: a stack started before Redis Cluster support, still to be stopped.
+  s.redis_ports = kv->count("REDIS_PORTS") ? to_ports(*kv, "REDIS_PORTS") : std::vector<int>{to_port(*kv, "REDIS_PORT")};
+  if (s.redis_cluster()) s.redis_bus_ports = to_ports(*kv, "REDIS_BUS_PORTS");
+  if (s.redis_bus_ports.size() != (s.redis_cluster() ? s.redis_ports.size() : 0))
+    throw error("stack state lists different numbers of Redis ports and cluster bus ports");
+  s.redis_replicas = s.redis_cluster() ? to_number(*kv, "REDIS_REPLICAS") : 0;
+  if (s.redis_cluster()) s.redis_node_timeout = std::chrono::milliseconds(to_number(*kv, "REDIS_NODE_TIMEOUT_MS"));
+  if (s.redis_cluster() && s.redis_ports.size() % static_cast<std::size_t>(s.redis_replicas + 1) != 0)
+    throw error("stack state: the Redis node count is not a multiple of the replicas per master + 1");
   auto http = to_ports(*kv, "CLICKHOUSE_HTTP_PORTS");
   auto tcp = to_ports(*kv, "CLICKHOUSE_TCP_PORTS");
   auto interserver = to_ports(*kv, "CLICKHOUSE_INTERSERVER_PORTS");
@@ -125,15 +165,21 @@ std::optional<stack_state> load_state(const fs::path& dir) {
   s.s3_port = to_port(*kv, "S3_PORT");
   s.s3rver_path = (*kv)["S3RVER_PATH"];
   s.bucket = (*kv)["S3_BUCKET"];
-  s.deadline = std::chrono::seconds(to_port(*kv, "DEADLINE_SECONDS"));
+  s.deadline = std::chrono::seconds(to_number(*kv, "DEADLINE_SECONDS"));
   return s;
 }
 
 std::map<std::string, std::string> env_of(const stack_state& s) {
+  std::string redis_urls;
+  for (auto port : s.redis_ports) redis_urls += fmt::format("{}redis://127.0.0.1:{}", redis_urls.empty() ? "" : ",", port);
   std::string urls;
   for (const auto& p : s.clickhouse) urls += fmt::format("{}http://127.0.0.1:{}", urls.empty() ? "" : ",", p.http);
   std::map<std::string, std::string> env{
-      {"REDIS_URL", fmt::format("redis://127.0.0.1:{}", s.redis_port)},
+      // The first node; on a cluster, any node answers for the whole (redis-cli -c).
+      {"REDIS_URL", fmt::format("redis://127.0.0.1:{}", s.redis_ports.at(0))},
+      // Every node of a Redis Cluster (tracepipe's redis.cluster takes the
+      // list as seed nodes); empty for a standalone Redis.
+      {"REDIS_CLUSTER", s.redis_cluster() ? redis_urls : ""},
       // The first server, for clients that take one URL (curl, clickhouse-client).
       {"CLICKHOUSE_URL", fmt::format("http://127.0.0.1:{}", s.clickhouse.at(0).http)},
       {"CLICKHOUSE_TCP_PORT", std::to_string(s.clickhouse.at(0).tcp)},

@@ -23,7 +23,14 @@ inline constexpr const char* cluster_name = "tracepipe";
 /// DIR/stack.state before the servers start.
 struct stack_state {
   std::filesystem::path dir;  ///< absolute
-  int redis_port = 0;
+  /// One port: a standalone Redis ("redis"), as before; more: the nodes of a
+  /// Redis Cluster ("redis:1" … "redis:N"), masters first.
+  std::vector<int> redis_ports;
+  /// Cluster: each node's cluster bus port. Set, not Redis's default of
+  /// port + 10000, which does not exist for a free port above 55535.
+  std::vector<int> redis_bus_ports;
+  int redis_replicas = 0;  ///< cluster: replicas per master
+  std::chrono::milliseconds redis_node_timeout{2000};  ///< cluster: cluster-node-timeout
   /// One entry per ClickHouse server. One: a single node, as before; more:
   /// replicas of one shard, with ZooKeeper.
   std::vector<clickhouse_ports> clickhouse;
@@ -34,11 +41,19 @@ struct stack_state {
   std::chrono::seconds deadline{60};
 
   bool replicated() const { return clickhouse.size() > 1; }
+  bool redis_cluster() const { return redis_ports.size() > 1; }
+  /// Cluster: how many masters (the rest are their replicas).
+  std::size_t redis_masters() const { return redis_ports.size() / static_cast<std::size_t>(redis_replicas + 1); }
 };
 
-/// Components in start order: redis, zookeeper (replicated only), then
-/// "clickhouse" for a single node or "clickhouse:1" … "clickhouse:N", then s3.
+/// Components in start order: "redis" (or "redis:1" … "redis:N"), zookeeper
+/// (replicated only), then "clickhouse" for a single node or "clickhouse:1"
+/// … "clickhouse:N", then s3.
 std::vector<std::string> component_names(const stack_state& s);
+
+/// The Redis node a component name means (0-based); nullopt if the name is
+/// not a Redis server of this stack.
+std::optional<std::size_t> redis_index(const stack_state& s, const std::string& name);
 
 /// The ClickHouse replica a component name means (0-based); nullopt if the
 /// name is not a ClickHouse server of this stack.

@@ -38,6 +38,12 @@ void stack_environment::SetUp() {
       FAIL() << "TRACEPIPE_TEST_STACK=" << external << " has " << stack_clickhouse_urls().size()
              << " ClickHouse server(s); these tests need " << clickhouse_replicas_
              << " (tracepipe stack up --clickhouse-replicas " << clickhouse_replicas_ << ")";
+    auto nodes = static_cast<int>(stack_redis_cluster_urls().size());
+    if (nodes != redis_masters_ * (redis_replicas_ + 1))
+      FAIL() << "TRACEPIPE_TEST_STACK=" << external << " has " << nodes
+             << " Redis Cluster node(s); these tests need " << redis_masters_ * (redis_replicas_ + 1)
+             << " (tracepipe stack up --redis-cluster " << redis_masters_ << " --redis-replicas " << redis_replicas_
+             << ")";
     return;
   }
   std::string templ = (std::filesystem::temp_directory_path() / "tracepipe-test-XXXXXX").string();
@@ -48,6 +54,8 @@ void stack_environment::SetUp() {
     stack::options opts;
     opts.dir = dir_;
     opts.clickhouse_replicas = clickhouse_replicas_;
+    opts.redis_masters = redis_masters_;
+    opts.redis_replicas = redis_replicas_;
     env_ = stack::up(opts, std::cerr);
   } catch (const std::exception& e) {
     // A fatal failure here skips every test; the dir keeps the logs.
@@ -75,15 +83,25 @@ const std::map<std::string, std::string>& stack_env() { return env_; }
 
 const std::string& stack_dir() { return dir_; }
 
-std::vector<std::string> stack_clickhouse_urls() {
-  std::vector<std::string> urls;
-  const auto& list = env_.at("CLICKHOUSE_URLS");
+namespace {
+
+/// The comma-separated list under `key` ("" → none).
+std::vector<std::string> env_list(const std::string& key) {
+  std::vector<std::string> items;
+  auto it = env_.find(key);
+  const std::string list = it == env_.end() ? "" : it->second;
   for (std::size_t at = 0; at < list.size();) {
     auto comma = std::min(list.find(',', at), list.size());
-    urls.push_back(list.substr(at, comma - at));
+    items.push_back(list.substr(at, comma - at));
     at = comma + 1;
   }
-  return urls;
+  return items;
 }
+
+}  // namespace
+
+std::vector<std::string> stack_clickhouse_urls() { return env_list("CLICKHOUSE_URLS"); }
+
+std::vector<std::string> stack_redis_cluster_urls() { return env_list("REDIS_CLUSTER"); }
 
 }  // namespace tracepipe::test

@@ -1,0 +1,73 @@
+#include "stack/detail/redis_cluster.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <ostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "queue/blocking_redis.hpp"
+#include "stack/detail/process.hpp"
+#include "stack/stack.hpp"
+
+namespace tracepipe::stack::detail {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+/// CLUSTER INFO's text, or what went wrong.
+std::string cluster_info(int port) {
+  auto c = queue::blocking_redis::connect("127.0.0.1", port, std::chrono::milliseconds(500));
+  if (!c) return "no connection";
+  auto reply = c->command({"CLUSTER", "INFO"});
+  if (!reply) return "no reply";
+  return std::string(reply->str ? reply->str : "", reply->len);
+}
+
+}  // namespace
+
+void wait_cluster_ok(int port, std::size_t nodes, std::chrono::seconds deadline) {
+  auto until = clock::now() + deadline;
+  auto known = fmt::format("cluster_known_nodes:{}\r\n", nodes);
+  for (;;) {
+    auto info = cluster_info(port);
+    if (info.find("cluster_state:ok\r\n") != std::string::npos && info.find(known) != std::string::npos) return;
+    if (clock::now() > until) {
+      auto state = info.substr(0, info.find("\r\n"));
+      throw error(fmt::format("redis node 127.0.0.1:{} is not part of a whole cluster after {} s ({}; expected {} "
+                              "nodes)",
+                              port, deadline.count(), state, nodes));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+void form_redis_cluster(const stack_state& s, std::ostream& log) {
+  auto cli = find_program("redis-cli");
+  if (cli.empty()) throw error("redis-cli not found in PATH; run tools/setup.sh");
+  std::vector<std::string> argv{cli, "--cluster", "create"};
+  for (auto port : s.redis_ports) argv.push_back(fmt::format("127.0.0.1:{}", port));
+  // Without a prompt: the layout is ours. Masters are the first nodes named.
+  argv.insert(argv.end(), {"--cluster-replicas", std::to_string(s.redis_replicas), "--cluster-yes"});
+  auto log_file = log_path(s.dir, "redis-cluster-create").string();
+  auto pid = spawn(argv, s.dir.string(), log_file);
+  auto until = clock::now() + s.deadline;
+  while (alive(pid)) {
+    if (clock::now() > until) {
+      kill_now({pid});
+      throw error(fmt::format("redis-cli --cluster create did not finish within {} s\n--- last lines of {} ---\n{}",
+                              s.deadline.count(), log_file, tail(log_file, 20)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  try {
+    for (auto port : s.redis_ports) wait_cluster_ok(port, s.redis_ports.size(), s.deadline);
+  } catch (const error& e) {
+    throw error(fmt::format("{}\n--- last lines of {} ---\n{}", e.what(), log_file, tail(log_file, 20)));
+  }
+  log << fmt::format("stack: Redis Cluster of {} masters, {} replica(s) each, formed\n", s.redis_masters(),
+                     s.redis_replicas);
+}
+
+}  // namespace tracepipe::stack::detail
