@@ -19,8 +19,6 @@ struct compare_cli {
   std::string outputs_size = "85%:200B-2KB,15%:2KB-32KB";
 };
 
-[[noreturn]] void usage(const std::string& what) { throw CLI::ValidationError(what); }
-
 double seconds_of(const std::string& flag, const std::string& text) {
   auto d = config::parse_duration(text);
   if (!d) usage(flag + ": '" + text + "' is not a duration such as 500ms, 10s or 2m");

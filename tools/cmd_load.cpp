@@ -53,8 +53,6 @@ struct load_cli {
   std::int64_t id_salt = -1;
 };
 
-[[noreturn]] void usage(const std::string& what) { throw CLI::ValidationError(what); }
-
 std::chrono::milliseconds parse_ms(const std::string& flag, const std::string& text) {
   auto d = config::parse_duration(text);
   if (!d) usage(flag + ": '" + text + "' is not a duration such as 500ms, 10s or 2m");

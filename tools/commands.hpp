@@ -3,12 +3,16 @@
 // function main() runs after parsing. Exit codes: 0 ok, 2 usage or config
 // error, 1 runtime failure.
 #include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 namespace tracepipe::tools {
 
 using action = std::function<int()>;
+
+/// A flag's value CLI11 cannot check itself was wrong: exit 2 with `what`.
+[[noreturn]] inline void usage(const std::string& what) { throw CLI::ValidationError(what); }
 
 void add_stack_command(CLI::App& app, action& run);
 void add_ingest_command(CLI::App& app, action& run);

@@ -6,6 +6,7 @@
 # the tracepipe processes they start) wrote a sanitizer report.
 #   bash tools/sanitize.sh                  unit tests, then integration + report_browser
 #   bash tools/sanitize.sh [ctest args…]    one ctest run with these instead
+#   bash tools/sanitize.sh --build-only     builds what the tests need, runs nothing
 #
 # Not run (and not built):
 #   chdb_statements  libchdb.so (prebuilt ClickHouse, third party, dlopen()ed)
@@ -31,6 +32,7 @@ bash "$root/tools/setup.sh" >/dev/null
 start=$(date +%s)
 bash "$root/tools/sanitized_build.sh" tracepipe unit_tests integration_tests report_browser_test
 test -x "$build/tracepipe"
+[[ ${1:-} == --build-only ]] && exit 0
 built=$(date +%s)
 # Reports go to files, one per process: a tracepipe child whose exit status a
 # test ignores (std::system, a terminated server) is caught too. halt_on_error

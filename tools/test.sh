@@ -3,10 +3,11 @@
 #  1. builds ./build (gcc, RelWithDebInfo) and runs there what cannot run
 #     sanitized: the fault scenarios (they assert rates and RSS), the replica
 #     tests (ZooKeeper + 3 ClickHouse replicas; their faults assert rates
-#     too), the Redis Cluster tests (3 masters + 3 replicas), the shipped lab scenarios in their short form (their
-#     expectations compare rates) and the libchdb statement check (libchdb.so
-#     crashes under ASan);
-#  2. builds ./build-sanitize (clang, ASan + UBSan) and runs the unit and
+#     too), the Redis Cluster tests (3 masters + 3 replicas), the shipped
+#     lab scenarios in their short form (their expectations compare rates)
+#     and the libchdb statement check (libchdb.so crashes under ASan);
+#  2. builds ./build-sanitize (clang, ASan + UBSan; at nice 19 while step 1's
+#     tests run) and runs the unit and
 #     integration tests and report_browser there (real Redis, ClickHouse 18.16
 #     and s3rver started by the test binary itself on free loopback ports) —
 #     tools/sanitize.sh;
@@ -28,11 +29,26 @@ took() { local now; now=$(date +%s); echo "test.sh: $1 in $((now - t)) s (total 
 bash "$root/tools/build.sh" tracepipe fault_tests replica_tests redis_cluster_tests scenario_tests chdb_statement_test \
   bench_body ingest_micro_bench
 took "setup + optimised build"
+# The sanitized build (~11 min of both cores) compiles meanwhile at nice 19:
+# the tests below keep the CPU they ask for — their loads run at fixed rates
+# and wait on servers much of the time — and the compile takes what they
+# leave. Its output waits in a log until the tests are done.
+sanitized_log="$root/build-sanitize.log"
+set -m  # a process group of its own: if a test fails, the exit trap stops all of the build
+bash "$root/tools/sanitize.sh" --build-only >"$sanitized_log" 2>&1 &
+sanitized_build=$!
+set +m
+trap 'kill -- -"$sanitized_build" 2>/dev/null || true' EXIT
 ctest --test-dir "$root/build" --output-on-failure --timeout 1200 -R '^(faults|replicas|replica_faults|redis_cluster|scenarios|chdb_statements)$'
 # The fault scenarios' Jepsen-style counts (tests/faults/README.md), the replica faults' too.
 cat "$root/build/tests/fault_tests-results.txt" "$root/build/tests/replica_tests-results.txt"
 took "faults, replicas, replica_faults, redis_cluster, scenarios, chdb_statements"
+build_rc=0
+wait "$sanitized_build" || build_rc=$?
+cat "$sanitized_log"
+((build_rc == 0)) || { echo "test.sh: the sanitized build failed (exit $build_rc)" >&2; exit "$build_rc"; }
+took "the rest of the sanitized build"
 bash "$root/tools/sanitize.sh"
-took "sanitized build + tests"
+took "sanitized tests"
 bash "$root/tools/fuzz_ci.sh"
 took "fuzzing"
