@@ -75,7 +75,10 @@ std::vector<std::string> prepare_redis(const stack_state& s, std::size_t index) 
         "cluster-require-full-coverage no\n"
         // A replica cut off from its master for a while (paused, restarted)
         // may still take over: losing the shard is worse than a stale copy.
-        "cluster-replica-validity-factor 0\n",
+        "cluster-replica-validity-factor 0\n"
+        // A replica's first sync starts at once, not after 5 s of waiting
+        // for other replicas to share it.
+        "repl-diskless-sync-delay 0\n",
         s.redis_bus_ports.at(index), s.redis_node_timeout.count());
   return {exe, conf.string()};
 }

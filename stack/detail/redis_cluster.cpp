@@ -16,13 +16,53 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+/// The reply to `argv` on the node at `port`; null if it did not answer.
+queue::owned_reply ask(int port, std::initializer_list<std::string_view> argv) {
+  auto c = queue::blocking_redis::connect("127.0.0.1", port, std::chrono::milliseconds(500));
+  return c ? c->command(argv) : nullptr;
+}
+
+std::string text_of(const redisReply* r) { return r && r->str ? std::string(r->str, r->len) : ""; }
+
 /// CLUSTER INFO's text, or what went wrong.
 std::string cluster_info(int port) {
-  auto c = queue::blocking_redis::connect("127.0.0.1", port, std::chrono::milliseconds(500));
-  if (!c) return "no connection";
-  auto reply = c->command({"CLUSTER", "INFO"});
-  if (!reply) return "no reply";
-  return std::string(reply->str ? reply->str : "", reply->len);
+  auto reply = ask(port, {"CLUSTER", "INFO"});
+  return reply ? text_of(reply.get()) : "no answer";
+}
+
+/// ROLE of a replica: its master's port once its link to it is up, else 0.
+int linked_master_port(int port) {
+  auto role = ask(port, {"ROLE"});
+  if (!role || role->type != REDIS_REPLY_ARRAY || role->elements < 4 || text_of(role->element[0]) != "slave" ||
+      text_of(role->element[3]) != "connected")
+    return 0;
+  return static_cast<int>(role->element[2]->integer);
+}
+
+/// redis-cli pairs replicas with masters as it likes; make it redis:M+k →
+/// redis:(k mod M)+1, so that `kill redis:2` names which node takes over.
+void pair_replicas(const stack_state& s) {
+  auto masters = s.redis_masters();
+  std::vector<std::string> ids;
+  for (std::size_t m = 0; m < masters; ++m) ids.push_back(text_of(ask(s.redis_ports[m], {"CLUSTER", "MYID"}).get()));
+  for (std::size_t i = masters; i < s.redis_ports.size(); ++i) {
+    auto m = (i - masters) % masters;
+    if (linked_master_port(s.redis_ports[i]) == s.redis_ports[m]) continue;
+    auto reply = ask(s.redis_ports[i], {"CLUSTER", "REPLICATE", ids[m]});
+    if (text_of(reply.get()) != "OK")
+      throw error(fmt::format("redis:{} refused CLUSTER REPLICATE of redis:{}: {}", i + 1, m + 1,
+                              reply ? text_of(reply.get()) : "no answer"));
+  }
+  auto until = clock::now() + s.deadline;
+  for (std::size_t i = masters; i < s.redis_ports.size(); ++i) {
+    auto m = (i - masters) % masters;
+    while (linked_master_port(s.redis_ports[i]) != s.redis_ports[m]) {
+      if (clock::now() > until)
+        throw error(fmt::format("redis:{} is not a connected replica of redis:{} after {} s", i + 1, m + 1,
+                                s.deadline.count()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
 }
 
 }  // namespace
@@ -63,6 +103,7 @@ void form_redis_cluster(const stack_state& s, std::ostream& log) {
   }
   try {
     for (auto port : s.redis_ports) wait_cluster_ok(port, s.redis_ports.size(), s.deadline);
+    if (s.redis_replicas > 0) pair_replicas(s);
   } catch (const error& e) {
     throw error(fmt::format("{}\n--- last lines of {} ---\n{}", e.what(), log_file, tail(log_file, 20)));
   }

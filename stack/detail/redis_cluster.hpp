@@ -9,9 +9,10 @@
 
 namespace tracepipe::stack::detail {
 
-/// Joins every node — the first redis_masters() as masters, the rest their
-/// replicas — and waits until every node says cluster_state:ok and knows all
-/// the others. Throws `error` with redis-cli's output if that fails.
+/// Joins every node — the first redis_masters() as masters; then replica
+/// redis:M+k follows master redis:(k mod M)+1 — and waits until every node
+/// says cluster_state:ok and knows all the others, and every replica's link
+/// to its master is up. Throws `error` with redis-cli's output if that fails.
 void form_redis_cluster(const stack_state& s, std::ostream& log);
 
 /// Waits until the node on `port` says cluster_state:ok and knows `nodes`
