@@ -11,6 +11,13 @@ jitter_source uniform_jitter(std::mt19937_64& engine) {
   };
 }
 
+jitter_source per_thread_jitter() {
+  return [](std::chrono::milliseconds lo, std::chrono::milliseconds hi) {
+    thread_local std::mt19937_64 engine{std::random_device{}()};
+    return std::chrono::milliseconds(std::uniform_int_distribution<long long>(lo.count(), hi.count())(engine));
+  };
+}
+
 backoff_policy::backoff_policy(std::chrono::milliseconds initial, std::chrono::milliseconds max, jitter_source jitter)
     : initial_(initial), max_(max), jitter_(std::move(jitter)) {}
 

@@ -15,6 +15,9 @@ using jitter_source =
 
 /// Uniform picks from `engine`, which must outlive the source.
 jitter_source uniform_jitter(std::mt19937_64& engine);
+/// Uniform picks from an engine of the calling thread's own: for an owner
+/// that moves, or is shared by threads, and so cannot hold the engine.
+jitter_source per_thread_jitter();
 
 /// Exponential backoff from `initial`, doubling per attempt, capped at `max`,
 /// with jitter: the wait is picked in [ceiling / 2, ceiling], so clients

@@ -2,7 +2,7 @@
 // our CRC16 slots are the servers' slots, CLUSTER SHARDS parses into a map
 // that covers every slot, a MOVED and an ASK from a real node are followed
 // to where they point, a live slot migration goes ASK then MOVED, and a
-// killed master's replica takes over while the route waits for it.
+// killed master's replica takes over while blocking_cluster waits for it.
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 
@@ -12,12 +12,10 @@
 
 #include <fmt/format.h>
 
-#include "common/redis_endpoint.hpp"
-#include "queue/blocking_redis.hpp"
+#include "cluster_support.hpp"
 #include "queue/cluster_route.hpp"
-#include "queue/cluster_shards.hpp"
+#include "queue/cluster_replies.hpp"
 #include "stack/stack.hpp"
-#include "tests/support/stack_fixture.hpp"
 
 namespace tracepipe::test {
 namespace {
@@ -35,17 +33,9 @@ std::vector<cluster_node> nodes() {
   return out;
 }
 
-queue::blocking_redis connect(const cluster_node& n) {
-  auto c = queue::blocking_redis::connect(n.host, n.port, 2s);
-  if (!c) throw std::runtime_error("cannot connect to " + n.text());
-  return std::move(*c);
-}
-
-std::string text(const queue::owned_reply& r) { return r && r->str ? std::string(r->str, r->len) : "<none>"; }
-
 /// The slot map as `via` tells it.
 queue::slot_map map_from(const cluster_node& via) {
-  auto c = connect(via);
+  auto c = direct(via);
   auto reply = c.command({"CLUSTER", "SHARDS"});
   std::string error;
   auto ranges = queue::parse_cluster_shards(*reply, error);
@@ -81,7 +71,7 @@ TEST(RedisClusterStack, ThreeMastersServeEverySlotTheFirstThreeNodes) {
 }
 
 TEST(RedisClusterStack, OurSlotsAreTheServersSlots) {
-  auto c = connect(nodes()[0]);
+  auto c = direct(nodes()[0]);
   std::vector<std::string> keys;
   for (int i = 0; i < 2000; ++i) keys.push_back(fmt::format("tracepipe:runs:{{{}}}", i));
   for (int i = 0; i < 500; ++i) keys.push_back(fmt::format("k{}{{t{}}}x{{y}}", i, i % 7));
@@ -99,7 +89,7 @@ TEST(RedisClusterStack, AMovedFromARealNodeIsFollowed) {
   const std::string key = "moved-test:{m1}";
   auto slot = queue::key_slot(key);
   auto wrong = other_master(map, slot);
-  auto reply = connect(wrong).command({"XADD", key, "*", "f", "v"});
+  auto reply = direct(wrong).command({"XADD", key, "*", "f", "v"});
   ASSERT_EQ(reply->type, REDIS_REPLY_ERROR);
   auto redirect = queue::classify_cluster_error(text(reply));
   ASSERT_EQ(redirect.what, queue::cluster_redirect::kind::moved) << text(reply);
@@ -113,7 +103,7 @@ TEST(RedisClusterStack, AMovedFromARealNodeIsFollowed) {
   ASSERT_EQ(step.what, queue::route_step::kind::send);
   EXPECT_EQ(step.node, *map.owner(slot));
   EXPECT_EQ(*stale.owner(slot), *map.owner(slot));
-  EXPECT_EQ(connect(step.node).command({"XADD", key, "*", "f", "v"})->type, REDIS_REPLY_STRING);
+  EXPECT_EQ(direct(step.node).command({"XADD", key, "*", "f", "v"})->type, REDIS_REPLY_STRING);
 }
 
 TEST(RedisClusterStack, ALiveMigrationAsksThenMoves) {
@@ -123,13 +113,12 @@ TEST(RedisClusterStack, ALiveMigrationAsksThenMoves) {
   auto slot = queue::key_slot(key);
   auto source = *map.owner(slot);
   auto target = other_master(map, slot);
-  auto src = connect(source), dst = connect(target);
+  auto src = direct(source), dst = direct(target);
   ASSERT_EQ(src.command({"XADD", key, "*", "n", "1"})->type, REDIS_REPLY_STRING);
-  auto id_of = [](const cluster_node& n) { return text(connect(n).command({"CLUSTER", "MYID"})); };
   auto slot_text = std::to_string(slot);
   // Redis's own resharding steps (the cluster spec, "Live resharding").
-  ASSERT_EQ(text(dst.command({"CLUSTER", "SETSLOT", slot_text, "IMPORTING", id_of(source)})), "OK");
-  ASSERT_EQ(text(src.command({"CLUSTER", "SETSLOT", slot_text, "MIGRATING", id_of(target)})), "OK");
+  ASSERT_EQ(text(dst.command({"CLUSTER", "SETSLOT", slot_text, "IMPORTING", node_id(source)})), "OK");
+  ASSERT_EQ(text(src.command({"CLUSTER", "SETSLOT", slot_text, "MIGRATING", node_id(target)})), "OK");
   // While the key is still on the source, the source serves it.
   EXPECT_EQ(src.command({"XADD", key, "*", "n", "2"})->type, REDIS_REPLY_STRING);
   auto port = std::to_string(target.port);
@@ -154,7 +143,7 @@ TEST(RedisClusterStack, ALiveMigrationAsksThenMoves) {
   EXPECT_EQ(dst.get_reply()->type, REDIS_REPLY_STRING);
   // The migration ends: every master learns the new owner; the source says MOVED.
   for (const auto& m : map.masters())
-    ASSERT_EQ(text(connect(m).command({"CLUSTER", "SETSLOT", slot_text, "NODE", id_of(target)})), "OK");
+    ASSERT_EQ(text(direct(m).command({"CLUSTER", "SETSLOT", slot_text, "NODE", node_id(target)})), "OK");
   redirect = queue::classify_cluster_error(text(src.command({"XADD", key, "*", "n", "4"})));
   ASSERT_EQ(redirect.what, queue::cluster_redirect::kind::moved);
   EXPECT_EQ(redirect.node, target);
@@ -162,48 +151,37 @@ TEST(RedisClusterStack, ALiveMigrationAsksThenMoves) {
   EXPECT_EQ(dst.command({"XLEN", key})->integer, 3);
 }
 
-TEST(RedisClusterStack, AKilledMastersReplicaTakesOverWhileTheRouteWaits) {
+// Last in the binary: it leaves a replica as master (blocking_cluster_test.cpp
+// and the tests above assume redis:1 … redis:3 are the masters).
+TEST(RedisClusterStack, AKilledMastersReplicaTakesOverWhileTheClientWaits) {
   auto all = nodes();
   const std::string key = "failover-test:{f1}";
   auto slot = queue::key_slot(key);
-  auto map = map_from(all[0]);
-  auto owner = *map.owner(slot);
+  std::string error;
+  auto c = queue::blocking_cluster::connect(stack_cluster_options(), &error);
+  ASSERT_TRUE(c) << error;
+  // Written and confirmed by its replica (WAIT), so a failover must keep them.
+  auto replies = c->on_slot_of(key, {{"XADD", key, "*", "n", "1"}, {"XADD", key, "*", "n", "2"}, {"WAIT", "1", "2000"}});
+  ASSERT_EQ(replies.size(), 3u) << c->error();
+  ASSERT_EQ(replies[2]->integer, 1) << "the replica confirmed both";
+  auto owner = *c->map().owner(slot);
   auto index = std::find(all.begin(), all.end(), owner) - all.begin();
   auto name = fmt::format("redis:{}", index + 1);
-  auto survivor = all[(index + 1) % 3];  // another master, asked for the map
   stack::kill_component(stack_dir(), name, std::cerr);
   auto killed = clock_type::now();
-  // The route as a client would run it: on every wait, a fresh map.
-  common::backoff_policy backoff(100ms, 1s, [](auto, auto hi) { return hi; });
-  queue::cluster_route route(slot, backoff, {.budget = 30s}, killed);
-  std::string written;
-  for (auto step = route.start(map, killed); written.empty();) {
-    ASSERT_NE(step.what, queue::route_step::kind::fail) << step.error;
-    if (step.what == queue::route_step::kind::wait) {
-      std::this_thread::sleep_until(step.until);
-      if (step.reload_map) map = map_from(survivor);
-      step = route.waited(map, clock_type::now());
-      continue;
-    }
-    auto c = queue::blocking_redis::connect(step.node.host, step.node.port, 500ms);
-    if (!c) {
-      step = route.unreachable(clock_type::now());
-      continue;
-    }
-    auto reply = c->command({"XADD", key, "*", "n", "1"});
-    if (!reply) step = route.unreachable(clock_type::now());
-    else if (reply->type == REDIS_REPLY_ERROR) step = route.redirected(queue::classify_cluster_error(text(reply)), map, clock_type::now());
-    else written = text(reply);
-  }
+  auto reply = c->command(key, {"XADD", key, "*", "n", "3"});
   auto took = std::chrono::duration<double>(clock_type::now() - killed).count();
-  std::cout << fmt::format("redis cluster | {} killed; its replica served the slot {:.1f} s later\n", name, took);
-  EXPECT_NE(*map.owner(slot), owner);
-  EXPECT_EQ(*map.owner(slot), all[index + 3]) << "its own replica (redis:" << index + 4 << ")";
+  ASSERT_TRUE(reply && reply->type == REDIS_REPLY_STRING) << c->error() << " " << text(reply);
+  std::cout << fmt::format("redis cluster | {} killed; its replica took the write {:.1f} s later\n", name, took);
+  EXPECT_EQ(*c->map().owner(slot), all[index + 3]) << "its own replica (redis:" << index + 4 << ")";
+  auto length = c->command(key, {"XLEN", key});
+  ASSERT_TRUE(length) << c->error();
+  EXPECT_EQ(length->integer, 3) << "the two confirmed entries survived the failover";
   // Back, it rejoins as a replica of the one that took over.
   stack::start_component(stack_dir(), name, std::cerr);
-  auto reply = connect(owner).command({"ROLE"});
-  ASSERT_TRUE(reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0);
-  EXPECT_EQ(std::string(reply->element[0]->str, reply->element[0]->len), "slave");
+  auto role = direct(owner).command({"ROLE"});
+  ASSERT_TRUE(role && role->type == REDIS_REPLY_ARRAY && role->elements > 0);
+  EXPECT_EQ(std::string(role->element[0]->str, role->element[0]->len), "slave");
   EXPECT_EQ(map_from(owner).unserved(), 0u);
 }
 

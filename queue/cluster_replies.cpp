@@ -1,4 +1,4 @@
-#include "queue/cluster_shards.hpp"
+#include "queue/cluster_replies.hpp"
 
 #include <hiredis/hiredis.h>
 
@@ -79,6 +79,22 @@ std::optional<std::vector<slot_range>> parse_cluster_shards(const redisReply& re
     }
   }
   return ranges;
+}
+
+std::vector<std::string> cluster_node_ids(const redisReply& shards) {
+  std::vector<std::string> ids;
+  if (shards.type != REDIS_REPLY_ARRAY) return ids;
+  for (std::size_t s = 0; s < shards.elements; ++s) {
+    const auto* nodes = member(shards.element[s], "nodes");
+    for (std::size_t n = 0; nodes && nodes->type == REDIS_REPLY_ARRAY && n < nodes->elements; ++n)
+      if (auto id = text(member(nodes->element[n], "id")); !id.empty()) ids.emplace_back(id);
+  }
+  return ids;
+}
+
+cluster_redirect redirect_of(const redisReply* reply) {
+  if (!reply || reply->type != REDIS_REPLY_ERROR) return {};
+  return classify_cluster_error(std::string_view(reply->str, reply->len));
 }
 
 }  // namespace tracepipe::queue

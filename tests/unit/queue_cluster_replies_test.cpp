@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "queue/cluster_shards.hpp"
+#include "queue/cluster_replies.hpp"
 
 namespace tracepipe::queue {
 namespace {
@@ -41,6 +41,17 @@ std::unique_ptr<redisReply, reply_deleter> read(const std::string& resp) {
   void* reply = nullptr;
   EXPECT_EQ(redisReaderGetReply(reader.get(), &reply), REDIS_OK);
   return std::unique_ptr<redisReply, reply_deleter>(static_cast<redisReply*>(reply));
+}
+
+TEST(cluster_shards, node_ids_of_masters_and_replicas) {
+  auto reply = read(array({
+      shard({integer(0), integer(8191)}, {node("master", 7001), node("replica", 7004)}),
+      shard({integer(8192), integer(16383)}, {node("master", 7002)}),
+  }));
+  // node() gives every node the same id: three ids, one per node listed.
+  EXPECT_EQ(cluster_node_ids(*reply).size(), 3u);
+  EXPECT_EQ(cluster_node_ids(*reply).front(), "e10b7051d6bf2d5febd39a2be297bbaea6084111");
+  EXPECT_TRUE(cluster_node_ids(*read("-ERR nope\r\n")).empty());
 }
 
 TEST(cluster_shards, three_masters_with_a_replica_each) {
