@@ -170,4 +170,26 @@ inline setter redis_url_into() {
   };
 }
 
+/// A Redis Cluster's seed nodes: empty (a standalone Redis, redis.url), or
+/// redis:// URLs separated by commas, each without a db (a cluster has db 0 only).
+inline setter redis_cluster_into() {
+  return [](settings& s, std::string_view text) -> std::optional<std::string> {
+    std::vector<std::string> seeds;
+    for (std::size_t at = 0; !common::trim(text).empty() && at <= text.size();) {
+      auto comma = std::min(text.find(',', at), text.size());
+      auto url = std::string(common::trim(text.substr(at, comma - at)));
+      at = comma + 1;
+      auto endpoint = common::parse_redis_url(url);
+      if (!endpoint)
+        return url.empty() ? "expected redis:// URLs separated by commas, or nothing for a standalone Redis"
+                           : "\"" + url + "\" is not a redis://[[user]:password@]host[:port] URL";
+      if (endpoint->db != 0) return "\"" + url + "\" names a db: a Redis Cluster has db 0 only";
+      if (std::find(seeds.begin(), seeds.end(), url) != seeds.end()) return "\"" + url + "\" is listed twice";
+      seeds.push_back(std::move(url));
+    }
+    s.redis.cluster = std::move(seeds);
+    return std::nullopt;
+  };
+}
+
 }  // namespace tracepipe::config::key_setters

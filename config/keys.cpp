@@ -179,6 +179,12 @@ std::vector<key> make_keys() {
       "Redis server holding the run streams; a password (sent with AUTH) may be given as redis://:PASSWORD@host:port; "
       "file:PATH reads the URL from a file.",
       redis_url_into(), {"REDIS_URL"}, true);
+  add("redis.cluster", R_, "--redis-cluster", "", "url[,url…]",
+      "Seed nodes of a Redis Cluster (redis:// URLs, separated by commas; a password given in them logs in on "
+      "every node): ingest then sends each shard's transaction to the master of the shard's slot, following "
+      "MOVED, ASK and failovers. Empty: the standalone Redis at redis.url. The sink worker cannot read from a "
+      "cluster yet (issue #20) and refuses to start with it.",
+      redis_cluster_into(), {"REDIS_CLUSTER"}, true);
   add("redis.stream", R_, "--stream", "tracepipe:runs", "key",
       "Prefix of the stream keys; shard n is '<prefix>:{n}' so shards spread over a Redis Cluster.",
       text_into(at(&S::redis, &R::stream)));

@@ -12,6 +12,8 @@ using std::chrono::milliseconds;
 
 struct redis_settings {
   std::string url;              ///< redis://[:password@]host:port[/db]
+  /// A Redis Cluster's seed nodes (redis:// URLs); empty: the standalone Redis at `url`.
+  std::vector<std::string> cluster;
   std::string stream;           ///< stream key prefix; shard n is "<stream>:{n}"
   int shards;                   ///< number of streams runs are spread over
   milliseconds command_timeout; ///< a command not answered by then fails the connection

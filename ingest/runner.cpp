@@ -5,19 +5,23 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <fmt/format.h>
 
 #include "config/loader.hpp"
 #include "ingest/open_files.hpp"
 #include "ingest/server.hpp"
 #include "ingest/service.hpp"
+#include "queue/cluster_connection.hpp"
 #include "queue/depth_sampler.hpp"
 #include "queue/redis_connection.hpp"
 #include "queue/stream_producer.hpp"
+#include "queue/topology_check.hpp"
 
 namespace tracepipe::ingest {
 
 struct runner::parts {
-  std::shared_ptr<queue::redis_connection> connection;
+  std::shared_ptr<queue::redis_connection> connection;  ///< a standalone Redis, or null
+  std::shared_ptr<queue::cluster_connection> cluster;   ///< a Redis Cluster, or null
   std::unique_ptr<queue::stream_producer> producer;
   std::shared_ptr<queue::depth_sampler> sampler;
   std::shared_ptr<ingest::service> service;
@@ -25,17 +29,40 @@ struct runner::parts {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
 };
 
+namespace {
+
+common::redis_endpoint endpoint_of(const std::string& url, const char* key) {
+  auto endpoint = common::parse_redis_url(url);
+  if (!endpoint)
+    throw config::error(fmt::format("config key '{}': expected redis://[[user]:password@]host[:port][/db]", key));
+  return *endpoint;
+}
+
+}  // namespace
+
 runner::runner(const config::settings& settings) : settings_(settings) {
-  auto endpoint = common::parse_redis_url(settings.redis.url);
-  if (!endpoint) throw config::error("config key 'redis.url': expected redis://[[user]:password@]host[:port][/db]");
-  auto connection = std::make_shared<queue::redis_connection>(
-      ioc_.get_executor(), *endpoint,
-      queue::connection_options{settings.redis.command_timeout, settings.redis.reconnect_delay});
-  auto producer = std::make_unique<queue::stream_producer>(connection, settings.redis.stream, settings.redis.shards);
-  auto sampler = std::make_shared<queue::depth_sampler>(*producer, settings.redis.depth_interval);
+  const auto& r = settings.redis;
+  queue::connection_options options{r.command_timeout, r.reconnect_delay};
+  std::shared_ptr<queue::redis_connection> connection;
+  std::shared_ptr<queue::cluster_connection> cluster;
+  std::unique_ptr<queue::stream_producer> producer;
+  if (r.cluster.empty()) {
+    connection = std::make_shared<queue::redis_connection>(ioc_.get_executor(), endpoint_of(r.url, "redis.url"),
+                                                           options);
+    producer = std::make_unique<queue::stream_producer>(connection, r.stream, r.shards);
+  } else {
+    queue::cluster_options o;
+    for (const auto& url : r.cluster) o.seeds.push_back(endpoint_of(url, "redis.cluster"));
+    // A request waits for a redirection or a failover no longer than for
+    // one command; then it gets its 503 and the client retries.
+    o.limits.budget = r.command_timeout;
+    cluster = std::make_shared<queue::cluster_connection>(ioc_.get_executor(), std::move(o), options);
+    producer = std::make_unique<queue::stream_producer>(cluster, r.stream, r.shards);
+  }
+  auto sampler = std::make_shared<queue::depth_sampler>(*producer, r.depth_interval);
   auto svc = std::make_shared<service>(settings.ingest, *producer, *sampler);
   auto srv = std::make_unique<server>(ioc_, svc);
-  parts_.reset(new parts{connection, std::move(producer), sampler, std::move(svc), std::move(srv),
+  parts_.reset(new parts{connection, cluster, std::move(producer), sampler, std::move(svc), std::move(srv),
                          boost::asio::make_work_guard(ioc_)});
 }
 
@@ -44,11 +71,14 @@ runner::~runner() { stop(std::chrono::milliseconds(0)); }
 service& runner::svc() { return *parts_->service; }
 
 boost::asio::ip::tcp::endpoint runner::start() {
+  if (auto refusal = queue::topology_refusal(settings_.redis.url, settings_.redis.cluster, settings_.redis.command_timeout))
+    throw config::error(*refusal);
   // Connections, plus Redis, files and the process's own descriptors.
   if (auto warning = raise_open_files_limit(settings_.ingest.max_connections + 64))
     std::cerr << "tracepipe ingest: warning: " << *warning << "\n";
   auto endpoint = parts_->server->listen(settings_.ingest.listen);
-  parts_->connection->start();
+  if (parts_->connection) parts_->connection->start();
+  if (parts_->cluster) parts_->cluster->start();
   parts_->sampler->start();
   parts_->server->start();
   for (int i = 0; i < settings_.ingest.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
@@ -63,18 +93,20 @@ void runner::stop(std::chrono::milliseconds grace) {
   while (parts_->service->requests_in_progress.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   parts_->sampler->stop();
-  parts_->connection->stop();
-  // Both stops are handlers on the connection's strand: stopping the
+  // The stops are handlers on the connections' strands: stopping the
   // io_context right away dropped them unrun, so Redis was never closed (the
   // hiredis context, its socket, the Asio watch that keeps itself alive and
   // the connection all leaked — LeakSanitizer, once per runner). Wait until
-  // the strand has run them; bounded, in case a thread is stuck.
-  if (!threads_.empty()) {
-    auto ran = std::make_shared<std::promise<void>>();
-    auto closed = ran->get_future();
+  // they have run; bounded, in case a thread is stuck.
+  auto ran = std::make_shared<std::promise<void>>();
+  auto closed = ran->get_future();
+  if (parts_->connection) {
+    parts_->connection->stop();
     boost::asio::post(parts_->connection->strand(), [ran] { ran->set_value(); });
-    closed.wait_for(std::chrono::seconds(5));
+  } else {
+    parts_->cluster->stop([ran] { ran->set_value(); });
   }
+  if (!threads_.empty()) closed.wait_for(std::chrono::seconds(5));
   parts_->work.reset();
   ioc_.stop();
   for (auto& t : threads_)

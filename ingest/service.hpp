@@ -26,7 +26,7 @@ struct service {
   service(config::ingest_settings s, queue::stream_producer& p, queue::depth_sampler& d)
       : settings(std::move(s)), producer(p), depth(d) {}
 
-  bool redis_ready() const { return producer.connection().ready(); }
+  bool redis_ready() const { return producer.ready(); }
 
   /// More Prometheus text appended to /metrics (the workers' in `tracepipe serve`).
   std::function<std::string()> extra_metrics;

@@ -47,6 +47,23 @@ stream_producer::stream_producer(std::shared_ptr<redis_connection> connection, s
   for (std::size_t i = 0; i < shards; ++i) keys_.push_back(stream_key(stream_prefix, i));
 }
 
+stream_producer::stream_producer(std::shared_ptr<cluster_connection> cluster, std::string stream_prefix,
+                                 std::size_t shards)
+    : cluster_(std::move(cluster)) {
+  for (std::size_t i = 0; i < shards; ++i) keys_.push_back(stream_key(stream_prefix, i));
+}
+
+void stream_producer::on_shard(std::size_t shard, std::vector<std::string_view> argv, reply_check check,
+                               outcome_handler done) {
+  if (cluster_) return cluster_->on_slot_of(keys_.at(shard), {std::move(argv)}, std::move(check), std::move(done));
+  connection_->command(std::move(argv), [check = std::move(check), done = std::move(done)](
+                                            boost::system::error_code ec, const redisReply* r) {
+    if (ec) return done(ec, ec.message());
+    auto [e, detail] = check(r);
+    done(e, std::move(detail));
+  });
+}
+
 void stream_producer::enqueue(const std::vector<stream_entry>& entries, enqueue_handler handler) {
   // Group by shard, keeping the request's order within each shard.
   std::vector<std::vector<const stream_entry*>> by_shard(keys_.size());
@@ -54,10 +71,11 @@ void stream_producer::enqueue(const std::vector<stream_entry>& entries, enqueue_
   std::size_t transactions = 0;
   for (const auto& group : by_shard) transactions += !group.empty();
   if (transactions == 0) {
-    asio::dispatch(connection_->strand(), [handler = std::move(handler)] { handler({}, {}); });
+    asio::dispatch(strand(), [handler = std::move(handler)] { handler({}, {}); });
     return;
   }
   auto state = std::make_shared<completion>(completion{transactions, {}, {}, std::move(handler)});
+  if (cluster_) return issue_on_cluster(by_shard, std::move(state));
   // All commands are issued in one strand handler, so a reconnect can never
   // fall between a MULTI and its EXEC.
   asio::dispatch(connection_->strand(), [this, state, by_shard = std::move(by_shard)] { issue(by_shard, state); });
@@ -84,6 +102,28 @@ void stream_producer::issue(const std::vector<std::vector<const stream_entry*>>&
       auto [e, why] = check_exec(r, n);
       state->done(e, std::move(why));
     });
+  }
+}
+
+void stream_producer::issue_on_cluster(const std::vector<std::vector<const stream_entry*>>& by_shard,
+                                       std::shared_ptr<completion> state) {
+  // Each shard's transaction on its own slot's master; the outcomes meet on
+  // the cluster's strand, where `state` is counted down.
+  for (std::size_t shard = 0; shard < by_shard.size(); ++shard) {
+    const auto& group = by_shard[shard];
+    if (group.empty()) continue;
+    std::vector<std::vector<std::string_view>> commands{{"MULTI"}};
+    for (const auto* e : group) {
+      auto& argv = commands.emplace_back(std::vector<std::string_view>{"XADD", keys_[shard], "*"});
+      for (const auto& [f, v] : e->fields) {
+        argv.push_back(f);
+        argv.push_back(v);
+      }
+    }
+    commands.push_back({"EXEC"});
+    cluster_->on_slot_of(
+        keys_[shard], std::move(commands), [n = group.size()](const redisReply* r) { return check_exec(r, n); },
+        [state](boost::system::error_code ec, std::string detail) { state->done(ec, std::move(detail)); });
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Enqueues the run operations of one request: per shard one MULTI, the XADDs,
-// EXEC — pipelined on the shared connection. A transaction is all-or-nothing
+// EXEC — pipelined on the shared connection, or on a Redis Cluster sent to
+// the master of the shard's slot (each shard's key is one slot). A transaction is all-or-nothing
 // in Redis (an OOM on any XADD aborts the whole EXEC), so a refused request
 // leaves nothing behind on that shard. The handler runs once, after every
 // EXEC has answered, with the first error if any.
@@ -11,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "queue/cluster_connection.hpp"
 #include "queue/redis_connection.hpp"
 
 namespace tracepipe::queue {
@@ -26,19 +28,31 @@ using enqueue_handler = std::function<void(boost::system::error_code ec, std::st
 class stream_producer {
  public:
   stream_producer(std::shared_ptr<redis_connection> connection, std::string stream_prefix, std::size_t shards);
+  stream_producer(std::shared_ptr<cluster_connection> cluster, std::string stream_prefix, std::size_t shards);
 
-  /// Thread-safe. The handler runs on the connection's strand.
+  /// Thread-safe. The handler runs on strand().
   void enqueue(const std::vector<stream_entry>& entries, enqueue_handler handler);
+  /// One command on `shard`'s stream (XLEN …): `check` reads its reply where
+  /// the reply lives, `done` runs on strand().
+  void on_shard(std::size_t shard, std::vector<std::string_view> argv, reply_check check, outcome_handler done);
 
   std::size_t shards() const { return keys_.size(); }
   const std::string& key(std::size_t shard) const { return keys_[shard]; }
-  redis_connection& connection() { return *connection_; }
+  /// Redis answers: connected (to a master of the cluster, its map loaded).
+  bool ready() const { return cluster_ ? cluster_->ready() : connection_->ready(); }
+  /// Where handlers run.
+  boost::asio::strand<boost::asio::any_io_executor>& strand() {
+    return cluster_ ? cluster_->strand() : connection_->strand();
+  }
 
  private:
   struct completion;
   void issue(const std::vector<std::vector<const stream_entry*>>& by_shard, std::shared_ptr<completion> state);
+  void issue_on_cluster(const std::vector<std::vector<const stream_entry*>>& by_shard,
+                        std::shared_ptr<completion> state);
 
-  std::shared_ptr<redis_connection> connection_;
+  std::shared_ptr<redis_connection> connection_;  ///< a standalone Redis, or null
+  std::shared_ptr<cluster_connection> cluster_;   ///< a Redis Cluster, or null
   std::vector<std::string> keys_;
 };
 

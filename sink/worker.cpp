@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "queue/shard.hpp"
+#include "queue/topology_check.hpp"
 #include "sink/clickhouse_client.hpp"
 #include "sink/cluster_check.hpp"
 #include "sink/schema.hpp"
@@ -96,6 +97,12 @@ bool worker::check_cluster(const std::vector<std::unique_ptr<clickhouse_client>>
 }
 
 void worker::start() {
+  if (!context_.settings.redis.cluster.empty())
+    throw std::runtime_error(
+        "redis.cluster is set, but the sink worker cannot read from a Redis Cluster yet (issue #20): run it "
+        "against a standalone Redis (redis.url, and an empty redis.cluster)");
+  const auto& redis = context_.settings.redis;
+  if (auto refusal = queue::topology_refusal(redis.url, {}, redis.command_timeout)) throw std::runtime_error(*refusal);
   prepare_clickhouse();
   if (stopping_) return;
   auto prefix = context_.settings.worker.consumer.empty() ? default_consumer_name() : context_.settings.worker.consumer;
