@@ -50,12 +50,8 @@ std::optional<blocking_cluster> blocking_cluster::connect(cluster_options option
 blocking_redis* blocking_cluster::node(const cluster_node& n) {
   auto key = n.text();
   if (auto it = connections_.find(key); it != connections_.end()) return &it->second;
-  auto endpoint = options_.seeds.front();  // its credentials
-  endpoint.host = n.host;
-  endpoint.port = n.port;
-  endpoint.db = 0;  // a cluster has db 0 only
   std::string why;
-  auto c = blocking_redis::connect(endpoint, options_.timeout, &why);
+  auto c = blocking_redis::connect(endpoint_of(options_, n), options_.timeout, &why);
   if (!c) {
     error_ = fmt::format("{}: {}", key, why);
     return nullptr;
@@ -138,18 +134,6 @@ std::vector<owned_reply> blocking_cluster::on_slot_of(std::string_view key,
 owned_reply blocking_cluster::command(std::string_view key, std::initializer_list<std::string_view> argv) {
   auto replies = on_slot_of(key, {std::vector<std::string_view>(argv)});
   return replies.empty() ? nullptr : std::move(replies.front());
-}
-
-std::vector<std::pair<cluster_node, owned_reply>> blocking_cluster::on_each_master(
-    std::initializer_list<std::string_view> argv) {
-  std::vector<std::pair<cluster_node, owned_reply>> out;
-  for (const auto& m : map_.masters()) {
-    auto* c = node(m);
-    owned_reply r = c ? c->command(argv) : nullptr;
-    if (c && !r) connections_.erase(m.text());
-    out.emplace_back(m, std::move(r));
-  }
-  return out;
 }
 
 }  // namespace tracepipe::queue

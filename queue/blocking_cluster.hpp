@@ -32,10 +32,6 @@ class blocking_cluster {
   std::vector<owned_reply> on_slot_of(std::string_view key, const std::vector<std::vector<std::string_view>>& commands);
   /// One command on `key`'s slot; null when on_slot_of() would be empty.
   owned_reply command(std::string_view key, std::initializer_list<std::string_view> argv);
-  /// `argv` on every master of the map, in map order: the node and its reply
-  /// (null if it did not answer).
-  std::vector<std::pair<cluster_node, owned_reply>> on_each_master(std::initializer_list<std::string_view> argv);
-
   /// Reloads the map from the first node that answers: masters first, then seeds.
   bool reload_map();
   const slot_map& map() const { return map_; }

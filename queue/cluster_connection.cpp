@@ -74,11 +74,7 @@ void cluster_connection::stop(std::function<void()> stopped) {
 std::shared_ptr<redis_connection> cluster_connection::connection_to(const cluster_node& node) {
   auto name = node.text();
   if (auto it = nodes_.find(name); it != nodes_.end()) return it->second;
-  auto endpoint = options_.seeds.front();  // its credentials
-  endpoint.host = node.host;
-  endpoint.port = node.port;
-  endpoint.db = 0;  // a cluster has db 0 only
-  auto c = std::make_shared<redis_connection>(executor_, endpoint, connection_options_);
+  auto c = std::make_shared<redis_connection>(executor_, endpoint_of(options_, node), connection_options_);
   c->start();
   return nodes_.emplace(name, std::move(c)).first->second;
 }

@@ -7,6 +7,7 @@
 
 #include "common/redis_endpoint.hpp"
 #include "queue/cluster_route.hpp"
+#include "queue/cluster_slots.hpp"
 
 namespace tracepipe::queue {
 
@@ -19,5 +20,15 @@ struct cluster_options {
   std::chrono::milliseconds backoff_initial{50};
   std::chrono::milliseconds backoff_max{1000};
 };
+
+/// How to reach `node`: the first seed's credentials, its host and port, db 0
+/// (a cluster has no other).
+inline common::redis_endpoint endpoint_of(const cluster_options& o, const cluster_node& node) {
+  auto endpoint = o.seeds.front();
+  endpoint.host = node.host;
+  endpoint.port = node.port;
+  endpoint.db = 0;
+  return endpoint;
+}
 
 }  // namespace tracepipe::queue
