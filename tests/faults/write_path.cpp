@@ -28,7 +28,10 @@ sink::clickhouse_client clickhouse(const std::string& url = stack_env().at("CLIC
   s.url = url;
   s.user = stack_env().at("CLICKHOUSE_USER");
   s.password = stack_env().at("CLICKHOUSE_PASSWORD");
-  s.timeout = 30s;
+  // A DROP … ON CLUSTER waits for every replica's DDL worker, up to the
+  // server's distributed_ddl_task_timeout (180 s): a replica still catching
+  // up after a fault took over 30 s in a CI run.
+  s.timeout = 190s;
   return sink::clickhouse_client(s);
 }
 
