@@ -197,6 +197,14 @@ std::vector<key> make_keys() {
   add("redis.reconnect_delay", R_, "--redis-reconnect-delay", "200ms", "duration",
       "First delay before reconnecting to Redis; doubles on each failure up to 5 s.",
       duration_into(at(&S::redis, &R::reconnect_delay)));
+  add("redis.wait_replicas", R_, "--wait-replicas", "0", "count",
+      "Replicas that must confirm each enqueue (Redis WAIT) before ingest answers 202; a WAIT that times out "
+      "answers 503. 0: answer once the master has it, as LangSmith and Langfuse do. Narrows what a failover can "
+      "lose; Redis replication stays asynchronous.",
+      count_into(at(&S::redis, &R::wait_replicas), 0, 5));
+  add("redis.wait_timeout", R_, "--wait-timeout", "1s", "duration",
+      "How long an enqueue waits for redis.wait_replicas replicas before it answers 503.",
+      duration_into(at(&S::redis, &R::wait_timeout)));
   add("redis.depth_interval", R_, "--depth-interval", "100ms", "duration",
       "How often the queue depth (entries over all shards) is sampled for admission control and /metrics.",
       duration_into(at(&S::redis, &R::depth_interval)));

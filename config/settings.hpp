@@ -19,6 +19,8 @@ struct redis_settings {
   milliseconds command_timeout; ///< a command not answered by then fails the connection
   milliseconds reconnect_delay; ///< first delay between reconnect attempts
   milliseconds depth_interval;  ///< how often the queue depth is sampled
+  int wait_replicas;            ///< replicas that must confirm an enqueue (WAIT); 0: none
+  milliseconds wait_timeout;    ///< how long they may take before the request gets 503
 };
 
 /// An accepted API key, as configured: its hash, never the key itself.

@@ -46,10 +46,11 @@ runner::runner(const config::settings& settings) : settings_(settings) {
   std::shared_ptr<queue::redis_connection> connection;
   std::shared_ptr<queue::cluster_connection> cluster;
   std::unique_ptr<queue::stream_producer> producer;
+  queue::replication_wait wait{r.wait_replicas, r.wait_timeout};
   if (r.cluster.empty()) {
     connection = std::make_shared<queue::redis_connection>(ioc_.get_executor(), endpoint_of(r.url, "redis.url"),
                                                            options);
-    producer = std::make_unique<queue::stream_producer>(connection, r.stream, r.shards);
+    producer = std::make_unique<queue::stream_producer>(connection, r.stream, r.shards, wait);
   } else {
     queue::cluster_options o;
     for (const auto& url : r.cluster) o.seeds.push_back(endpoint_of(url, "redis.cluster"));
@@ -57,7 +58,7 @@ runner::runner(const config::settings& settings) : settings_(settings) {
     // one command; then it gets its 503 and the client retries.
     o.limits.budget = r.command_timeout;
     cluster = std::make_shared<queue::cluster_connection>(ioc_.get_executor(), std::move(o), options);
-    producer = std::make_unique<queue::stream_producer>(cluster, r.stream, r.shards);
+    producer = std::make_unique<queue::stream_producer>(cluster, r.stream, r.shards, wait);
   }
   auto sampler = std::make_shared<queue::depth_sampler>(*producer, r.depth_interval);
   auto svc = std::make_shared<service>(settings.ingest, *producer, *sampler);

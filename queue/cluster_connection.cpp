@@ -22,17 +22,25 @@ constexpr auto tick = std::chrono::milliseconds(250);
 
 /// One call in flight: its commands, its route and its wait timer.
 struct cluster_connection::call {
-  call(std::vector<std::vector<std::string_view>> cmds, reply_check chk, outcome_handler d, cluster_route r,
+  call(std::vector<std::vector<std::string_view>> cmds, call_check chk, outcome_handler d, cluster_route r,
        asio::strand<asio::any_io_executor>& strand)
       : commands(std::move(cmds)), check(std::move(chk)), done(std::move(d)), route(r), timer(strand) {}
 
   std::vector<std::vector<std::string_view>> commands;
-  reply_check check;
+  call_check check;
   outcome_handler done;
   cluster_route route;
   asio::steady_timer timer;
   /// Written on the node's strand as replies come, read on ours after a post.
   cluster_redirect redirect;
+  std::pair<boost::system::error_code, std::string> outcome;  ///< the first error check() found
+
+  /// Notes what reply `index` asks for: a redirection, else the check's verdict.
+  void take(std::size_t index, const redisReply* r) {
+    if (redirect.what == cluster_redirect::kind::none) redirect = redirect_of(r);
+    if (redirect.what != cluster_redirect::kind::none || outcome.first) return;
+    outcome = check(index, r);
+  }
 };
 
 cluster_connection::cluster_connection(asio::any_io_executor ex, cluster_options options,
@@ -80,7 +88,7 @@ std::shared_ptr<redis_connection> cluster_connection::connection_to(const cluste
 }
 
 void cluster_connection::on_slot_of(std::string_view key, std::vector<std::vector<std::string_view>> commands,
-                                    reply_check check, outcome_handler done) {
+                                    call_check check, outcome_handler done) {
   auto c = std::make_shared<call>(std::move(commands), std::move(check), std::move(done),
                                   cluster_route(key_slot(key), backoff_, options_.limits, clock::now()), strand_);
   asio::dispatch(strand_, [self = shared_from_this(), c] { self->follow(c, c->route.start(self->map_, clock::now())); });
@@ -111,25 +119,24 @@ void cluster_connection::send(std::shared_ptr<call> c, const route_step& step) {
     };
     if (!node->ready()) return back([self, c] { return c->route.unreachable(clock::now()); });
     c->redirect = {};
+    c->outcome = {};
     if (asking) node->command({"ASKING"}, [](boost::system::error_code, const redisReply*) {});
-    for (std::size_t i = 0; i + 1 < c->commands.size(); ++i)
-      node->command(c->commands[i], [c](boost::system::error_code ec, const redisReply* r) {
+    auto last = c->commands.size() - 1;
+    for (std::size_t i = 0; i < last; ++i)
+      node->command(c->commands[i], [c, i](boost::system::error_code ec, const redisReply* r) {
         // In a MULTI the queued command carries the redirection; EXEC then
         // answers EXECABORT and nothing ran.
-        if (!ec && c->redirect.what == cluster_redirect::kind::none) c->redirect = redirect_of(r);
+        if (!ec) c->take(i, r);
       });
-    node->command(c->commands.back(), [self, c, back](boost::system::error_code ec, const redisReply* r) {
-      if (!ec && c->redirect.what == cluster_redirect::kind::none) c->redirect = redirect_of(r);
+    node->command(c->commands.back(), [self, c, back, last](boost::system::error_code ec, const redisReply* r) {
+      if (!ec) c->take(last, r);
       // No answer: the node may be gone for good (its replica promoted).
       // Whether a lost EXEC ran is unknown; sending it again may enqueue its
       // entries twice, which the sink's ReplacingMergeTree collapses.
       if (ec) return back([self, c] { return c->route.unreachable(clock::now()); });
       if (c->redirect.what != cluster_redirect::kind::none)
         return back([self, c] { return c->route.redirected(c->redirect, self->map_, clock::now()); });
-      auto outcome = c->check(r);
-      asio::post(self->strand_, [c, outcome = std::move(outcome)]() mutable {
-        c->done(outcome.first, std::move(outcome.second));
-      });
+      asio::post(self->strand_, [c] { c->done(c->outcome.first, std::move(c->outcome.second)); });
     });
   });
 }

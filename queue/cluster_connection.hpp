@@ -28,9 +28,13 @@
 
 namespace tracepipe::queue {
 
-/// What the caller makes of the last reply (the EXEC's, or the only
-/// command's), run where that reply lives: an error code and a detail.
-using reply_check = std::function<std::pair<boost::system::error_code, std::string>(const redisReply* last)>;
+/// What the caller makes of one reply, run where that reply lives: an error
+/// code and a detail.
+using reply_check = std::function<std::pair<boost::system::error_code, std::string>(const redisReply* reply)>;
+/// What the caller makes of the reply to commands[index] of a call; the
+/// first error is the call's outcome.
+using call_check =
+    std::function<std::pair<boost::system::error_code, std::string>(std::size_t index, const redisReply* reply)>;
 /// The outcome, on the cluster's strand.
 using outcome_handler = std::function<void(boost::system::error_code ec, std::string detail)>;
 
@@ -48,10 +52,11 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   void stop(std::function<void()> stopped = {});
 
   /// Thread-safe. `commands` (one command, or MULTI … EXEC, all on `key`'s
-  /// slot) on the slot's master. `check` runs on the last reply when no
-  /// redirection is asked for; `done` runs once, on strand(). The views
-  /// must stay valid until `done` runs: a redirected call sends them again.
-  void on_slot_of(std::string_view key, std::vector<std::vector<std::string_view>> commands, reply_check check,
+  /// slot) on the slot's master. `check` runs on every reply; when no
+  /// redirection is asked for, its first error is the outcome; `done` runs
+  /// once, on strand(). The views must stay valid until `done` runs: a
+  /// redirected call sends them again.
+  void on_slot_of(std::string_view key, std::vector<std::vector<std::string_view>> commands, call_check check,
                   outcome_handler done);
 
   /// The map is loaded and the connection to a master is up.

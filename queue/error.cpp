@@ -12,6 +12,7 @@ struct category : boost::system::error_category {
       case error::timeout: return "Redis did not answer in time";
       case error::server_error: return "Redis answered with an error";
       case error::unexpected_reply: return "unexpected reply from Redis";
+      case error::not_replicated: return "fewer Redis replicas confirmed the write in time than asked for";
     }
     return "unknown queue error";
   }

@@ -11,6 +11,7 @@ enum class error {
   timeout,             ///< Redis did not answer within the command timeout
   server_error,        ///< Redis answered with an error reply (OOM, WRONGTYPE …)
   unexpected_reply,    ///< a reply of a shape the command cannot produce
+  not_replicated,      ///< WAIT: fewer replicas confirmed the write in time than asked for
 };
 
 const boost::system::error_category& queue_category();

@@ -1,6 +1,7 @@
 #include "queue/stream_producer.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
 #include "queue/shard.hpp"
@@ -39,23 +40,41 @@ std::pair<boost::system::error_code, std::string> check_exec(const redisReply* r
   return {};
 }
 
+/// WAIT answers how many replicas confirmed the connection's writes so far.
+std::pair<boost::system::error_code, std::string> check_wait(const redisReply* r, const replication_wait& wait) {
+  if (r->type == REDIS_REPLY_ERROR) return {error::server_error, std::string(r->str, r->len)};
+  if (r->type != REDIS_REPLY_INTEGER) return {error::unexpected_reply, "WAIT did not answer a number"};
+  if (r->integer >= wait.replicas) return {};
+  return {error::not_replicated, fmt::format("{} of {} replicas confirmed the write within {} ms (redis.wait_replicas)",
+                                             r->integer, wait.replicas, wait.timeout.count())};
+}
+
 }  // namespace
 
 stream_producer::stream_producer(std::shared_ptr<redis_connection> connection, std::string stream_prefix,
-                                 std::size_t shards)
-    : connection_(std::move(connection)) {
+                                 std::size_t shards, replication_wait wait)
+    : connection_(std::move(connection)),
+      wait_(wait),
+      wait_replicas_(std::to_string(wait.replicas)),
+      wait_timeout_(std::to_string(wait.timeout.count())) {
   for (std::size_t i = 0; i < shards; ++i) keys_.push_back(stream_key(stream_prefix, i));
 }
 
 stream_producer::stream_producer(std::shared_ptr<cluster_connection> cluster, std::string stream_prefix,
-                                 std::size_t shards)
-    : cluster_(std::move(cluster)) {
+                                 std::size_t shards, replication_wait wait)
+    : cluster_(std::move(cluster)),
+      wait_(wait),
+      wait_replicas_(std::to_string(wait.replicas)),
+      wait_timeout_(std::to_string(wait.timeout.count())) {
   for (std::size_t i = 0; i < shards; ++i) keys_.push_back(stream_key(stream_prefix, i));
 }
 
 void stream_producer::on_shard(std::size_t shard, std::vector<std::string_view> argv, reply_check check,
                                outcome_handler done) {
-  if (cluster_) return cluster_->on_slot_of(keys_.at(shard), {std::move(argv)}, std::move(check), std::move(done));
+  if (cluster_)
+    return cluster_->on_slot_of(
+        keys_.at(shard), {std::move(argv)},
+        [check = std::move(check)](std::size_t, const redisReply* r) { return check(r); }, std::move(done));
   connection_->command(std::move(argv), [check = std::move(check), done = std::move(done)](
                                             boost::system::error_code ec, const redisReply* r) {
     if (ec) return done(ec, ec.message());
@@ -97,11 +116,26 @@ void stream_producer::issue(const std::vector<std::vector<const stream_entry*>>&
       }
       connection_->command(std::move(argv), ignore);
     }
-    connection_->command({"EXEC"}, [state, n = group.size()](boost::system::error_code ec, const redisReply* r) {
-      if (ec) return state->done(ec, ec.message());
-      auto [e, why] = check_exec(r, n);
-      state->done(e, std::move(why));
+    if (wait_.replicas == 0) {
+      connection_->command({"EXEC"}, [state, n = group.size()](boost::system::error_code ec, const redisReply* r) {
+        if (ec) return state->done(ec, ec.message());
+        auto [e, why] = check_exec(r, n);
+        state->done(e, std::move(why));
+      });
+      continue;
+    }
+    // The transaction's outcome waits for WAIT's reply, which comes next.
+    auto exec = std::make_shared<std::pair<boost::system::error_code, std::string>>();
+    connection_->command({"EXEC"}, [exec, n = group.size()](boost::system::error_code ec, const redisReply* r) {
+      *exec = ec ? std::pair{ec, ec.message()} : check_exec(r, n);
     });
+    connection_->command({"WAIT", wait_replicas_, wait_timeout_},
+                         [state, exec, wait = wait_](boost::system::error_code ec, const redisReply* r) {
+                           if (exec->first) return state->done(exec->first, std::move(exec->second));
+                           if (ec) return state->done(ec, ec.message());
+                           auto [e, why] = check_wait(r, wait);
+                           state->done(e, std::move(why));
+                         });
   }
 }
 
@@ -121,8 +155,15 @@ void stream_producer::issue_on_cluster(const std::vector<std::vector<const strea
       }
     }
     commands.push_back({"EXEC"});
+    auto exec_index = commands.size() - 1;
+    if (wait_.replicas > 0) commands.push_back({"WAIT", wait_replicas_, wait_timeout_});
     cluster_->on_slot_of(
-        keys_[shard], std::move(commands), [n = group.size()](const redisReply* r) { return check_exec(r, n); },
+        keys_[shard], std::move(commands),
+        [n = group.size(), exec_index, wait = wait_](std::size_t i, const redisReply* r) {
+          if (i == exec_index) return check_exec(r, n);
+          if (i > exec_index) return check_wait(r, wait);
+          return std::pair<boost::system::error_code, std::string>{};
+        },
         [state](boost::system::error_code ec, std::string detail) { state->done(ec, std::move(detail)); });
   }
 }

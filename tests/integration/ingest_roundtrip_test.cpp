@@ -190,5 +190,21 @@ TEST(IngestRoundtrip, ShardsByTraceId) {
   for (const auto& [trace, keys] : shards_of_trace) EXPECT_EQ(keys.size(), 1u) << trace;
 }
 
+TEST(IngestRoundtrip, WaitReplicasWithoutReplicasAnswers503AndSaysWhy) {
+  // The test stack's Redis has no replica: WAIT confirms 0 of 1.
+  auto settings = test_settings("wait_replicas");
+  settings.redis.wait_replicas = 1;
+  settings.redis.wait_timeout = std::chrono::milliseconds(100);
+  ingest_under_test ingest(settings);
+  auto runs = make_runs(4, 9);
+  auto a = loadgen::http_client(ingest.url())
+               .request("POST", "/runs/batch", loadgen::batch_body(runs, runs), {{"content-type", "application/json"}});
+  EXPECT_EQ(a.status, 503u);
+  EXPECT_NE(a.body.find("0 of 1 replicas confirmed the write within 100 ms (redis.wait_replicas)"), std::string::npos)
+      << a.body;
+  // The entries are on the master all the same: a retry may enqueue them twice, which the sink collapses.
+  EXPECT_EQ(redis_probe().entries(ingest.stream()).size(), 8u);
+}
+
 }  // namespace
 }  // namespace tracepipe::test
