@@ -59,8 +59,8 @@ observer::observer(observer_options options)
     throw std::runtime_error(fmt::format("ClickHouse at {} (to observe the write path): {}", o_.target.clickhouse.url,
                                          why.message));
   if (!o_.target.redis_url.empty())
-    redis_.emplace(o_.target.redis_url, o_.target.stream_prefix, o_.target.shards, o_.target.consumer_group,
-                   std::chrono::milliseconds(2000));
+    redis_.emplace(o_.target.redis_url, o_.target.redis_cluster, o_.target.stream_prefix, o_.target.shards,
+                   o_.target.consumer_group, std::chrono::milliseconds(2000));
   if (!o_.metrics_urls.empty()) scraper_.emplace(o_.metrics_urls);
   for (auto settings : o_.target.replicas) {
     settings.timeout = std::min(settings.timeout, replica_timeout);

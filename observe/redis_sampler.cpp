@@ -67,11 +67,27 @@ std::optional<double> info_number(std::string_view info, std::string_view name) 
   return std::nullopt;
 }
 
-redis_sampler::redis_sampler(std::string url, std::string prefix, int shards, std::string group,
-                             std::chrono::milliseconds timeout)
-    : url_(std::move(url)), prefix_(std::move(prefix)), group_(std::move(group)), shards_(shards), timeout_(timeout) {}
+redis_sampler::redis_sampler(std::string url, std::vector<std::string> cluster, std::string prefix, int shards,
+                             std::string group, std::chrono::milliseconds timeout)
+    : url_(std::move(url)),
+      cluster_seeds_(std::move(cluster)),
+      prefix_(std::move(prefix)),
+      group_(std::move(group)),
+      shards_(shards),
+      timeout_(timeout) {}
 
 bool redis_sampler::connect() {
+  if (!cluster_seeds_.empty()) {
+    queue::cluster_options o;
+    for (const auto& seed : cluster_seeds_)
+      if (auto ep = common::parse_redis_url(seed)) o.seeds.push_back(*ep);
+    o.timeout = timeout_;
+    o.limits.budget = timeout_;
+    std::string why;
+    cluster_ = queue::blocking_cluster::connect(std::move(o), &why);
+    if (!cluster_) error_ = "Redis Cluster: " + why;
+    return cluster_.has_value();
+  }
   auto ep = common::parse_redis_url(url_);
   if (!ep) {
     error_ = "not a redis:// URL: " + url_;
@@ -83,28 +99,30 @@ bool redis_sampler::connect() {
   return redis_.has_value();
 }
 
+queue::owned_reply redis_sampler::ask(std::string_view key, std::initializer_list<std::string_view> argv) {
+  auto reply = cluster_ ? cluster_->command(key, argv) : redis_->command(argv);
+  if (!reply) error_ = fmt::format("Redis {}: {}", *argv.begin(), cluster_ ? cluster_->error() : redis_->error());
+  return reply;
+}
+
 std::optional<redis_reading> redis_sampler::read() {
-  if (!redis_ && !connect()) return std::nullopt;
+  if (!redis_ && !cluster_ && !connect()) return std::nullopt;
   redis_reading r;
   if (!read_depth(r) || !read_group(r) || !read_info(r)) {
     redis_.reset();
+    cluster_.reset();
     return std::nullopt;
   }
   return r;
 }
 
 bool redis_sampler::read_depth(redis_reading& r) {
-  std::vector<std::string> keys;
-  for (int n = 0; n < shards_; ++n) keys.push_back(queue::stream_key(prefix_, static_cast<std::size_t>(n)));
-  for (const auto& k : keys) redis_->append({"XLEN", k});
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    auto reply = redis_->get_reply();
-    if (!reply) {
-      error_ = fmt::format("Redis XLEN: {}", redis_->error());
-      return false;
-    }
+  for (int n = 0; n < shards_; ++n) {
+    auto key = queue::stream_key(prefix_, static_cast<std::size_t>(n));
+    auto reply = ask(key, {"XLEN", key});
+    if (!reply) return false;
     if (reply->type != REDIS_REPLY_INTEGER) {
-      error_ = fmt::format("Redis XLEN {}: {}", keys[i], reply->type == REDIS_REPLY_ERROR ? reply->str : "not an integer");
+      error_ = fmt::format("Redis XLEN {}: {}", key, reply->type == REDIS_REPLY_ERROR ? reply->str : "not an integer");
       return false;
     }
     r.queue_depth += static_cast<std::uint64_t>(reply->integer);
@@ -117,11 +135,8 @@ bool redis_sampler::read_group(redis_reading& r) {
   bool every_shard = true, lag_known = true;
   for (int n = 0; n < shards_; ++n) {
     auto key = queue::stream_key(prefix_, static_cast<std::size_t>(n));
-    auto reply = redis_->command({"XINFO", "GROUPS", key});
-    if (!reply) {
-      error_ = fmt::format("Redis XINFO GROUPS: {}", redis_->error());
-      return false;
-    }
+    auto reply = ask(key, {"XINFO", "GROUPS", key});
+    if (!reply) return false;
     // No stream yet (nothing sent) or no group yet (no worker started): unknown, not an error.
     const redisReply* group = reply->type == REDIS_REPLY_ARRAY ? group_entry(reply.get(), group_) : nullptr;
     auto p = group ? group_field(group, "pending") : std::nullopt;
@@ -137,15 +152,23 @@ bool redis_sampler::read_group(redis_reading& r) {
 }
 
 bool redis_sampler::read_info(redis_reading& r) {
-  auto reply = redis_->command({"INFO"});
-  if (!reply || reply->type != REDIS_REPLY_STRING) {
-    error_ = fmt::format("Redis INFO: {}",
-                         reply ? (reply->type == REDIS_REPLY_ERROR ? reply->str : "not text") : redis_->error());
-    return false;
+  std::vector<queue::owned_reply> infos;
+  if (cluster_) {
+    for (const auto& master : cluster_->map().masters()) infos.push_back(cluster_->on_node(master, {"INFO"}));
+  } else {
+    infos.push_back(redis_->command({"INFO"}));
   }
-  std::string_view info(reply->str, reply->len);
-  if (auto bytes = info_number(info, "used_memory")) r.memory_mib = *bytes / bytes_per_mib;
-  r.ops_per_s = info_number(info, "instantaneous_ops_per_sec");
+  for (const auto& reply : infos) {
+    if (!reply || reply->type != REDIS_REPLY_STRING) {
+      error_ = fmt::format("Redis INFO: {}", reply ? (reply->type == REDIS_REPLY_ERROR ? reply->str : "not text")
+                                                   : (cluster_ ? cluster_->error() : redis_->error()));
+      return false;
+    }
+    std::string_view info(reply->str, reply->len);
+    // Summed over a cluster's masters: what the deployment holds and does.
+    if (auto bytes = info_number(info, "used_memory")) r.memory_mib = r.memory_mib.value_or(0) + *bytes / bytes_per_mib;
+    if (auto ops = info_number(info, "instantaneous_ops_per_sec")) r.ops_per_s = r.ops_per_s.value_or(0) + *ops;
+  }
   return true;
 }
 

@@ -3,13 +3,18 @@
 // generator's observer thread, with a blocking connection (a thread needs
 // none of the queue library's Asio machinery): the queue depth (XLEN summed
 // over the shard streams), the consumer group's pending entries and lag
-// (XINFO GROUPS), memory used and operations per second (INFO).
+// (XINFO GROUPS), memory used and operations per second (INFO). On a Redis
+// Cluster each stream is read on its slot's master, and memory and
+// operations are summed over the masters.
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include <vector>
+
+#include "queue/blocking_cluster.hpp"
 #include "queue/blocking_redis.hpp"
 
 namespace tracepipe::observe {
@@ -27,9 +32,9 @@ std::optional<double> info_number(std::string_view info, std::string_view name);
 
 class redis_sampler {
  public:
-  /// url: redis://[[user]:password@]host[:port][/db]; streams "<prefix>:{n}"
-  /// read by the consumer group `group`.
-  redis_sampler(std::string url, std::string prefix, int shards, std::string group,
+  /// url: redis://[[user]:password@]host[:port][/db], or `cluster`'s seed
+  /// URLs when not empty; streams "<prefix>:{n}" read by the consumer group `group`.
+  redis_sampler(std::string url, std::vector<std::string> cluster, std::string prefix, int shards, std::string group,
                 std::chrono::milliseconds timeout);
 
   /// The figures now; nullopt with error() set when Redis cannot be asked
@@ -40,14 +45,20 @@ class redis_sampler {
 
  private:
   bool connect();
+  /// One command about `key`: on its slot's master in a cluster. Null when
+  /// Redis did not answer (error_ says so).
+  queue::owned_reply ask(std::string_view key, std::initializer_list<std::string_view> argv);
   bool read_depth(redis_reading& r);
   bool read_group(redis_reading& r);
   bool read_info(redis_reading& r);
 
-  std::string url_, prefix_, group_;
+  std::string url_;
+  std::vector<std::string> cluster_seeds_;
+  std::string prefix_, group_;
   int shards_;
   std::chrono::milliseconds timeout_;
-  std::optional<queue::blocking_redis> redis_;  ///< empty: connect on the next read
+  std::optional<queue::blocking_redis> redis_;      ///< empty: connect on the next read
+  std::optional<queue::blocking_cluster> cluster_;  ///< instead, on a cluster
   std::string error_;
 };
 

@@ -9,6 +9,7 @@ stack_target stack_target_of(const config::settings& s, const std::string& proje
     for (std::size_t r = 0; r < s.clickhouse.urls.size(); ++r) t.replicas.push_back(sink::client_settings(s.clickhouse, r));
   t.table = {s.clickhouse.database, s.clickhouse.table};
   t.redis_url = s.redis.url;
+  t.redis_cluster = s.redis.cluster;
   t.stream_prefix = s.redis.stream;
   t.shards = s.redis.shards;
   t.consumer_group = s.worker.group;

@@ -18,6 +18,7 @@ struct stack_target {
   std::vector<sink::clickhouse_settings> replicas;
   sink::schema_names table;
   std::string redis_url;      ///< empty: queue depth is not sampled
+  std::vector<std::string> redis_cluster;  ///< a Redis Cluster's seed URLs, instead of redis_url
   std::string stream_prefix;  ///< the ingest's stream key prefix
   int shards = 1;
   std::string consumer_group;  ///< the workers' (pending and lag are read from it)

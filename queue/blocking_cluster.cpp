@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
@@ -77,9 +78,11 @@ bool blocking_cluster::load_map_from(const cluster_node& n, std::string* why) {
   return true;
 }
 
-bool blocking_cluster::reload_map() {
+bool blocking_cluster::reload_map(const std::string& last) {
   auto candidates = map_.masters();
   for (const auto& s : options_.seeds) candidates.push_back({s.host, s.port});
+  // A frozen node costs a timeout: asked last.
+  std::stable_partition(candidates.begin(), candidates.end(), [&](const cluster_node& n) { return n.text() != last; });
   std::string why;
   for (const auto& n : candidates)
     if (load_map_from(n, &why)) return true;
@@ -134,6 +137,17 @@ std::vector<owned_reply> blocking_cluster::on_slot_of(std::string_view key,
 owned_reply blocking_cluster::command(std::string_view key, std::initializer_list<std::string_view> argv) {
   auto replies = on_slot_of(key, {std::vector<std::string_view>(argv)});
   return replies.empty() ? nullptr : std::move(replies.front());
+}
+
+owned_reply blocking_cluster::on_node(const cluster_node& n, std::initializer_list<std::string_view> argv) {
+  auto* c = node(n);
+  if (!c) return nullptr;
+  auto reply = c->command(argv);
+  if (!reply) {
+    error_ = fmt::format("{}: {}", n.text(), c->error());
+    connections_.erase(n.text());
+  }
+  return reply;
 }
 
 }  // namespace tracepipe::queue

@@ -32,8 +32,12 @@ class blocking_cluster {
   std::vector<owned_reply> on_slot_of(std::string_view key, const std::vector<std::vector<std::string_view>>& commands);
   /// One command on `key`'s slot; null when on_slot_of() would be empty.
   owned_reply command(std::string_view key, std::initializer_list<std::string_view> argv);
-  /// Reloads the map from the first node that answers: masters first, then seeds.
-  bool reload_map();
+  /// One command on `node` itself, whatever slots it serves (INFO, CLUSTER …):
+  /// no redirection followed; null when it does not answer (error() says why).
+  owned_reply on_node(const cluster_node& node, std::initializer_list<std::string_view> argv);
+  /// Reloads the map from the first node that answers: masters first, then
+  /// seeds; `last` (one that just did not answer) only after all of them.
+  bool reload_map(const std::string& last = {});
   const slot_map& map() const { return map_; }
   /// Why the last call failed.
   const std::string& error() const { return error_; }

@@ -1,4 +1,4 @@
-#include "queue/stream_consumer.hpp"
+#include "queue/standalone_consumer.hpp"
 
 #include "queue/blocking_redis.hpp"
 #include "queue/entry_fields.hpp"
@@ -7,7 +7,6 @@
 #include "queue/stream_replies.hpp"
 
 #include <cerrno>
-#include <charconv>
 #include <map>
 
 #include <hiredis/hiredis.h>
@@ -19,22 +18,6 @@ using boost::system::error_code;
 
 /// Replies live in the connection's arena until its next round trip.
 using reply_ptr = const redisReply*;
-
-std::string str(const redisReply* r) { return r && r->str ? std::string(r->str, r->len) : std::string(); }
-
-/// [id, [field, value, …]] — the value list is nil for an entry deleted while pending.
-void parse_entry(const std::string& stream, const redisReply* e, std::vector<stream_message>& out) {
-  if (e->type != REDIS_REPLY_ARRAY || e->elements < 2) return;
-  stream_message m;
-  m.stream = stream;
-  m.id = str(e->element[0]);
-  const redisReply* fields = e->element[1];
-  if (fields->type == REDIS_REPLY_ARRAY) m.fields.reserve(fields->elements / 2);
-  if (fields->type == REDIS_REPLY_ARRAY)
-    for (std::size_t i = 0; i + 1 < fields->elements; i += 2)
-      m.fields.emplace_back(str(fields->element[i]), str(fields->element[i + 1]));
-  out.push_back(std::move(m));
-}
 
 using args = std::vector<std::string_view>;
 
@@ -60,7 +43,7 @@ error_code pipeline(redisContext* c, reply_arena& arena, const std::vector<args>
 error_code first_error(const std::vector<reply_ptr>& replies, std::string& last_error) {
   for (const auto& r : replies) {
     if (r->type == REDIS_REPLY_ERROR) {
-      last_error = str(r);
+      last_error = replies::text(r);
       return error::server_error;
     }
   }
@@ -69,61 +52,19 @@ error_code first_error(const std::vector<reply_ptr>& replies, std::string& last_
 
 }  // namespace
 
-namespace replies {
-
-error_code read_group(const redisReply* r, std::vector<stream_message>& out) {
-  if (r->type == REDIS_REPLY_NIL) return {};  // BLOCK timed out
-  if (r->type != REDIS_REPLY_ARRAY) return error::unexpected_reply;
-  for (std::size_t i = 0; i < r->elements; ++i) {
-    const redisReply* per_stream = r->element[i];
-    if (per_stream->type != REDIS_REPLY_ARRAY || per_stream->elements != 2) return error::unexpected_reply;
-    auto stream = str(per_stream->element[0]);
-    for (std::size_t j = 0; j < per_stream->element[1]->elements; ++j)
-      parse_entry(stream, per_stream->element[1]->element[j], out);
-  }
-  return {};
-}
-
-error_code pending(const redisReply* r, std::vector<std::pair<std::string, std::uint64_t>>& out) {
-  for (std::size_t i = 0; i < r->elements; ++i) {
-    const redisReply* p = r->element[i];
-    if (p->type != REDIS_REPLY_ARRAY || p->elements < 4) return error::unexpected_reply;
-    out.emplace_back(str(p->element[0]), static_cast<std::uint64_t>(p->element[3]->integer));
-  }
-  return {};
-}
-
-void claimed(const std::string& stream, const redisReply* r, std::vector<stream_message>& out) {
-  for (std::size_t i = 0; i < r->elements; ++i) parse_entry(stream, r->element[i], out);
-}
-
-}  // namespace replies
-
-std::string_view stream_message::field(std::string_view name) const {
-  for (const auto& [k, v] : fields)
-    if (k == name) return v;
-  return {};
-}
-
-std::uint64_t stream_message::enqueued_at_ms() const {
-  std::uint64_t ms = 0;
-  std::from_chars(id.data(), id.data() + id.size(), ms);
-  return ms;
-}
-
 /// Replies are built in the arena, so they are read through pipeline() only,
 /// never with blocking_redis::command (which would free them one by one).
-struct stream_consumer::connection {
+struct standalone_consumer::connection {
   reply_arena arena;  ///< first, so destroyed last: the context's reader builds into it
   blocking_redis redis;
 };
 
-stream_consumer::stream_consumer(common::redis_endpoint endpoint, consumer_options options)
+standalone_consumer::standalone_consumer(common::redis_endpoint endpoint, consumer_options options)
     : endpoint_(std::move(endpoint)), options_(std::move(options)), pending_cursor_(options_.streams.size(), "0") {}
 
-stream_consumer::~stream_consumer() = default;
+standalone_consumer::~standalone_consumer() = default;
 
-error_code stream_consumer::connect() {
+error_code standalone_consumer::connect() {
   if (conn_ && !conn_->redis.native()->err) return {};
   conn_.reset();
   // Connected only: the login below is pipelined through the arena, and its
@@ -167,21 +108,21 @@ error_code run(std::unique_ptr<Conn>& conn, const std::vector<args>& commands, s
 
 }  // namespace
 
-error_code stream_consumer::ensure_group() {
+error_code standalone_consumer::ensure_group() {
   if (auto ec = connect()) return ec;
   std::vector<args> cmds;
   for (const auto& s : options_.streams) cmds.push_back({"XGROUP", "CREATE", s, options_.group, "0", "MKSTREAM"});
   std::vector<reply_ptr> replies;
   if (auto ec = run(conn_, cmds, replies, last_error_)) return ec;
   for (const auto& r : replies)
-    if (r->type == REDIS_REPLY_ERROR && str(r).rfind("BUSYGROUP", 0) != 0) {
-      last_error_ = str(r);
+    if (r->type == REDIS_REPLY_ERROR && replies::text(r).rfind("BUSYGROUP", 0) != 0) {
+      last_error_ = replies::text(r);
       return error::server_error;
     }
   return {};
 }
 
-error_code stream_consumer::read_group(const std::vector<std::string>& ids, std::size_t count,
+error_code standalone_consumer::read_group(const std::vector<std::string>& ids, std::size_t count,
                                        std::chrono::milliseconds block, std::vector<stream_message>& out) {
   if (auto ec = connect()) return ec;
   auto count_text = std::to_string(count);
@@ -197,7 +138,7 @@ error_code stream_consumer::read_group(const std::vector<std::string>& ids, std:
   return replies::read_group(replies[0], out);
 }
 
-error_code stream_consumer::read_own_pending(std::size_t count, std::vector<stream_message>& out) {
+error_code standalone_consumer::read_own_pending(std::size_t count, std::vector<stream_message>& out) {
   std::size_t before = out.size();
   if (auto ec = read_group(pending_cursor_, count, std::chrono::milliseconds(0), out)) return ec;
   // Page on: the next call continues after the last id seen per stream.
@@ -207,12 +148,12 @@ error_code stream_consumer::read_own_pending(std::size_t count, std::vector<stre
   return {};
 }
 
-error_code stream_consumer::read_new(std::size_t count, std::chrono::milliseconds block,
+error_code standalone_consumer::read_new(std::size_t count, std::chrono::milliseconds block,
                                      std::vector<stream_message>& out) {
   return read_group(std::vector<std::string>(options_.streams.size(), ">"), count, block, out);
 }
 
-error_code stream_consumer::claim_stale(std::chrono::milliseconds min_idle, std::size_t count,
+error_code standalone_consumer::claim_stale(std::chrono::milliseconds min_idle, std::size_t count,
                                         std::uint64_t max_deliveries, std::vector<stream_message>& out,
                                         std::vector<stream_message>& poisoned) {
   if (auto ec = connect()) return ec;
@@ -247,7 +188,7 @@ error_code stream_consumer::claim_stale(std::chrono::milliseconds min_idle, std:
   return {};
 }
 
-error_code stream_consumer::touch(const std::vector<const stream_message*>& held) {
+error_code standalone_consumer::touch(const std::vector<const stream_message*>& held) {
   if (held.empty()) return {};
   if (auto ec = connect()) return ec;
   std::map<std::string, std::vector<std::string_view>> by_stream;
@@ -264,7 +205,7 @@ error_code stream_consumer::touch(const std::vector<const stream_message*>& held
   return first_error(replies, last_error_);
 }
 
-error_code stream_consumer::ack(const std::vector<const stream_message*>& done) {
+error_code standalone_consumer::ack(const std::vector<const stream_message*>& done) {
   if (done.empty()) return {};
   if (auto ec = connect()) return ec;
   std::map<std::string, std::vector<std::string_view>> by_stream;
@@ -285,7 +226,7 @@ error_code stream_consumer::ack(const std::vector<const stream_message*>& done) 
   return first_error(replies, last_error_);
 }
 
-error_code stream_consumer::dead_letter(const stream_message& m, const std::string& reason,
+error_code standalone_consumer::dead_letter(const stream_message& m, const std::string& reason,
                                         const std::string& dead_letter_stream) {
   if (auto ec = connect()) return ec;
   auto deliveries = std::to_string(m.deliveries);
@@ -300,7 +241,7 @@ error_code stream_consumer::dead_letter(const stream_message& m, const std::stri
   return first_error(replies, last_error_);
 }
 
-error_code stream_consumer::pending_count(std::uint64_t& out) {
+error_code standalone_consumer::pending_count(std::uint64_t& out) {
   if (auto ec = connect()) return ec;
   out = 0;
   for (const auto& stream : options_.streams) {

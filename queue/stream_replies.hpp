@@ -1,5 +1,5 @@
 #pragma once
-// How stream_consumer reads Redis's stream replies, apart from its I/O so
+// How the stream consumers read Redis's stream replies, apart from its I/O so
 // the parsing can be unit-tested and fuzzed on raw replies. Malformed
 // replies never crash: they give error::unexpected_reply or are skipped.
 #include <cstdint>
@@ -9,11 +9,15 @@
 
 #include <boost/system/error_code.hpp>
 
+#include "queue/error.hpp"
 #include "queue/stream_consumer.hpp"
 
 struct redisReply;
 
 namespace tracepipe::queue::replies {
+
+/// A string, status or error reply's text; "" for any other.
+std::string text(const redisReply* r);
 
 /// XREADGROUP: nil (BLOCK timed out) or [[stream, [[id, [field, value, …]], …]], …].
 boost::system::error_code read_group(const redisReply* r, std::vector<stream_message>& out);

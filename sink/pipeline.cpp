@@ -8,7 +8,9 @@
 
 #include "common/redis_endpoint.hpp"
 #include "config/failpoint.hpp"
+#include "queue/cluster_consumer.hpp"
 #include "queue/entry_fields.hpp"
+#include "queue/standalone_consumer.hpp"
 #include "queue/wall_clock.hpp"
 
 namespace tracepipe::sink {
@@ -41,13 +43,24 @@ body_compression compression_for(const std::string& choice, const clickhouse_ver
   return v.has_zstd_request_bodies() ? body_compression::zstd : body_compression::gzip;
 }
 
-queue::consumer_options consumer_options_for(const pipeline_context& ctx, std::string name) {
+/// The consumer for Redis as configured: a cluster's when redis.cluster
+/// lists seeds, else redis.url's server's. Both were checked when set.
+std::unique_ptr<queue::stream_consumer> consumer_for(const pipeline_context& ctx, std::string name) {
+  const auto& redis = ctx.settings.redis;
   queue::consumer_options o;
   o.streams = ctx.streams;
   o.group = ctx.settings.worker.group;
   o.consumer = std::move(name);
-  o.timeout = ctx.settings.redis.command_timeout;
-  return o;
+  o.timeout = redis.command_timeout;
+  if (redis.cluster.empty())
+    return std::make_unique<queue::standalone_consumer>(*common::parse_redis_url(redis.url), std::move(o));
+  queue::cluster_options c;
+  for (const auto& url : redis.cluster) c.seeds.push_back(*common::parse_redis_url(url));
+  c.timeout = redis.command_timeout;
+  // One try per call: the consumer rests a node that does not answer and
+  // reads the others; the pipeline's own backoff retries when none answers.
+  c.limits.budget = std::chrono::milliseconds(0);
+  return std::make_unique<queue::cluster_consumer>(std::move(c), std::move(o));
 }
 
 }  // namespace
@@ -56,7 +69,7 @@ pipeline::pipeline(const pipeline_context& ctx, std::string consumer_name, std::
     : ctx_(ctx),
       name_(consumer_name),
       samples_pending_(index == 0),
-      consumer_(*common::parse_redis_url(ctx.settings.redis.url), consumer_options_for(ctx, consumer_name)),
+      consumer_(consumer_for(ctx, consumer_name)),
       router_(ctx.settings.clickhouse.urls.size(), index, replica_probe_interval),
       s3_(sink::s3_settings{ctx.settings.s3.endpoint, ctx.settings.s3.bucket, ctx.settings.s3.region,
                             ctx.settings.s3.access_key, ctx.settings.s3.secret_key, ctx.settings.s3.concurrency,
@@ -80,7 +93,7 @@ pipeline::clock::time_point pipeline::deadline() const {
 
 void pipeline::keep_held() {
   if (held_.empty() || clock::now() - touched_at_ < ctx_.settings.worker.reclaim_idle / 3) return;
-  if (!consumer_.touch(held_)) touched_at_ = clock::now();
+  if (!consumer_->touch(held_)) touched_at_ = clock::now();
 }
 
 bool pipeline::backoff(retry_loop& retry, retry_cause cause) {
@@ -118,15 +131,15 @@ void pipeline::take(std::vector<queue::stream_message>& messages) {
 
 void pipeline::run() {
   // Make sure the group exists; Redis may not be up yet.
-  for (retry_loop retry(backoff_); consumer_.ensure_group();) {
+  for (retry_loop retry(backoff_); consumer_->ensure_group();) {
     if (retry.failures() == 0)
-      std::cerr << fmt::format("tracepipe worker {}: waiting for Redis: {}\n", name_, consumer_.last_error());
+      std::cerr << fmt::format("tracepipe worker {}: waiting for Redis: {}\n", name_, consumer_->last_error());
     if (!backoff(retry, retry_cause::redis) || stopping()) return;
   }
   // First what this consumer was handed before a restart and never acked.
   std::vector<queue::stream_message> read;
   while (!stopping()) {
-    if (consumer_.read_own_pending(std::max<std::size_t>(batch_.room(), 1), read)) break;
+    if (consumer_->read_own_pending(std::max<std::size_t>(batch_.room(), 1), read)) break;
     if (read.empty()) break;
     take(read);
     if (batch_.due(clock::now()) && flush() == outcome::gave_up) return;
@@ -136,12 +149,12 @@ void pipeline::run() {
     if (clock::now() >= next_reclaim_) reclaim();
     auto block = std::min(batch_.until_due(clock::now()), std::chrono::milliseconds(1000));
     if (batch_.room() > 0 && block.count() > 0) {
-      if (auto ec = consumer_.read_new(batch_.room(), block, read)) {
+      if (auto ec = consumer_->read_new(batch_.room(), block, read)) {
         // The stream (and its group) was deleted under us: make them again.
-        if (consumer_.last_error().rfind("NOGROUP", 0) == 0 && !consumer_.ensure_group()) continue;
+        if (consumer_->last_error().rfind("NOGROUP", 0) == 0 && !consumer_->ensure_group()) continue;
         if (redis_retry.failures() == 0)  // once per outage
           std::cerr << fmt::format("tracepipe worker {}: Redis read failed ({}: {}); retrying\n", name_, ec.message(),
-                                   consumer_.last_error());
+                                   consumer_->last_error());
         if (!backoff(redis_retry, retry_cause::redis)) break;
         continue;
       }
@@ -157,7 +170,7 @@ void pipeline::run() {
 void pipeline::reclaim() {
   next_reclaim_ = clock::now() + ctx_.settings.worker.reclaim_interval;
   std::vector<queue::stream_message> claimed, poisoned;
-  if (consumer_.claim_stale(ctx_.settings.worker.reclaim_idle, 1000,
+  if (consumer_->claim_stale(ctx_.settings.worker.reclaim_idle, 1000,
                             static_cast<std::uint64_t>(ctx_.settings.worker.max_deliveries), claimed, poisoned))
     return;  // the read loop reports Redis trouble
   ctx_.metrics->reclaimed += claimed.size() + poisoned.size();
@@ -167,16 +180,17 @@ void pipeline::reclaim() {
   take(claimed);
   if (samples_pending_) {
     std::uint64_t pending = 0;
-    if (!consumer_.pending_count(pending)) ctx_.metrics->pending = pending;
+    if (!consumer_->pending_count(pending)) ctx_.metrics->pending = pending;
   }
 }
 
 pipeline::outcome pipeline::dead_letter(const queue::stream_message& m, const std::string& reason) {
   for (retry_loop retry(backoff_);;) {
-    if (!consumer_.dead_letter(m, reason, ctx_.settings.worker.dead_letter_stream)) {
+    if (!consumer_->dead_letter(m, reason, ctx_.settings.worker.dead_letter_stream)) {
       ctx_.metrics->dead_lettered++;
       std::cerr << fmt::format("tracepipe worker {}: entry {} of run {} sent to {}: {}\n", name_, m.id,
-                               m.field(queue::entry_field::run_id), ctx_.settings.worker.dead_letter_stream, reason);
+                               m.field(queue::entry_field::run_id),
+                               consumer_->dead_letter_key(ctx_.settings.worker.dead_letter_stream, m), reason);
       return outcome::done;
     }
     if (!backoff(retry, retry_cause::redis)) return outcome::gave_up;
@@ -185,7 +199,7 @@ pipeline::outcome pipeline::dead_letter(const queue::stream_message& m, const st
 
 pipeline::outcome pipeline::ack(const std::vector<const queue::stream_message*>& done) {
   for (retry_loop retry(backoff_);;) {
-    if (!consumer_.ack(done)) return outcome::done;
+    if (!consumer_->ack(done)) return outcome::done;
     // Not acked is safe: the entries are re-delivered and their rows collapse.
     if (!backoff(retry, retry_cause::redis)) return outcome::gave_up;
   }

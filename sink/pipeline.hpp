@@ -109,7 +109,7 @@ class pipeline {
   const pipeline_context& ctx_;
   std::string name_;
   bool samples_pending_;
-  queue::stream_consumer consumer_;
+  std::unique_ptr<queue::stream_consumer> consumer_;
   std::vector<std::unique_ptr<clickhouse_client>> replicas_;  ///< one connection per server
   replica_router router_;
   s3_writer s3_;

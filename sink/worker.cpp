@@ -97,12 +97,9 @@ bool worker::check_cluster(const std::vector<std::unique_ptr<clickhouse_client>>
 }
 
 void worker::start() {
-  if (!context_.settings.redis.cluster.empty())
-    throw std::runtime_error(
-        "redis.cluster is set, but the sink worker cannot read from a Redis Cluster yet (issue #20): run it "
-        "against a standalone Redis (redis.url, and an empty redis.cluster)");
   const auto& redis = context_.settings.redis;
-  if (auto refusal = queue::topology_refusal(redis.url, {}, redis.command_timeout)) throw std::runtime_error(*refusal);
+  if (auto refusal = queue::topology_refusal(redis.url, redis.cluster, redis.command_timeout))
+    throw std::runtime_error(*refusal);
   prepare_clickhouse();
   if (stopping_) return;
   auto prefix = context_.settings.worker.consumer.empty() ? default_consumer_name() : context_.settings.worker.consumer;

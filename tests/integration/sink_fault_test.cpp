@@ -32,11 +32,6 @@ struct restart_guard {
   }
 };
 
-std::uint64_t duplicates(clickhouse_probe& ch) {
-  return ch.count("SELECT count() FROM (SELECT id, kind, count() AS c FROM " + ch.table() +
-                  " FINAL GROUP BY id, kind HAVING c > 1)");
-}
-
 std::uint64_t pending(const config::settings& s) {
   auto url = stack_env().at("REDIS_URL");
   auto port = std::stoi(url.substr(url.rfind(':') + 1));
@@ -76,8 +71,8 @@ TEST(SinkFaults, WorkerKilledMidBatchLosesNothing) {
   ASSERT_TRUE(eventually([&] { return pending(s) == 0; }));
   second.terminate();
   std::cout << "kill -9 mid-batch: sent " << ops << ", found " << ch.distinct_ops() << ", lost "
-            << ops - ch.distinct_ops() << ", duplicates after dedup " << duplicates(ch) << "\n";
-  EXPECT_EQ(duplicates(ch), 0u);
+            << ops - ch.distinct_ops() << ", duplicates after dedup " << ch.duplicates_after_final() << "\n";
+  EXPECT_EQ(ch.duplicates_after_final(), 0u);
 }
 
 TEST(SinkFaults, ClickHouseDownTenSecondsUnderLoad) {
@@ -108,8 +103,8 @@ TEST(SinkFaults, ClickHouseDownTenSecondsUnderLoad) {
   worker.stop();
   std::cout << "ClickHouse down 10 s: accepted " << accepted << " (" << during << " by the end of the outage), found "
             << ch.distinct_ops() << ", lost " << accepted - ch.distinct_ops() << ", duplicates after dedup "
-            << duplicates(ch) << ", retries " << worker.metrics().retries[0].load() << "\n";
-  EXPECT_EQ(duplicates(ch), 0u);
+            << ch.duplicates_after_final() << ", retries " << worker.metrics().retries[0].load() << "\n";
+  EXPECT_EQ(ch.duplicates_after_final(), 0u);
   EXPECT_GT(worker.metrics().retries[0].load(), 0u);
 }
 
@@ -144,7 +139,7 @@ TEST(SinkFaults, S3DownHoldsBatchesThenLosesNothing) {
     auto key = r["inputs_s3"].substr(prefix.size());
     EXPECT_TRUE(s3.get(key, &error).has_value()) << key << ": " << error;
   }
-  EXPECT_EQ(duplicates(ch), 0u);
+  EXPECT_EQ(ch.duplicates_after_final(), 0u);
 }
 
 TEST(SinkFaults, RowsClickHouseRefusesGoToDeadLetterOthersInserted) {

@@ -85,6 +85,11 @@ std::uint64_t clickhouse_probe::distinct_ops() {
 
 std::uint64_t clickhouse_probe::raw_rows() { return count("SELECT count() FROM " + table_); }
 
+std::uint64_t clickhouse_probe::duplicates_after_final() {
+  return count("SELECT count() FROM (SELECT id, kind, count() AS c FROM " + table_ +
+               " FINAL GROUP BY id, kind HAVING c > 1)");
+}
+
 std::vector<loadgen::generated_run> sink_runs(std::size_t n, std::uint64_t seed, std::size_t large_every,
                                               std::size_t large_bytes) {
   loadgen::run_factory f(seed);

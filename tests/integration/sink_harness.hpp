@@ -29,6 +29,8 @@ class clickhouse_probe {
   /// Distinct (id, kind) rows after dedup, rows before dedup.
   std::uint64_t distinct_ops();
   std::uint64_t raw_rows();
+  /// (id, kind) with more than one row under FINAL: 0 when deduplication holds.
+  std::uint64_t duplicates_after_final();
   std::string table() const { return table_; }
 
  private:

@@ -5,15 +5,17 @@
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 
-#include <atomic>
 #include <set>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "cluster_support.hpp"
+#include "cluster_traffic.hpp"
 #include "ingest/service.hpp"
 #include "ingest_harness.hpp"
+#include "loadgen/http_client.hpp"
+#include "loadgen/wire_format.hpp"
 #include "queue/shard.hpp"
 #include "sink/worker.hpp"
 #include "sink_harness.hpp"
@@ -22,33 +24,6 @@ namespace tracepipe::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-config::settings cluster_ingest_settings(const std::string& name, int shards) {
-  auto s = sink_settings(name);
-  s.redis.cluster = stack_redis_cluster_urls();
-  s.redis.shards = shards;
-  return s;
-}
-
-/// Entries over every shard's stream, each read on its own slot's master.
-long long entries_in(queue::blocking_cluster& c, const config::settings& s) {
-  long long total = 0;
-  for (int shard = 0; shard < s.redis.shards; ++shard) {
-    auto key = queue::stream_key(s.redis.stream, static_cast<std::size_t>(shard));
-    auto owner = *c.map().owner(queue::key_slot(key));
-    auto reply = direct(owner).command({"XLEN", key});
-    if (!reply || reply->type != REDIS_REPLY_INTEGER) throw std::runtime_error("XLEN " + key + " on " + owner.text());
-    total += reply->integer;
-  }
-  return total;
-}
-
-queue::blocking_cluster cluster() {
-  std::string error;
-  auto c = queue::blocking_cluster::connect(stack_cluster_options(), &error);
-  if (!c) throw std::runtime_error(error);
-  return std::move(*c);
-}
 
 TEST(ClusterIngest, EveryShardsRunsLandOnItsSlotsMaster) {
   auto s = cluster_ingest_settings("cluster_ingest", 8);
@@ -76,50 +51,36 @@ TEST(ClusterIngest, ALiveMigrationUnderRequestsLosesNothingAcknowledged) {
   auto c = cluster();
   // Shard 0's slot moves from its master to another, while requests flow.
   auto key = queue::stream_key(s.redis.stream, 0);
-  auto slot = queue::key_slot(key);
-  auto source = *c.map().owner(slot);
-  queue::cluster_node target;
-  for (const auto& m : c.map().masters())
-    if (!(m == source)) target = m;
-  // One batch request (20 posts + their patches) after another.
-  std::atomic<bool> done{false};
-  std::atomic<std::size_t> accepted{0}, requests{0};
-  std::string refused;
-  std::thread sender([&] {
-    try {
-      for (std::uint64_t seed = 1; !done; ++seed) {
-        accepted += send_runs(ingest.url(), sink_runs(20, seed), 20);
-        ++requests;
-      }
-    } catch (const std::exception& e) {
-      refused = e.what();
-    }
-  });
-  auto wait_requests = [&](std::size_t more) {
-    auto until = requests.load() + more;
-    while (requests < until && refused.empty()) std::this_thread::sleep_for(5ms);
-  };
-  auto slot_text = std::to_string(slot);
-  wait_requests(20);
-  ASSERT_EQ(text(direct(target).command({"CLUSTER", "SETSLOT", slot_text, "IMPORTING", node_id(source)})), "OK");
-  ASSERT_EQ(text(direct(source).command({"CLUSTER", "SETSLOT", slot_text, "MIGRATING", node_id(target)})), "OK");
-  wait_requests(20);
-  ASSERT_EQ(text(direct(source).command(
-                {"MIGRATE", target.host, std::to_string(target.port), "", "0", "5000", "KEYS", key})),
-            "OK");
-  wait_requests(20);  // ASK: after ASKING, each transaction on the target
-  for (const auto& m : c.map().masters())
-    ASSERT_EQ(text(direct(m).command({"CLUSTER", "SETSLOT", slot_text, "NODE", node_id(target)})), "OK");
-  wait_requests(20);  // MOVED once, then the reloaded map
-  done = true;
-  sender.join();
-  EXPECT_EQ(refused, "") << "redirections are followed: no request refused";
-  c.reload_map();
-  EXPECT_EQ(*c.map().owner(slot), target);
+  steady_sender sender(ingest.url());
+  sender.wait_requests(20);
+  // ASK after the key moved (each transaction on the target after ASKING), then MOVED once.
+  auto target = migrate_slot(c, key, [&] { sender.wait_requests(20); });
+  sender.stop();
+  EXPECT_EQ(sender.refused(), "") << "redirections are followed: no request refused";
+  EXPECT_EQ(*c.map().owner(queue::key_slot(key)), target);
   std::cout << fmt::format("redis cluster | ingest through a live migration: {} requests, {} operations accepted\n",
-                           requests.load(), accepted.load());
-  EXPECT_EQ(entries_in(c, s), static_cast<long long>(accepted.load())) << "every accepted operation, once";
-  EXPECT_EQ(accepted.load(), requests.load() * 40);
+                           sender.requests(), sender.accepted());
+  EXPECT_EQ(entries_in(c, s), static_cast<long long>(sender.accepted())) << "every accepted operation, once";
+  EXPECT_EQ(sender.accepted(), sender.requests() * 40);
+}
+
+TEST(ClusterIngest, WaitReplicasAnswers202OnlyWhenEnoughReplicasConfirmed) {
+  auto s = cluster_ingest_settings("cluster_wait", 3);
+  s.redis.wait_timeout = std::chrono::milliseconds(200);
+  auto post = [&](int replicas) {
+    s.redis.wait_replicas = replicas;
+    ingest_under_test ingest(s);
+    auto runs = sink_runs(30, 60 + replicas);
+    return loadgen::http_client(ingest.url())
+        .request("POST", "/runs/batch", loadgen::batch_body(runs, runs), {{"content-type", "application/json"}});
+  };
+  // Each master has one replica: it confirms every shard's transaction.
+  auto one = post(1);
+  EXPECT_EQ(one.status, 202u) << one.body;
+  // Two asked, one there: 503, saying so.
+  auto two = post(2);
+  EXPECT_EQ(two.status, 503u);
+  EXPECT_NE(two.body.find("1 of 2 replicas confirmed the write within 200 ms"), std::string::npos) << two.body;
 }
 
 /// What starting `start` throws; "<started>" when nothing.
@@ -143,12 +104,6 @@ TEST(ClusterIngest, AStandaloneUrlAtAClusterNodeIsRefusedAtStart) {
   EXPECT_EQ(ingest.rfind(expected, 0), 0u) << ingest;
   auto worker = refusal([&] { sink::worker(s).start(); });
   EXPECT_EQ(worker.rfind(expected, 0), 0u) << worker;
-}
-
-TEST(ClusterIngest, TheWorkerSaysItCannotReadFromAClusterYet) {
-  auto s = cluster_ingest_settings("refuse_worker", 1);
-  auto why = refusal([&] { sink::worker(s).start(); });
-  EXPECT_EQ(why.rfind("redis.cluster is set, but the sink worker cannot read from a Redis Cluster yet", 0), 0u) << why;
 }
 
 }  // namespace
