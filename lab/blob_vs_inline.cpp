@@ -224,7 +224,9 @@ int run_blob_vs_inline(blob_vs_inline_options o, stop_flags& stop) {
   std::optional<local_stack> own;
   if (o.stack_dir.empty()) {
     o.stack_dir = fresh_temp_dir("compare");
-    own.emplace(o.stack_dir, o.keep_stack, "compare");
+    stack::options topology;
+    topology.dir = o.stack_dir;
+    own.emplace(topology, o.keep_stack, "compare");
   } else if (!fs::exists(fs::path(o.stack_dir) / "stack.env")) {
     throw CLI::ValidationError("--stack " + o.stack_dir +
                                ": no stack.env there (a directory from `tracepipe stack up`)");

@@ -18,17 +18,16 @@ std::string fresh_temp_dir(std::string_view what) {
   return pattern;
 }
 
-local_stack::local_stack(std::string dir, bool keep, std::string who, int clickhouse_replicas)
-    : dir_(std::move(dir)), keep_(keep), who_(std::move(who)) {
-  std::cerr << fmt::format("tracepipe {}: starting Redis, {} and S3 under {}\n", who_,
-                           clickhouse_replicas > 1
-                               ? fmt::format("ZooKeeper, {} ClickHouse replicas", clickhouse_replicas)
-                               : std::string("ClickHouse"),
-                           dir_);
-  stack::options so;
-  so.dir = dir_;
-  so.clickhouse_replicas = clickhouse_replicas;
-  stack::up(so, std::cerr);
+local_stack::local_stack(const stack::options& options, bool keep, std::string who)
+    : dir_(options.dir), keep_(keep), who_(std::move(who)) {
+  auto redis = options.redis_masters > 0 ? fmt::format("a Redis Cluster ({} masters, {} replicas each)",
+                                                       options.redis_masters, options.redis_replicas)
+                                         : std::string("Redis");
+  auto clickhouse = options.clickhouse_replicas > 1
+                        ? fmt::format("ZooKeeper, {} ClickHouse replicas", options.clickhouse_replicas)
+                        : std::string("ClickHouse");
+  std::cerr << fmt::format("tracepipe {}: starting {}, {} and S3 under {}\n", who_, redis, clickhouse, dir_);
+  stack::up(options, std::cerr);
 }
 
 local_stack::~local_stack() {

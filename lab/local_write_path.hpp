@@ -11,16 +11,18 @@
 #include "config/settings.hpp"
 #include "ingest/runner.hpp"
 #include "sink/worker.hpp"
+#include "stack/stack.hpp"
 
 namespace tracepipe::lab {
 
 /// A fresh directory under the system's temp dir: tracepipe-<what>-XXXXXX.
 std::string fresh_temp_dir(std::string_view what);
 
-/// Starts the stack in `dir`; stops it when destroyed unless `keep`.
+/// Starts a stack; stops it when destroyed unless `keep`.
 class local_stack {
  public:
-  local_stack(std::string dir, bool keep, std::string who, int clickhouse_replicas = 1);
+  /// Starts the stack `options` describe (options.dir: its directory).
+  local_stack(const stack::options& options, bool keep, std::string who);
   ~local_stack();
   local_stack(const local_stack&) = delete;
   local_stack& operator=(const local_stack&) = delete;

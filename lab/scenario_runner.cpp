@@ -229,7 +229,10 @@ int run_scenario(scenario_run_options c, stop_flags& stop) {
   std::optional<local_stack> own;
   if (c.stack_dir.empty() && c.config_file.empty()) {
     c.stack_dir = fresh_temp_dir("scenario");
-    own.emplace(c.stack_dir, c.keep_stack, "scenario", sc.clickhouse_replicas);
+    stack::options topology;
+    topology.dir = c.stack_dir;
+    topology.clickhouse_replicas = sc.clickhouse_replicas;
+    own.emplace(topology, c.keep_stack, "scenario");
   }
   if (!c.stack_dir.empty()) loader.set_stack_dir(c.stack_dir);
   if (!c.config_file.empty()) loader.set_config_file(c.config_file);

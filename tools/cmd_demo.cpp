@@ -4,6 +4,7 @@
 // the summary table and report.html, the stack stopped again.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -37,7 +38,7 @@ struct demo_cli {
   std::string stages = "5s:3000,20s:3000,5s:0";
   int batch_size = 50;
   bool keep_stack = false;
-  int clickhouse_replicas = 1;
+  stack::options topology;  ///< dir set from `dir`
 };
 
 int run_demo(demo_cli& c) {
@@ -47,10 +48,15 @@ int run_demo(demo_cli& c) {
   auto stages = loadgen::parse_stages(c.stages, &why);
   if (!stages) throw CLI::ValidationError("--stages: " + why);
 
-  local_stack stack(c.dir, c.keep_stack, "demo", c.clickhouse_replicas);
+  c.topology.dir = c.dir;
+  local_stack stack(c.topology, c.keep_stack, "demo");
   config::loader loader;
   loader.set_stack_dir(c.dir);
   auto settings = loader.load();
+  // On a cluster, two shard streams per master, as Langfuse shards its
+  // queues 2-3x the Redis shards: every master gets work.
+  if (c.topology.redis_masters > 0)
+    settings.redis.shards = std::max(settings.redis.shards, 2 * c.topology.redis_masters);
   local_write_path path(settings);
   std::cerr << fmt::format("tracepipe demo: write path up (ingest on {}, {} sink pipelines)\n", path.url(),
                            settings.worker.pipelines);
@@ -92,11 +98,10 @@ void add_demo_command(CLI::App& app, action& run) {
   cmd->add_option("--stages", c.stages, "The load in runs/s, k6-style ramps")->capture_default_str();
   cmd->add_option("--batch-size", c.batch_size, "Runs per request")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_flag("--keep-stack", c.keep_stack, "Leave the stack running afterwards");
-  cmd->add_option("--clickhouse-replicas", c.clickhouse_replicas,
-                  "1: one ClickHouse server; 2-5: ZooKeeper and that many replicas (the production topology)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, stack::max_clickhouse_replicas));
-  cmd->callback([&run] {
+  add_topology_options(cmd, c.topology);
+  cmd->callback([&run, cmd] {
+    // A cluster gets a replica per master unless told otherwise: the layout Langfuse runs.
+    if (c.topology.redis_masters > 0 && cmd->count("--redis-replicas") == 0) c.topology.redis_replicas = 1;
     run = [] { return run_demo(c); };
   });
 }

@@ -8,6 +8,25 @@
 
 namespace tracepipe::tools {
 
+void add_topology_options(CLI::App* cmd, stack::options& o) {
+  cmd->add_option("--clickhouse-replicas", o.clickhouse_replicas,
+                  "1: one ClickHouse server; 2-5: that many replicas of one shard (cluster \"tracepipe\", "
+                  "ReplicatedMergeTree's {shard}/{replica} macros) and one ZooKeeper, as production runs it")
+      ->capture_default_str()
+      ->check(CLI::Range(1, stack::max_clickhouse_replicas));
+  auto* cluster = cmd->add_option(
+      "--redis-cluster", o.redis_masters,
+      fmt::format("0: one standalone Redis; {}-{}: a Redis Cluster of that many masters (cluster-enabled, AOF, "
+                  "joined by redis-cli --cluster create), components redis:1 … redis:N",
+                  stack::min_redis_masters, stack::max_redis_masters));
+  cluster->capture_default_str();
+  cmd->add_option("--redis-replicas", o.redis_replicas,
+                  "With --redis-cluster: replicas per master (0-2), promoted when their master fails")
+      ->capture_default_str()
+      ->check(CLI::Range(0, stack::max_redis_replicas))
+      ->needs(cluster);
+}
+
 void add_stack_command(CLI::App& app, action& run) {
   auto* cmd = app.add_subcommand("stack", "Start, stop or inspect a local Redis (one server, or a Redis Cluster) + "
                                           "ClickHouse (one server, or replicas with ZooKeeper) + S3 (s3rver) on free loopback ports under one directory; "
@@ -22,20 +41,7 @@ void add_stack_command(CLI::App& app, action& run) {
   auto* up = cmd->add_subcommand("up", "Start the stack and wait until every component answers");
   dir_option(up);
   up->add_option("--deadline", opts.deadline, "Seconds to wait for all components to answer")->capture_default_str();
-  up->add_option("--clickhouse-replicas", opts.clickhouse_replicas,
-                 "1: one ClickHouse server; 2-5: that many replicas of one shard (cluster \"tracepipe\", "
-                 "ReplicatedMergeTree's {shard}/{replica} macros) and one ZooKeeper, as production runs it")
-      ->capture_default_str()
-      ->check(CLI::Range(1, stack::max_clickhouse_replicas));
-  up->add_option("--redis-cluster", opts.redis_masters,
-                 fmt::format("0: one standalone Redis; {}-{}: a Redis Cluster of that many masters (cluster-enabled, "
-                             "AOF, joined by redis-cli --cluster create), components redis:1 … redis:N",
-                             stack::min_redis_masters, stack::max_redis_masters))
-      ->capture_default_str();
-  up->add_option("--redis-replicas", opts.redis_replicas,
-                 "With --redis-cluster: replicas per master (0-2), promoted when their master fails")
-      ->capture_default_str()
-      ->check(CLI::Range(0, stack::max_redis_replicas));
+  add_topology_options(up, opts);
   static long long node_timeout_ms = opts.redis_node_timeout.count();
   up->add_option("--redis-node-timeout", node_timeout_ms,
                  "With --redis-cluster: cluster-node-timeout in ms, how long a silent node takes to count as failed "

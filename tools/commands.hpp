@@ -7,6 +7,10 @@
 
 #include <CLI/CLI.hpp>
 
+namespace tracepipe::stack {
+struct options;
+}
+
 namespace tracepipe::tools {
 
 using action = std::function<int()>;
@@ -15,6 +19,9 @@ using action = std::function<int()>;
 [[noreturn]] inline void usage(const std::string& what) { throw CLI::ValidationError(what); }
 
 void add_stack_command(CLI::App& app, action& run);
+/// The stack's shape, as `stack up` and `demo` take it: --clickhouse-replicas,
+/// --redis-cluster, --redis-replicas (defaults: what `o` holds).
+void add_topology_options(CLI::App* cmd, stack::options& o);
 void add_ingest_command(CLI::App& app, action& run);
 void add_send_command(CLI::App& app, action& run);
 void add_load_command(CLI::App& app, action& run);
