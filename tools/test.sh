@@ -42,16 +42,17 @@ set +m
 # the braces' status is forgiven — or the exit status would be theirs.
 trap '{ kill -CONT -- -"$sanitized_build"; kill -- -"$sanitized_build"; } 2>/dev/null || true' EXIT
 tests_rc=0
-ctest --test-dir "$root/build" --output-on-failure --timeout 1200 -R '^(faults|replicas|replica_faults|redis_cluster)$' ||
+ctest --test-dir "$root/build" --output-on-failure --timeout 1200 -R '^(faults|replicas|replica_faults|redis_cluster|redis_cluster_faults)$' ||
   tests_rc=$?
 # The lab scenarios compare rates between their phases: a compile sharing
 # the CPU made one phase slower than the other. It waits (SIGSTOP) meanwhile.
 kill -STOP -- -"$sanitized_build" 2>/dev/null || true
 ctest --test-dir "$root/build" --output-on-failure --timeout 1200 -R '^(scenarios|chdb_statements)$' || tests_rc=$?
 kill -CONT -- -"$sanitized_build" 2>/dev/null || true
-# The fault scenarios' Jepsen-style counts (tests/faults/README.md), the replica faults' too.
-cat "$root/build/tests/fault_tests-results.txt" "$root/build/tests/replica_tests-results.txt"
-took "faults, replicas, replica_faults, redis_cluster, scenarios, chdb_statements"
+# The fault scenarios' Jepsen-style counts (tests/faults/README.md), the replica and Redis Cluster faults' too.
+cat "$root/build/tests/fault_tests-results.txt" "$root/build/tests/replica_tests-results.txt" \
+  "$root/build/tests/redis_cluster_tests-results.txt"
+took "faults, replicas, replica_faults, redis_cluster, redis_cluster_faults, scenarios, chdb_statements"
 ((tests_rc == 0)) || exit "$tests_rc"
 build_rc=0
 wait "$sanitized_build" || build_rc=$?
