@@ -46,6 +46,16 @@ struct component_figures {
   std::optional<double> replicas_readonly;       ///< replicas without a ZooKeeper session (inserts refused)
   std::optional<double> replicas_unanswered;     ///< replicas that did not answer the sample
   std::optional<double> zookeeper_up;            ///< 1 when a replica reaches ZooKeeper, else 0
+  // A Redis Cluster, per master (the first five, by their lowest slot: a
+  // master's place survives its failover); empty on a standalone Redis
+  std::optional<double> redis_master1_memory_mib, redis_master2_memory_mib, redis_master3_memory_mib,
+      redis_master4_memory_mib, redis_master5_memory_mib;  ///< used_memory
+  std::optional<double> redis_master1_ops, redis_master2_ops, redis_master3_ops, redis_master4_ops,
+      redis_master5_ops;  ///< instantaneous_ops_per_sec
+  std::optional<double> redis_master1_pending, redis_master2_pending, redis_master3_pending, redis_master4_pending,
+      redis_master5_pending;  ///< the group's pending entries over the shard streams it serves
+  std::optional<double> redis_master1_lag, redis_master2_lag, redis_master3_lag, redis_master4_lag,
+      redis_master5_lag;  ///< entries of its shard streams not yet delivered to any worker
 };
 
 /// The per-replica columns, by replica (0-based).
@@ -55,6 +65,22 @@ inline constexpr std::optional<double> component_figures::*replica_delay_columns
 inline constexpr std::optional<double> component_figures::*replica_queue_columns[] = {
     &component_figures::replica1_queue, &component_figures::replica2_queue, &component_figures::replica3_queue,
     &component_figures::replica4_queue, &component_figures::replica5_queue};
+
+/// The per-master columns of a Redis Cluster, by master (0-based).
+inline constexpr std::optional<double> component_figures::*redis_master_memory_columns[] = {
+    &component_figures::redis_master1_memory_mib, &component_figures::redis_master2_memory_mib,
+    &component_figures::redis_master3_memory_mib, &component_figures::redis_master4_memory_mib,
+    &component_figures::redis_master5_memory_mib};
+inline constexpr std::optional<double> component_figures::*redis_master_ops_columns[] = {
+    &component_figures::redis_master1_ops, &component_figures::redis_master2_ops, &component_figures::redis_master3_ops,
+    &component_figures::redis_master4_ops, &component_figures::redis_master5_ops};
+inline constexpr std::optional<double> component_figures::*redis_master_pending_columns[] = {
+    &component_figures::redis_master1_pending, &component_figures::redis_master2_pending,
+    &component_figures::redis_master3_pending, &component_figures::redis_master4_pending,
+    &component_figures::redis_master5_pending};
+inline constexpr std::optional<double> component_figures::*redis_master_lag_columns[] = {
+    &component_figures::redis_master1_lag, &component_figures::redis_master2_lag, &component_figures::redis_master3_lag,
+    &component_figures::redis_master4_lag, &component_figures::redis_master5_lag};
 
 struct component_column {
   std::string_view name;  ///< timeseries.csv header
@@ -97,6 +123,26 @@ inline constexpr component_column component_columns[] = {
     {"replicas_readonly", &component_figures::replicas_readonly},
     {"replicas_unanswered", &component_figures::replicas_unanswered},
     {"zookeeper_up", &component_figures::zookeeper_up},
+    {"redis_master1_memory_mib", &component_figures::redis_master1_memory_mib},
+    {"redis_master2_memory_mib", &component_figures::redis_master2_memory_mib},
+    {"redis_master3_memory_mib", &component_figures::redis_master3_memory_mib},
+    {"redis_master4_memory_mib", &component_figures::redis_master4_memory_mib},
+    {"redis_master5_memory_mib", &component_figures::redis_master5_memory_mib},
+    {"redis_master1_ops_per_s", &component_figures::redis_master1_ops},
+    {"redis_master2_ops_per_s", &component_figures::redis_master2_ops},
+    {"redis_master3_ops_per_s", &component_figures::redis_master3_ops},
+    {"redis_master4_ops_per_s", &component_figures::redis_master4_ops},
+    {"redis_master5_ops_per_s", &component_figures::redis_master5_ops},
+    {"redis_master1_pending", &component_figures::redis_master1_pending},
+    {"redis_master2_pending", &component_figures::redis_master2_pending},
+    {"redis_master3_pending", &component_figures::redis_master3_pending},
+    {"redis_master4_pending", &component_figures::redis_master4_pending},
+    {"redis_master5_pending", &component_figures::redis_master5_pending},
+    {"redis_master1_lag", &component_figures::redis_master1_lag},
+    {"redis_master2_lag", &component_figures::redis_master2_lag},
+    {"redis_master3_lag", &component_figures::redis_master3_lag},
+    {"redis_master4_lag", &component_figures::redis_master4_lag},
+    {"redis_master5_lag", &component_figures::redis_master5_lag},
 };
 
 }  // namespace tracepipe::loadgen

@@ -183,6 +183,14 @@ void observer::sample(std::uint64_t second) {
       s.components.redis_ops_per_s = r->ops_per_s;
       s.components.redis_pending = r->pending;
       s.components.redis_group_lag = r->group_lag;
+      for (std::size_t m = 0; m < r->masters.size() && m < std::size(loadgen::redis_master_memory_columns); ++m) {
+        const auto& master = r->masters[m];
+        s.components.*loadgen::redis_master_memory_columns[m] = master.memory_mib;
+        s.components.*loadgen::redis_master_ops_columns[m] = master.ops_per_s;
+        // Known once the group exists on every shard stream, as the totals.
+        if (r->pending) s.components.*loadgen::redis_master_pending_columns[m] = master.pending;
+        if (r->group_lag) s.components.*loadgen::redis_master_lag_columns[m] = master.group_lag;
+      }
     } else {
       failed(redis_->error());
     }

@@ -108,6 +108,8 @@ queue::owned_reply redis_sampler::ask(std::string_view key, std::initializer_lis
 std::optional<redis_reading> redis_sampler::read() {
   if (!redis_ && !cluster_ && !connect()) return std::nullopt;
   redis_reading r;
+  if (cluster_)
+    for (const auto& m : cluster_->map().masters()) r.masters.push_back({m.text(), {}, {}, 0, 0});
   if (!read_depth(r) || !read_group(r) || !read_info(r)) {
     redis_.reset();
     cluster_.reset();
@@ -145,10 +147,22 @@ bool redis_sampler::read_group(redis_reading& r) {
     lag_known = lag_known && l;
     pending += p.value_or(0);
     lag += l.value_or(0);
+    if (auto* m = master_serving(r, key)) {
+      m->pending += p.value_or(0);
+      m->group_lag += l.value_or(0);
+    }
   }
   if (every_shard) r.pending = pending;
   if (every_shard && lag_known) r.group_lag = lag;
   return true;
+}
+
+master_reading* redis_sampler::master_serving(redis_reading& r, const std::string& key) const {
+  if (!cluster_) return nullptr;
+  const auto* owner = cluster_->map().owner(queue::key_slot(key));
+  for (auto& m : r.masters)
+    if (owner && m.node == owner->text()) return &m;
+  return nullptr;
 }
 
 bool redis_sampler::read_info(redis_reading& r) {
@@ -158,7 +172,8 @@ bool redis_sampler::read_info(redis_reading& r) {
   } else {
     infos.push_back(redis_->command({"INFO"}));
   }
-  for (const auto& reply : infos) {
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    const auto& reply = infos[i];
     if (!reply || reply->type != REDIS_REPLY_STRING) {
       error_ = fmt::format("Redis INFO: {}", reply ? (reply->type == REDIS_REPLY_ERROR ? reply->str : "not text")
                                                    : (cluster_ ? cluster_->error() : redis_->error()));
@@ -166,8 +181,14 @@ bool redis_sampler::read_info(redis_reading& r) {
     }
     std::string_view info(reply->str, reply->len);
     // Summed over a cluster's masters: what the deployment holds and does.
-    if (auto bytes = info_number(info, "used_memory")) r.memory_mib = r.memory_mib.value_or(0) + *bytes / bytes_per_mib;
-    if (auto ops = info_number(info, "instantaneous_ops_per_sec")) r.ops_per_s = r.ops_per_s.value_or(0) + *ops;
+    auto memory = info_number(info, "used_memory");
+    auto ops = info_number(info, "instantaneous_ops_per_sec");
+    if (memory) r.memory_mib = r.memory_mib.value_or(0) + *memory / bytes_per_mib;
+    if (ops) r.ops_per_s = r.ops_per_s.value_or(0) + *ops;
+    if (i < r.masters.size()) {
+      if (memory) r.masters[i].memory_mib = *memory / bytes_per_mib;
+      r.masters[i].ops_per_s = ops;
+    }
   }
   return true;
 }

@@ -19,9 +19,19 @@
 
 namespace tracepipe::observe {
 
+/// One master of a Redis Cluster: what it holds and does, and the group's
+/// entries on the shard streams it serves.
+struct master_reading {
+  std::string node;  ///< "host:port"
+  std::optional<double> memory_mib, ops_per_s;
+  double pending = 0, group_lag = 0;
+};
+
 struct redis_reading {
   std::uint64_t queue_depth = 0;
   std::optional<double> memory_mib, ops_per_s;
+  /// On a cluster, each master by its lowest slot; empty on a standalone Redis.
+  std::vector<master_reading> masters;
   /// nullopt until the workers' group exists on every shard stream; lag also
   /// when Redis cannot tell (entries deleted before the group read them).
   std::optional<double> pending, group_lag;
@@ -51,6 +61,8 @@ class redis_sampler {
   bool read_depth(redis_reading& r);
   bool read_group(redis_reading& r);
   bool read_info(redis_reading& r);
+  /// The entry of r.masters serving `key`'s slot; null on a standalone Redis.
+  master_reading* master_serving(redis_reading& r, const std::string& key) const;
 
   std::string url_;
   std::vector<std::string> cluster_seeds_;

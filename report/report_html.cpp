@@ -26,6 +26,7 @@ struct chart_def {
 constexpr const char* needs_stack = "not measured in this run (needs --stack)";
 constexpr const char* not_recorded = "not recorded in this run's timeseries.csv";
 constexpr const char* needs_replicas = "not measured in this run (a replicated ClickHouse behind --stack)";
+constexpr const char* needs_cluster = "not measured in this run (a Redis Cluster behind --stack)";
 constexpr const char* needs_metrics = "not measured in this run (needs --stack and a tracepipe /metrics page)";
 
 // Queue depth and parts get a chart each: on one axis tens of thousands of
@@ -59,6 +60,25 @@ const std::vector<chart_def>& chart_defs() {
        needs_stack},
       {"Redis memory", "MiB", {{"redis_memory_mib", "used memory"}}, needs_stack},
       {"Redis operations", "ops/s", {{"redis_ops_per_s", "operations"}}, needs_stack},
+      {"Redis Cluster: memory per master", "MiB (used_memory; masters by their lowest slot)",
+       {{"redis_master1_memory_mib", "master 1"}, {"redis_master2_memory_mib", "master 2"},
+        {"redis_master3_memory_mib", "master 3"}, {"redis_master4_memory_mib", "master 4"},
+        {"redis_master5_memory_mib", "master 5"}},
+       needs_cluster},
+      {"Redis Cluster: operations per master", "ops/s",
+       {{"redis_master1_ops_per_s", "master 1"}, {"redis_master2_ops_per_s", "master 2"},
+        {"redis_master3_ops_per_s", "master 3"}, {"redis_master4_ops_per_s", "master 4"},
+        {"redis_master5_ops_per_s", "master 5"}},
+       needs_cluster},
+      {"Redis Cluster: pending per master", "entries delivered, not acked, on the shards it serves",
+       {{"redis_master1_pending", "master 1"}, {"redis_master2_pending", "master 2"},
+        {"redis_master3_pending", "master 3"}, {"redis_master4_pending", "master 4"},
+        {"redis_master5_pending", "master 5"}},
+       needs_cluster},
+      {"Redis Cluster: not yet delivered per master", "entries (consumer-group lag) on the shards it serves",
+       {{"redis_master1_lag", "master 1"}, {"redis_master2_lag", "master 2"}, {"redis_master3_lag", "master 3"},
+        {"redis_master4_lag", "master 4"}, {"redis_master5_lag", "master 5"}},
+       needs_cluster},
       {"ClickHouse writes", "rows/s",
        {{"clickhouse_inserted_rows_per_s", "inserted"}, {"clickhouse_merged_rows_per_s", "merged"}}, needs_stack},
       {"ClickHouse inserted bytes", "MiB/s (uncompressed)", {{"clickhouse_inserted_mib_per_s", "inserted"}},

@@ -1,8 +1,7 @@
 // Sink workers on a Redis Cluster (redis.cluster): every shard's stream read
 // on its slot's master, inserted once and acked (XACK + XDEL there), a live
 // migration of a shard's slot through the whole write path, dead letters
-// kept on the shard's own slot, and a frozen master that holds only its own
-// shards.
+// kept on the shard's own slot, and the load's sampler reading each master.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -12,6 +11,7 @@
 #include "ingest_harness.hpp"
 #include "loadgen/http_client.hpp"
 #include "loadgen/wire_format.hpp"
+#include "observe/redis_sampler.hpp"
 #include "queue/cluster_consumer.hpp"
 #include "sink/schema.hpp"
 #include "sink/worker.hpp"
@@ -110,6 +110,41 @@ TEST(ClusterWorker, DeadLettersStayOnTheirShardsSlot) {
   ASSERT_TRUE(eventually([&] { return ch.distinct_ops() == 60 && dead() == 4; }, 30s))
       << ch.distinct_ops() << " rows, " << dead() << " dead";
   EXPECT_TRUE(eventually([&] { return entries_in(c, s) == 0; }));
+}
+
+TEST(ClusterWorker, TheLoadsSamplerReadsEveryMaster) {
+  auto s = cluster_ingest_settings("cluster_sampler", 8);
+  ingest_under_test ingest(s);
+  ASSERT_EQ(send_runs(ingest.url(), sink_runs(400, 71)), 800u);
+  auto c = cluster();
+  // The workers' group, made from the start of each stream: all 800 not yet delivered.
+  for (int shard = 0; shard < s.redis.shards; ++shard) {
+    auto key = queue::stream_key(s.redis.stream, static_cast<std::size_t>(shard));
+    ASSERT_EQ(text(c.command(key, {"XGROUP", "CREATE", key, s.worker.group, "0"})), "OK");
+  }
+  observe::redis_sampler sampler(s.redis.url, s.redis.cluster, s.redis.stream, s.redis.shards, s.worker.group, 2s);
+  auto r = sampler.read();
+  ASSERT_TRUE(r) << sampler.error();
+  EXPECT_EQ(r->queue_depth, 800u);
+  ASSERT_EQ(r->masters.size(), 3u);
+  double lag = 0, memory = 0;
+  for (const auto& m : r->masters) {
+    // Each master's share: the entries of the shard streams its slots hold.
+    long long entries = 0;
+    for (int shard = 0; shard < s.redis.shards; ++shard) {
+      auto key = queue::stream_key(s.redis.stream, static_cast<std::size_t>(shard));
+      if (c.map().owner(queue::key_slot(key))->text() == m.node) entries += integer_of(c, key, {"XLEN", key});
+    }
+    EXPECT_EQ(m.group_lag, static_cast<double>(entries)) << m.node;
+    EXPECT_EQ(m.pending, 0.0) << m.node;
+    ASSERT_TRUE(m.memory_mib && m.ops_per_s) << m.node;
+    EXPECT_GT(*m.memory_mib, 0.0) << m.node;
+    lag += m.group_lag;
+    memory += *m.memory_mib;
+  }
+  EXPECT_EQ(lag, 800.0);
+  ASSERT_TRUE(r->memory_mib);
+  EXPECT_DOUBLE_EQ(*r->memory_mib, memory) << "the total is the masters' sum";
 }
 
 }  // namespace
