@@ -1,9 +1,11 @@
 #include "lab/local_write_path.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -52,6 +54,11 @@ local_write_path::local_write_path(config::settings settings) {
     return w ? w->metrics().render() : std::string();
   };
   url_ = fmt::format("http://127.0.0.1:{}", ingest_->start().port());
+  // The load starts once ingest reaches Redis (a cluster's map loaded), or
+  // its first requests would be answered 503.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!ingest_->svc().redis_ready() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 local_write_path::~local_write_path() {
