@@ -138,7 +138,8 @@ void add_sink_keys(Add& add) {
       "An entry delivered more often than this goes to the dead-letter stream with the reason.",
       count_into(at(&S::worker, &W::max_deliveries), 1, 1000));
   add("worker.dead_letter_stream", W_, "--dead-letter-stream", "tracepipe:dead", "key",
-      "Stream receiving entries that cannot be inserted, with the reason.",
+      "Stream receiving entries that cannot be inserted, with the reason. On a Redis Cluster one per shard, "
+      "with the shard's hash tag: tracepipe:dead:{3} for tracepipe:runs:{3}.",
       text_into(at(&S::worker, &W::dead_letter_stream)));
   add("worker.retry_initial", W_, "--retry-initial", "200ms", "duration",
       "First backoff after a retryable ClickHouse/S3/Redis failure; doubles with jitter.",
@@ -181,9 +182,8 @@ std::vector<key> make_keys() {
       redis_url_into(), {"REDIS_URL"}, true);
   add("redis.cluster", R_, "--redis-cluster", "", "url[,url…]",
       "Seed nodes of a Redis Cluster (redis:// URLs, separated by commas; a password given in them logs in on "
-      "every node): ingest then sends each shard's transaction to the master of the shard's slot, following "
-      "MOVED, ASK and failovers. Empty: the standalone Redis at redis.url. The sink worker cannot read from a "
-      "cluster yet (issue #20) and refuses to start with it.",
+      "every node): ingest sends each shard's transaction, and the workers each shard's reads and acks, to the "
+      "master of the shard's slot, following MOVED, ASK and failovers. Empty: the standalone Redis at redis.url.",
       redis_cluster_into(), {"REDIS_CLUSTER"}, true);
   add("redis.stream", R_, "--stream", "tracepipe:runs", "key",
       "Prefix of the stream keys; shard n is '<prefix>:{n}' so shards spread over a Redis Cluster.",
