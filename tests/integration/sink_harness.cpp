@@ -7,6 +7,7 @@
 #include "config/loader.hpp"
 #include "loadgen/http_client.hpp"
 #include "loadgen/wire_format.hpp"
+#include "sink/schema.hpp"
 #include "stack_fixture.hpp"
 
 namespace tracepipe::test {
@@ -84,6 +85,14 @@ std::uint64_t clickhouse_probe::distinct_ops() {
 }
 
 std::uint64_t clickhouse_probe::raw_rows() { return count("SELECT count() FROM " + table_); }
+
+void clickhouse_probe::create_table_refusing_text_tenants(const config::settings& s) {
+  auto ddl = sink::schema_ddl({s.clickhouse.database, s.clickhouse.table}, *sink::clickhouse_version::parse("18.16.1"));
+  scalar(ddl[0]);
+  auto table = ddl[1];
+  table.replace(table.find("tenant String"), 13, "tenant UInt64");
+  scalar(table);
+}
 
 std::uint64_t clickhouse_probe::duplicates_after_final() {
   return count("SELECT count() FROM (SELECT id, kind, count() AS c FROM " + table_ +

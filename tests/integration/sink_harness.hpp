@@ -32,6 +32,10 @@ class clickhouse_probe {
   /// (id, kind) with more than one row under FINAL: 0 when deduplication holds.
   std::uint64_t duplicates_after_final();
   std::string table() const { return table_; }
+  /// Creates the settings' table with a tenant column of numbers (schema
+  /// drift): a run from a tenant such as "bad" is a row ClickHouse refuses,
+  /// every other row is fine.
+  void create_table_refusing_text_tenants(const config::settings& s);
 
  private:
   sink::clickhouse_client client_;

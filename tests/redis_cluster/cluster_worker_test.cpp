@@ -13,7 +13,6 @@
 #include "loadgen/wire_format.hpp"
 #include "observe/redis_sampler.hpp"
 #include "queue/cluster_consumer.hpp"
-#include "sink/schema.hpp"
 #include "sink/worker.hpp"
 
 namespace tracepipe::test {
@@ -79,13 +78,8 @@ TEST(ClusterWorker, ALiveMigrationThroughTheWholeWritePathLosesNothing) {
 
 TEST(ClusterWorker, DeadLettersStayOnTheirShardsSlot) {
   auto s = cluster_ingest_settings("cluster_deadletter", 3);
-  // A tenant column of numbers: a run from tenant "bad" is a row ClickHouse refuses.
   clickhouse_probe ch(s);
-  auto ddl = sink::schema_ddl({s.clickhouse.database, s.clickhouse.table}, *sink::clickhouse_version::parse("18.16.1"));
-  ch.scalar(ddl[0]);
-  auto table = ddl[1];
-  table.replace(table.find("tenant String"), 13, "tenant UInt64");
-  ch.scalar(table);
+  ch.create_table_refusing_text_tenants(s);  // a run from tenant "bad" is a row ClickHouse refuses
   ingest_under_test ingest(s);
   sink::worker worker(s);
   worker.start();
