@@ -1,34 +1,42 @@
 // Sink workers on a Redis Cluster (redis.cluster): every shard's stream read
 // on its slot's master, inserted once and acked (XACK + XDEL there), a live
 // migration of a shard's slot through the whole write path, dead letters
-// kept on the shard's own slot, and the load's sampler reading each master.
+// kept on the shard's own slot, the load's sampler reading each master, and
+// a frozen master that holds only its own shards.
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include <fmt/format.h>
 
 #include "cluster_support.hpp"
 #include "cluster_traffic.hpp"
+#include "counts.hpp"
 #include "ingest_harness.hpp"
 #include "loadgen/http_client.hpp"
 #include "loadgen/wire_format.hpp"
 #include "observe/redis_sampler.hpp"
 #include "queue/cluster_consumer.hpp"
 #include "sink/worker.hpp"
+#include "stack/stack.hpp"
 
 namespace tracepipe::test {
 namespace {
 
 using namespace std::chrono_literals;
 
+/// Pending entries of `group` on `key`, asked on the key's master.
+long long pending_of(queue::blocking_cluster& c, const std::string& key, const std::string& group) {
+  auto owner = *c.map().owner(queue::key_slot(key));
+  auto reply = direct(owner).command({"XPENDING", key, group});
+  return reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 ? reply->element[0]->integer : 0;
+}
+
 /// Pending entries of the workers' group over every shard.
 long long pending_in(queue::blocking_cluster& c, const config::settings& s) {
   long long total = 0;
-  for (int shard = 0; shard < s.redis.shards; ++shard) {
-    auto key = queue::stream_key(s.redis.stream, static_cast<std::size_t>(shard));
-    auto owner = *c.map().owner(queue::key_slot(key));
-    auto reply = direct(owner).command({"XPENDING", key, s.worker.group});
-    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0) total += reply->element[0]->integer;
-  }
+  for (int shard = 0; shard < s.redis.shards; ++shard)
+    total += pending_of(c, queue::stream_key(s.redis.stream, static_cast<std::size_t>(shard)), s.worker.group);
   return total;
 }
 
@@ -139,6 +147,73 @@ TEST(ClusterWorker, TheLoadsSamplerReadsEveryMaster) {
   EXPECT_EQ(lag, 800.0);
   ASSERT_TRUE(r->memory_mib);
   EXPECT_DOUBLE_EQ(*r->memory_mib, memory) << "the total is the masters' sum";
+}
+
+TEST(ClusterWorker, AFrozenMasterHoldsOnlyItsOwnShards) {
+  // Six shard streams; one master frozen for well under the
+  // cluster-node-timeout (2 s: no failover). The consumer reads the other
+  // masters' shards meanwhile, and keeps the acks the frozen one cannot
+  // take until it answers again.
+  auto s = cluster_ingest_settings("cluster_frozen", 6);
+  auto c = cluster();
+  queue::consumer_options co;
+  co.group = s.worker.group;
+  co.consumer = "frozen-test";
+  for (int shard = 0; shard < s.redis.shards; ++shard)
+    co.streams.push_back(queue::stream_key(s.redis.stream, static_cast<std::size_t>(shard)));
+  auto add_entries = [&] {
+    for (const auto& key : co.streams)
+      for (int i = 0; i < 10; ++i) ASSERT_TRUE(c.command(key, {"XADD", key, "*", "n", std::to_string(i)}));
+  };
+  auto frozen = *c.map().owner(queue::key_slot(co.streams[0]));
+  std::set<std::string> on_frozen;
+  for (const auto& key : co.streams)
+    if (*c.map().owner(queue::key_slot(key)) == frozen) on_frozen.insert(key);
+  std::string name;
+  auto urls = stack_redis_cluster_urls();
+  for (std::size_t i = 0; i < urls.size(); ++i)
+    if (urls[i].ends_with(":" + std::to_string(frozen.port))) name = fmt::format("redis:{}", i + 1);
+  ASSERT_FALSE(name.empty());
+
+  auto o = stack_cluster_options();
+  o.timeout = 300ms;
+  o.limits.budget = 0ms;
+  queue::cluster_consumer consumer(o, co);
+  ASSERT_FALSE(consumer.ensure_group()) << consumer.last_error();
+  add_entries();
+  std::vector<queue::stream_message> first;
+  while (first.size() < 60) ASSERT_FALSE(consumer.read_new(100, 100ms, first)) << consumer.last_error();
+  add_entries();
+
+  std::vector<queue::stream_message> second;
+  std::size_t expected = 10 * (co.streams.size() - on_frozen.size());
+  {
+    restore_guard guard{name};
+    stack::pause_component(stack_dir(), name, true, std::cerr);
+    auto frozen_at = std::chrono::steady_clock::now();
+    std::vector<const queue::stream_message*> done;
+    for (const auto& m : first) done.push_back(&m);
+    EXPECT_FALSE(consumer.ack(done)) << "acks for the frozen master are kept, not failed";
+    while (second.size() < expected && std::chrono::steady_clock::now() - frozen_at < 1500ms)
+      consumer.read_new(100, 50ms, second);
+    auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - frozen_at).count();
+    std::cout << fmt::format("redis cluster | {} frozen: the other masters' {} entries read {:.2f} s later\n", name,
+                             second.size(), took);
+    for (const auto& m : second) EXPECT_FALSE(on_frozen.count(m.stream)) << m.stream;
+    EXPECT_EQ(second.size(), expected);
+  }  // resumed
+  for (const auto& key : co.streams) {
+    if (on_frozen.count(key)) continue;
+    EXPECT_EQ(pending_of(c, key, s.worker.group), 10) << key << ": its first ten acked while the other was frozen";
+  }
+  // Answering again: the kept acks go out with the next read, which also
+  // brings the frozen shards' second ten.
+  EXPECT_TRUE(eventually([&] {
+    consumer.read_new(100, 50ms, second);
+    return second.size() == 60;
+  }));
+  for (const auto& key : on_frozen)
+    EXPECT_EQ(pending_of(c, key, s.worker.group), 10) << key << ": its first ten acked once it answered";
 }
 
 }  // namespace
