@@ -46,6 +46,10 @@ runner::runner(const config::settings& settings) : settings_(settings) {
   std::shared_ptr<queue::redis_connection> connection;
   std::shared_ptr<queue::cluster_connection> cluster;
   std::unique_ptr<queue::stream_producer> producer;
+  // A WAIT outliving the command timeout would be taken for a dead connection.
+  if (r.wait_replicas > 0 && r.wait_timeout >= r.command_timeout)
+    throw config::error(fmt::format("redis.wait_timeout ({} ms) must be shorter than redis.command_timeout ({} ms)",
+                                    r.wait_timeout.count(), r.command_timeout.count()));
   queue::replication_wait wait{r.wait_replicas, r.wait_timeout};
   if (r.cluster.empty()) {
     connection = std::make_shared<queue::redis_connection>(ioc_.get_executor(), endpoint_of(r.url, "redis.url"),

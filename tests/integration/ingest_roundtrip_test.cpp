@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "config/loader.hpp"
 #include "ingest_harness.hpp"
 #include "loadgen/http_client.hpp"
 #include "loadgen/run_factory.hpp"
@@ -204,6 +205,20 @@ TEST(IngestRoundtrip, WaitReplicasWithoutReplicasAnswers503AndSaysWhy) {
       << a.body;
   // The entries are on the master all the same: a retry may enqueue them twice, which the sink collapses.
   EXPECT_EQ(redis_probe().entries(ingest.stream()).size(), 8u);
+}
+
+TEST(IngestRoundtrip, AWaitNoShorterThanACommandIsRefused) {
+  auto settings = test_settings("wait_too_long");
+  settings.redis.wait_replicas = 1;
+  settings.redis.wait_timeout = settings.redis.command_timeout;
+  try {
+    ingest::runner runner(settings);
+    FAIL() << "started";
+  } catch (const config::error& e) {
+    auto ms = std::to_string(settings.redis.command_timeout.count());
+    EXPECT_EQ(std::string(e.what()),
+              "redis.wait_timeout (" + ms + " ms) must be shorter than redis.command_timeout (" + ms + " ms)");
+  }
 }
 
 }  // namespace
