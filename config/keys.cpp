@@ -203,7 +203,8 @@ std::vector<key> make_keys() {
       "lose; Redis replication stays asynchronous.",
       count_into(at(&S::redis, &R::wait_replicas), 0, 5));
   add("redis.wait_timeout", R_, "--wait-timeout", "1s", "duration",
-      "How long an enqueue waits for redis.wait_replicas replicas before it answers 503.",
+      "How long an enqueue waits for redis.wait_replicas replicas before it answers 503; shorter than "
+      "redis.command_timeout.",
       duration_into(at(&S::redis, &R::wait_timeout)));
   add("redis.depth_interval", R_, "--depth-interval", "100ms", "duration",
       "How often the queue depth (entries over all shards) is sampled for admission control and /metrics.",
