@@ -59,7 +59,13 @@ queue::cluster_node migrate_slot(queue::blocking_cluster& c, const std::string& 
   for (std::size_t i = 0; i < keys->elements; ++i) argv.emplace_back(keys->element[i]->str, keys->element[i]->len);
   expect_ok(direct(source).command(std::vector<std::string_view>(argv.begin(), argv.end())), "MIGRATE");
   between();
+  // The target first, then the source, then the others (the cluster spec's
+  // order): were the source told first, it would answer MOVED to the target
+  // while the target, still importing, answered MOVED back.
+  std::vector<queue::cluster_node> order{target, source};
   for (const auto& m : c.map().masters())
+    if (!(m == target) && !(m == source)) order.push_back(m);
+  for (const auto& m : order)
     expect_ok(direct(m).command({"CLUSTER", "SETSLOT", slot, "NODE", node_id(target)}), "SETSLOT NODE");
   between();
   c.reload_map();
