@@ -6,12 +6,10 @@
 
 #include <fmt/format.h>
 
-#include "common/redis_endpoint.hpp"
 #include "config/failpoint.hpp"
-#include "queue/cluster_consumer.hpp"
 #include "queue/entry_fields.hpp"
-#include "queue/standalone_consumer.hpp"
 #include "queue/wall_clock.hpp"
+#include "sink/detail/consumer_for.hpp"
 
 namespace tracepipe::sink {
 namespace {
@@ -43,33 +41,13 @@ body_compression compression_for(const std::string& choice, const clickhouse_ver
   return v.has_zstd_request_bodies() ? body_compression::zstd : body_compression::gzip;
 }
 
-/// The consumer for Redis as configured: a cluster's when redis.cluster
-/// lists seeds, else redis.url's server's. Both were checked when set.
-std::unique_ptr<queue::stream_consumer> consumer_for(const pipeline_context& ctx, std::string name) {
-  const auto& redis = ctx.settings.redis;
-  queue::consumer_options o;
-  o.streams = ctx.streams;
-  o.group = ctx.settings.worker.group;
-  o.consumer = std::move(name);
-  o.timeout = redis.command_timeout;
-  if (redis.cluster.empty())
-    return std::make_unique<queue::standalone_consumer>(*common::parse_redis_url(redis.url), std::move(o));
-  queue::cluster_options c;
-  for (const auto& url : redis.cluster) c.seeds.push_back(*common::parse_redis_url(url));
-  c.timeout = redis.command_timeout;
-  // One try per call: the consumer rests a node that does not answer and
-  // reads the others; the pipeline's own backoff retries when none answers.
-  c.limits.budget = std::chrono::milliseconds(0);
-  return std::make_unique<queue::cluster_consumer>(std::move(c), std::move(o));
-}
-
 }  // namespace
 
 pipeline::pipeline(const pipeline_context& ctx, std::string consumer_name, std::size_t index)
     : ctx_(ctx),
       name_(consumer_name),
       samples_pending_(index == 0),
-      consumer_(consumer_for(ctx, consumer_name)),
+      consumer_(detail::consumer_for(ctx, consumer_name)),
       router_(ctx.settings.clickhouse.urls.size(), index, replica_probe_interval),
       s3_(sink::s3_settings{ctx.settings.s3.endpoint, ctx.settings.s3.bucket, ctx.settings.s3.region,
                             ctx.settings.s3.access_key, ctx.settings.s3.secret_key, ctx.settings.s3.concurrency,
