@@ -1,19 +1,17 @@
 #include "stack/stack.hpp"
 
 #include "stack/detail/components.hpp"
+#include "stack/detail/confine.hpp"
 #include "stack/detail/free_port.hpp"
 #include "stack/detail/process.hpp"
 #include "stack/detail/redis_cluster.hpp"
+#include "stack/detail/stack_dir.hpp"
 #include "stack/detail/state.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <ostream>
 #include <thread>
@@ -29,6 +27,11 @@ using clock = std::chrono::steady_clock;
 using detail::component;
 using detail::process_id;
 using detail::stack_state;
+using detail::absolute_dir;
+using detail::check_name;
+using detail::dir_lock;
+using detail::live_pid;
+using detail::require_state;
 
 // ClickHouse needs ~1.5 s to shut down; more than this is a hang.
 constexpr auto stop_grace = std::chrono::seconds(30);
@@ -36,46 +39,11 @@ constexpr auto probe_timeout = std::chrono::milliseconds(500);
 constexpr auto poll_interval = std::chrono::milliseconds(50);
 constexpr int log_tail_lines = 20;
 
-/// Serializes up/down/start/stop on one DIR, so two `up`s cannot start twins.
-class dir_lock {
- public:
-  explicit dir_lock(const fs::path& dir) {
-    auto path = dir / "stack.lock";
-    // CLOEXEC: a server inheriting the fd would hold the lock forever.
-    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw error(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
-    while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
-    }
-  }
-  dir_lock(const dir_lock&) = delete;
-  dir_lock& operator=(const dir_lock&) = delete;
-  ~dir_lock() { close(fd_); }
-
- private:
-  int fd_ = -1;
-};
-
 /// A component this call started (or found running) and its process.
 struct launch {
   component c;
   process_id pid;
 };
-
-fs::path absolute_dir(const std::string& dir) {
-  if (dir.empty()) throw error("stack dir is empty");
-  return fs::weakly_canonical(fs::absolute(dir));
-}
-
-/// The stack's state, or an error saying that `up` never ran in DIR.
-stack_state require_state(const fs::path& dir) {
-  auto s = detail::load_state(dir);
-  if (!s) throw error(fmt::format("no stack in {}; run `up` first", dir.string()));
-  return *s;
-}
-
-/// Throws, listing this stack's components, unless `name` is one of them
-/// (make_component's own refusal).
-void check_name(const stack_state& s, const std::string& name) { detail::make_component(s, name); }
 
 /// The components DIR records: from its state, else from its pid files
 /// (a state lost or never written must not hide a running server from `down`).
@@ -87,11 +55,6 @@ std::vector<std::string> recorded_names(const fs::path& dir) {
     if (f.path().extension() == ".pid") names.push_back(f.path().stem().string());
   std::sort(names.begin(), names.end());
   return names;
-}
-
-std::optional<process_id> live_pid(const fs::path& dir, const std::string& name) {
-  auto p = detail::read_pidfile(detail::pid_path(dir, name));
-  return p && detail::alive(*p) ? p : std::nullopt;
 }
 
 double seconds_since(clock::time_point t) {
@@ -127,6 +90,7 @@ launch start_one(const stack_state& s, const std::string& name, std::ostream& lo
     throw;
   }
   log << fmt::format("stack: started {} (pid {}), log {}\n", name, pid.pid, log_file.string());
+  detail::confine(s, name, pid.pid, log);
   return {std::move(c), pid};
 }
 
@@ -240,6 +204,8 @@ std::map<std::string, std::string> up(const options& opts, std::ostream& log) {
   s.deadline = opts.deadline;
   fs::remove(detail::env_path(dir));
   detail::save_state(s);
+  // A group a crashed run left behind would hand its CPU limit to the new servers.
+  detail::release_groups(s);
 
   // All start at once and are then polled together: ~2 s, not the sum —
   // except that replicas start once ZooKeeper answers: an 18.16 server that
@@ -303,6 +269,7 @@ void down(const std::string& dir_arg, std::ostream& log) {
   }
   detail::stop(procs, stop_grace);
   for (const auto& name : recorded) fs::remove(detail::pid_path(dir, name));
+  if (auto s = detail::load_state(dir)) detail::release_groups(*s);
   fs::remove(detail::env_path(dir));
   if (names.empty()) log << fmt::format("stack: nothing running in {}\n", dir.string());
   else log << fmt::format("stack: stopped {} in {:.1f} s\n", fmt::join(names, ", "), seconds_since(t0));

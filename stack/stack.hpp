@@ -2,9 +2,12 @@
 
 #include <chrono>
 #include <iosfwd>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 /// Starts and stops a local Redis, ClickHouse and S3 (s3rver) on free
@@ -88,6 +91,56 @@ void kill_component(const std::string& dir, const std::string& name, std::ostrea
 /// SIGSTOP (paused) or SIGCONT: a paused component keeps its connections
 /// and port but answers nothing — slow, not dead.
 void pause_component(const std::string& dir, const std::string& name, bool paused, std::ostream& log);
+
+/// Limits a ClickHouse server's CPU live to `cores` (0.25: a quarter of one
+/// core), or lifts the limit (nullopt). Each server runs in a cgroup of its
+/// own from its start; `name` "clickhouse" on a replicated stack means every
+/// replica. Throws `error` in one sentence where this machine has no
+/// writable cgroup cpu controller, or for a component that is no ClickHouse.
+void limit_cpu(const std::string& dir, const std::string& name, std::optional<double> cores, std::ostream& log);
+
+/// Limits a ClickHouse server's disk reads and writes to `bytes_per_s` each
+/// (cgroup v2's io.max), or lifts it. Refused under cgroup v1: its blkio
+/// throttles only direct and synchronous I/O, and ClickHouse's part writes
+/// go through the page cache.
+void limit_disk(const std::string& dir, const std::string& name, std::optional<std::uint64_t> bytes_per_s,
+                std::ostream& log);
+
+/// One limit as `tracepipe stack throttle` and a scenario's `clickhouse:`
+/// action write it.
+struct limit {
+  enum class resource { cpu, disk, merges };
+  resource what = resource::cpu;
+  std::optional<double> cores;               ///< cpu; nullopt: lifted
+  std::optional<std::uint64_t> bytes_per_s;  ///< disk; nullopt: lifted
+  int merge_threads = 0;                     ///< merges; 0: the server's default
+
+  /// "cpu 0.25", "cpu off", "disk 20971520 B/s", "merges 1", "merges default".
+  std::string describe() const;
+  /// The same resource without a limit.
+  limit lifted() const;
+};
+
+/// "cpu" with "0.25" or "off"; "disk" with "20MB" or "20MB/s" (per second)
+/// or "off"; "merges" with "2" or "default". Throws `error` naming what is wrong.
+limit parse_limit(std::string_view resource, std::string_view value);
+
+/// limit_cpu, limit_disk or set_merge_threads, as `l` says.
+void apply_limit(const std::string& dir, const std::string& name, const limit& l, std::ostream& log);
+
+/// Restarts a ClickHouse server with `threads` background merge threads
+/// (background_pool_size, which 18.16 reads only at start; 0: its default
+/// of 16); later starts keep it. A stopped server gets it when next started.
+void set_merge_threads(const std::string& dir, const std::string& name, int threads, std::ostream& log);
+
+/// A ClickHouse server's CPU limit and how often the kernel held it back.
+struct cpu_limit {
+  std::optional<double> cores;  ///< nullopt: no limit
+  std::uint64_t periods = 0;    ///< scheduler periods (100 ms) in which it ran
+  std::uint64_t throttled = 0;  ///< of those, the periods it used up its quota in
+};
+/// nullopt when the server runs in no cgroup of its own (none here, or not running).
+std::optional<cpu_limit> cpu_of(const std::string& dir, const std::string& name);
 
 /// The map in DIR/stack.env, as `up` wrote it. Throws `error` if missing.
 std::map<std::string, std::string> read_env(const std::string& dir);

@@ -71,10 +71,35 @@ void add_stack_command(CLI::App& app, action& run) {
     run = [] {
       bool all = true;
       for (const auto& c : stack::status(opts.dir)) {
-        std::cout << fmt::format("{:<11} {:<6} pid {:<8} {}\n", c.name, c.alive ? "alive" : "DOWN", c.pid, c.endpoint);
+        std::cout << fmt::format("{:<11} {:<6} pid {:<8} {}", c.name, c.alive ? "alive" : "DOWN", c.pid, c.endpoint);
+        if (auto cpu = c.alive ? stack::cpu_of(opts.dir, c.name) : std::nullopt; cpu && cpu->cores)
+          std::cout << fmt::format("  cpu limit {:g} cores, held back in {} of {} periods", *cpu->cores,
+                                   cpu->throttled, cpu->periods);
+        std::cout << "\n";
         all = all && c.alive;
       }
       return all ? 0 : 1;
+    };
+  });
+
+  static std::string resource, value;
+  auto* throttle = cmd->add_subcommand(
+      "throttle",
+      "Limit a ClickHouse server inside the real server, live: `cpu 0.25` (a quarter of one core, through its own "
+      "cgroup; `cpu off` lifts it), `merges 1` (background merge threads; restarts it, as 18.16 reads them only at "
+      "start; `merges default`), `disk 20MB/s` (cgroup v2 io.max only: cgroup v1 cannot hold ClickHouse's buffered "
+      "writes, and says so; `disk off`)");
+  dir_option(throttle);
+  throttle->add_option("component", component,
+                       "clickhouse; with replicas clickhouse:1 … clickhouse:N, or clickhouse for every one")
+      ->required();
+  throttle->add_option("resource", resource, "cpu, merges or disk")->required();
+  throttle->add_option("value", value, "cores, merge threads or bytes per second; off (merges: default) lifts it")
+      ->required();
+  throttle->callback([&run] {
+    run = [] {
+      stack::apply_limit(opts.dir, component, stack::parse_limit(resource, value), std::cerr);
+      return 0;
     };
   });
 

@@ -186,13 +186,23 @@ std::string clickhouse_config(const std::string& defaults, const clickhouse_layo
   return squeeze_blank_lines(xml);
 }
 
+std::string clickhouse_users(const std::string& defaults, int merge_threads) {
+  if (merge_threads <= 0) return defaults;
+  auto profiles = defaults.find("<profiles>");
+  auto profile = profiles == std::string::npos ? profiles : defaults.find("<default>", profiles);
+  if (profile == std::string::npos) throw error("the default users.xml has no <profiles><default>: cannot set merge threads");
+  auto at = profile + std::string_view("<default>").size();
+  return defaults.substr(0, at) + fmt::format("\n            <background_pool_size>{}</background_pool_size>", merge_threads) +
+         defaults.substr(at);
+}
+
 std::string write_clickhouse_config(const clickhouse_layout& layout, const replica_layout* replica) {
   auto defaults = read_file(fs::path(defaults_dir) / "config.xml");
   auto users = read_file(fs::path(defaults_dir) / "users.xml");
   fs::create_directories(fs::path(layout.dir) / "log");
   auto config_path = fs::path(layout.dir) / "config.xml";
   std::ofstream(config_path, std::ios::trunc) << clickhouse_config(defaults, layout, replica);
-  std::ofstream(fs::path(layout.dir) / "users.xml", std::ios::trunc) << users;
+  std::ofstream(fs::path(layout.dir) / "users.xml", std::ios::trunc) << clickhouse_users(users, layout.merge_threads);
   if (!fs::exists(config_path)) throw error(fmt::format("cannot write {}", config_path.string()));
   return config_path.string();
 }

@@ -10,6 +10,7 @@ struct clickhouse_layout {
   std::string dir;  ///< absolute; data, tmp, logs and users.xml go below it
   int http_port = 0;
   int tcp_port = 0;
+  int merge_threads = 0;  ///< background_pool_size; 0: the server's default
 };
 
 /// What makes a server one replica of the stack's cluster (1 shard × N).
@@ -28,6 +29,11 @@ struct replica_layout {
 /// distributed DDL, replaced by the stack's.
 std::string clickhouse_config(const std::string& defaults, const clickhouse_layout& layout,
                               const replica_layout* replica = nullptr);
+
+/// The users file: `defaults` (the Debian users.xml) with
+/// background_pool_size set in the default profile, where 18.16 reads it at
+/// start, when `merge_threads` > 0; else `defaults` as it is.
+std::string clickhouse_users(const std::string& defaults, int merge_threads);
 
 /// Writes DIR/config.xml and DIR/users.xml from /etc/clickhouse-server's
 /// files; returns the config path. Throws `error` if those are missing.

@@ -90,7 +90,7 @@ fs::path clickhouse_dir(const stack_state& s, std::size_t index) {
 std::vector<std::string> prepare_clickhouse(const stack_state& s, std::size_t index) {
   auto exe = require_program("clickhouse-server");
   const auto& ports = s.clickhouse.at(index);
-  clickhouse_layout layout{clickhouse_dir(s, index).string(), ports.http, ports.tcp};
+  clickhouse_layout layout{clickhouse_dir(s, index).string(), ports.http, ports.tcp, ports.merge_threads};
   if (!s.replicated()) return {exe, "--config-file=" + write_clickhouse_config(layout)};
   replica_layout replica{cluster_name, static_cast<int>(index + 1), {}, ports.interserver, s.zookeeper_port};
   for (const auto& p : s.clickhouse) replica.tcp_ports.push_back(p.tcp);

@@ -133,6 +133,7 @@ void save_state(const stack_state& s) {
                   {"CLICKHOUSE_HTTP_PORTS", join_ports(s.clickhouse, &clickhouse_ports::http)},
                   {"CLICKHOUSE_TCP_PORTS", join_ports(s.clickhouse, &clickhouse_ports::tcp)},
                   {"CLICKHOUSE_INTERSERVER_PORTS", join_ports(s.clickhouse, &clickhouse_ports::interserver)},
+                  {"CLICKHOUSE_MERGE_THREADS", join_ports(s.clickhouse, &clickhouse_ports::merge_threads)},
                   {"ZOOKEEPER_PORT", std::to_string(s.zookeeper_port)},
                   {"S3_PORT", std::to_string(s.s3_port)},
                   {"S3RVER_PATH", s.s3rver_path},
@@ -160,7 +161,13 @@ std::optional<stack_state> load_state(const fs::path& dir) {
   auto interserver = to_ports(*kv, "CLICKHOUSE_INTERSERVER_PORTS");
   if (tcp.size() != http.size() || interserver.size() != http.size())
     throw error("stack state lists different numbers of ClickHouse ports");
-  for (std::size_t i = 0; i < http.size(); ++i) s.clickhouse.push_back({http[i], tcp[i], interserver[i]});
+  // Small whole numbers, read as the port lists are; absent from a stack
+  // started before merge limits existed.
+  auto merge_threads = kv->count("CLICKHOUSE_MERGE_THREADS") ? to_ports(*kv, "CLICKHOUSE_MERGE_THREADS")
+                                                             : std::vector<int>(http.size(), 0);
+  if (merge_threads.size() != http.size()) throw error("stack state lists different numbers of ClickHouse servers");
+  for (std::size_t i = 0; i < http.size(); ++i)
+    s.clickhouse.push_back({http[i], tcp[i], interserver[i], merge_threads[i]});
   s.zookeeper_port = to_port(*kv, "ZOOKEEPER_PORT");
   s.s3_port = to_port(*kv, "S3_PORT");
   s.s3rver_path = (*kv)["S3RVER_PATH"];

@@ -14,6 +14,9 @@ struct clickhouse_ports {
   int http = 0;
   int tcp = 0;
   int interserver = 0;  ///< where replicas fetch parts from it; 0 on a single node
+  /// background_pool_size, read at start by 18.16: fewer threads, fewer
+  /// merges at once. 0: the server's default (16).
+  int merge_threads = 0;
 };
 
 /// The `<remote_servers>` cluster a replicated stack defines (1 shard).
