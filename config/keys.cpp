@@ -79,6 +79,15 @@ void add_sink_keys(Add& add) {
   add("clickhouse.compression", C_, "--clickhouse-compression", "auto", "choice",
       "Insert body compression: auto (zstd where the server takes it, else gzip), zstd, gzip or none.",
       choice_into(at(&S::clickhouse, &C::compression), {"auto", "zstd", "gzip", "none"}));
+  add("clickhouse.parts_to_delay_insert", C_, "--parts-to-delay-insert", "0", "count",
+      "The runs table's parts_to_delay_insert, given when the worker creates it: once a partition has this many "
+      "active parts, ClickHouse slows every INSERT down. Low values reach it at lab rates. 0: the server's own "
+      "(150 before 23.6). 18.16 cannot change it on an existing table: the worker refuses one made otherwise.",
+      count_into(at(&S::clickhouse, &C::parts_to_delay_insert), 0, 100000));
+  add("clickhouse.parts_to_throw_insert", C_, "--parts-to-throw-insert", "0", "count",
+      "The runs table's parts_to_throw_insert: with this many active parts in a partition, ClickHouse refuses "
+      "INSERTs (TOO_MANY_PARTS, code 252; the worker retries them). 0: the server's own (300 before 23.6).",
+      count_into(at(&S::clickhouse, &C::parts_to_throw_insert), 0, 100000));
 
   add("s3.endpoint", T_, "--s3-endpoint", "http://127.0.0.1:9000", "url",
       "S3 endpoint for offloaded payloads (path-style URLs).",

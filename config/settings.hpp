@@ -67,6 +67,10 @@ struct clickhouse_settings {
   std::size_t async_insert_max_data_size;
   std::string compression;              ///< auto | zstd | gzip | none
   std::string ca_file;                  ///< PEM CA bundle verifying https:// instead of the system's; empty: system CAs
+  /// The runs table's MergeTree limits, set when the table is created; 0:
+  /// the server's own (150 and 300 before 23.6).
+  int parts_to_delay_insert;
+  int parts_to_throw_insert;
 };
 
 struct s3_settings {

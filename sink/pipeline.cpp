@@ -306,7 +306,7 @@ void pipeline::report(const insert_action& action, const clickhouse_result& resu
 
 void pipeline::recreate_schema() {
   auto replica = pick_replica();
-  for (const auto& statement : schema_ddl(ctx_.names, ctx_.version))
+  for (const auto& statement : schema_ddl(ctx_.names, ctx_.version, ctx_.limits))
     note_reply(replica, replicas_[replica]->query(statement));
 }
 

@@ -36,6 +36,7 @@ struct pipeline_context {
   std::vector<std::string> streams;  ///< shard keys
   clickhouse_version version;
   schema_names names;
+  table_limits limits;  ///< the runs table is created with these
   sink_metrics* metrics = nullptr;
   std::atomic<bool>* stopping = nullptr;
   /// Steady-clock deadline (ns since epoch of the steady clock) for finishing after stop.

@@ -1,6 +1,7 @@
 #include "sink/schema.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace tracepipe::sink {
 
@@ -18,15 +19,24 @@ std::string engine(const schema_names& n) {
   return "ReplacingMergeTree(version)";
 }
 
-/// How many recent blocks (or insert_deduplication_tokens) a re-sent one is
+/// The limits by their MergeTree names.
+std::vector<std::pair<std::string_view, int>> limit_settings(const table_limits& l) {
+  return {{"parts_to_delay_insert", l.parts_to_delay_insert}, {"parts_to_throw_insert", l.parts_to_throw_insert}};
+}
+
+/// The table's SETTINGS. How many recent blocks (or insert_deduplication_tokens) a re-sent one is
 /// recognised among. Replicated tables keep them in ZooKeeper, 100 by
 /// default: a replica frozen for 20 s under ten inserts a second finishes
 /// its stale insert after more than that. insert_deduplication_token only
 /// dedups on a plain MergeTree with a window.
-std::string dedup_window(const schema_names& n, const clickhouse_version& version) {
-  if (!n.cluster.empty()) return "\nSETTINGS replicated_deduplication_window = 1000";
-  if (version.has_insert_deduplication_token()) return "\nSETTINGS non_replicated_deduplication_window = 1000";
-  return "";
+std::vector<std::string> table_settings(const schema_names& n, const clickhouse_version& version,
+                                        const table_limits& limits) {
+  std::vector<std::string> out;
+  if (!n.cluster.empty()) out.emplace_back("replicated_deduplication_window = 1000");
+  else if (version.has_insert_deduplication_token()) out.emplace_back("non_replicated_deduplication_window = 1000");
+  for (const auto& [name, value] : limit_settings(limits))
+    if (value > 0) out.push_back(fmt::format("{} = {}", name, value));
+  return out;
 }
 
 /// What stamps inserted_at_us. The server, with its best clock — except on a
@@ -84,7 +94,9 @@ std::string zookeeper_path(const schema_names& n) {
   return fmt::format("/clickhouse/tables/{{shard}}/{}/{}", n.database, n.table);
 }
 
-std::vector<std::string> schema_ddl(const schema_names& n, const clickhouse_version& version) {
+std::vector<std::string> schema_ddl(const schema_names& n, const clickhouse_version& version,
+                                    const table_limits& limits) {
+  auto settings = table_settings(n, version, limits);
   std::string payload_columns;
   for (const char* f : payload_fields) payload_columns += fmt::format("  {0} String, {0}_s3 String, {0}_bytes UInt64,\n", f);
   return {
@@ -103,10 +115,33 @@ std::vector<std::string> schema_ddl(const schema_names& n, const clickhouse_vers
           "PARTITION BY toYYYYMMDD(toDateTime(intDiv(received_at_us, 1000000)))\n"
           "ORDER BY (id, kind){3}",
           n.qualified(), payload_columns, inserted_at_expression(n, version),
-          dedup_window(n, version),
+          settings.empty() ? std::string() : fmt::format("\nSETTINGS {}", fmt::join(settings, ", ")),
           engine(n), on_cluster(n)),
       merged_view(n),
   };
+}
+
+std::optional<std::string> limits_mismatch(const schema_names& n, std::string_view engine_full,
+                                           const table_limits& limits) {
+  for (const auto& [name, value] : limit_settings(limits)) {
+    if (value <= 0) continue;
+    auto wanted = fmt::format("{} = {}", name, value);
+    auto at = engine_full.find(wanted);
+    auto end = at + wanted.size();
+    // "= 40" must not pass for "= 400".
+    if (at != std::string_view::npos && (end == engine_full.size() || engine_full[end] == ',' || engine_full[end] == ' '))
+      continue;
+    return fmt::format(
+        "the table {} exists without {} (its engine: {}); ClickHouse 18.16 cannot change a table's settings "
+        "(no ALTER … MODIFY SETTING): drop the table or set another clickhouse.table",
+        n.qualified(), wanted, engine_full);
+  }
+  return std::nullopt;
+}
+
+std::string engine_full_query(const schema_names& n) {
+  return fmt::format("SELECT engine_full FROM system.tables WHERE database = {} AND name = {} FORMAT TSVRaw",
+                     sql_string(n.database), sql_string(n.table));
 }
 
 std::vector<std::pair<std::string, std::string>> insert_settings(const clickhouse_version& version,

@@ -7,6 +7,7 @@
 // (ORDER BY id, kind), so neither overwrites the other; re-inserts of the
 // same operation collapse (ReplacingMergeTree). The `<table>_merged` view
 // applies patches: per column, a non-empty value of the patch wins.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,7 +38,23 @@ std::string zookeeper_path(const schema_names& names);
 
 /// CREATE DATABASE, CREATE TABLE, CREATE VIEW (last) — all IF NOT EXISTS,
 /// and ON CLUSTER when the names have a cluster.
-std::vector<std::string> schema_ddl(const schema_names& names, const clickhouse_version& version);
+/// MergeTree limits the runs table is created with (0: the server's own).
+struct table_limits {
+  int parts_to_delay_insert = 0;
+  int parts_to_throw_insert = 0;
+};
+
+std::vector<std::string> schema_ddl(const schema_names& names, const clickhouse_version& version,
+                                    const table_limits& limits = {});
+
+/// Why an existing table does not have the limits asked for, judged on its
+/// system.tables engine_full; nullopt when it has them (or none were asked).
+/// 18.16 has no ALTER … MODIFY SETTING: such a table must be made anew.
+std::optional<std::string> limits_mismatch(const schema_names& names, std::string_view engine_full,
+                                           const table_limits& limits);
+
+/// The table's engine_full from system.tables: one line, empty if no such table.
+std::string engine_full_query(const schema_names& names);
 
 struct insert_options {
   bool async_insert = true;            ///< where the server has it

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "config/loader.hpp"
 #include "queue/shard.hpp"
 #include "queue/topology_check.hpp"
 #include "sink/clickhouse_client.hpp"
@@ -28,6 +29,12 @@ worker::worker(const config::settings& settings) {
   for (int i = 0; i < settings.redis.shards; ++i)
     context_.streams.push_back(queue::stream_key(settings.redis.stream, static_cast<std::size_t>(i)));
   context_.names = {settings.clickhouse.database, settings.clickhouse.table, settings.clickhouse.cluster};
+  context_.limits = {settings.clickhouse.parts_to_delay_insert, settings.clickhouse.parts_to_throw_insert};
+  if (context_.limits.parts_to_throw_insert > 0 &&
+      context_.limits.parts_to_delay_insert >= context_.limits.parts_to_throw_insert)
+    throw config::error(fmt::format("clickhouse.parts_to_delay_insert ({}) must be below clickhouse.parts_to_throw_insert "
+                                    "({}): inserts are slowed down before they are refused",
+                                    context_.limits.parts_to_delay_insert, context_.limits.parts_to_throw_insert));
   context_.metrics = &metrics_;
   context_.stopping = &stopping_;
   context_.stop_deadline = &stop_deadline_;
@@ -64,10 +71,23 @@ void worker::prepare_clickhouse() {
         context_.version.text);
   bool create = true;
   if (!ch.cluster.empty() || servers.size() > 1 || ch.insert_quorum > 1) create = check_cluster(servers);
-  if (!create) return;
-  auto ddl = schema_ddl(context_.names, context_.version);
+  if (create) create_schema(*first);
+  check_limits(*first);
+}
+
+void worker::check_limits(clickhouse_client& server) {
+  if (context_.limits.parts_to_delay_insert == 0 && context_.limits.parts_to_throw_insert == 0) return;
+  auto r = server.query(engine_full_query(context_.names));
+  if (r.kind != failure::none)
+    throw std::runtime_error(fmt::format("cannot read the settings of {}: {}", context_.names.qualified(), r.message));
+  auto engine = r.body.substr(0, r.body.find('\n'));
+  if (auto mismatch = limits_mismatch(context_.names, engine, context_.limits)) throw config::error(*mismatch);
+}
+
+void worker::create_schema(clickhouse_client& first) {
+  auto ddl = schema_ddl(context_.names, context_.version, context_.limits);
   for (std::size_t i = 0; i < ddl.size(); ++i) {
-    auto r = first->query(ddl[i]);
+    auto r = first.query(ddl[i]);
     if (r.kind == failure::none) continue;
     // The merged view is for readers; the write path does not need it.
     if (i + 1 == ddl.size()) {
@@ -76,7 +96,7 @@ void worker::prepare_clickhouse() {
       continue;
     }
     throw std::runtime_error(
-        fmt::format("cannot create the schema in ClickHouse at {}: {}", first->settings().url, r.message));
+        fmt::format("cannot create the schema in ClickHouse at {}: {}", first.settings().url, r.message));
   }
 }
 

@@ -36,6 +36,9 @@ class worker {
   /// Checks the servers against clickhouse.cluster and clickhouse.url
   /// (throws, naming what differs); true when the schema must be created.
   bool check_cluster(const std::vector<std::unique_ptr<clickhouse_client>>& servers);
+  void create_schema(clickhouse_client& first);
+  /// Refuses a runs table made without the clickhouse.parts_to_* asked for.
+  void check_limits(clickhouse_client& server);
 
   pipeline_context context_;
   sink_metrics metrics_;

@@ -257,5 +257,28 @@ TEST(sink_schema, lag_query) {
   EXPECT_EQ(q.substr(q.size() - 11), " FORMAT TSV") << q;
 }
 
+TEST(sink_schema, part_limits_join_the_table_settings_and_a_table_without_them_is_named) {
+  const table_limits limits{20, 40};
+  auto plain = schema_ddl(names, v("18.16.1"), limits)[1];
+  EXPECT_TRUE(contains(plain, "ORDER BY (id, kind)\nSETTINGS parts_to_delay_insert = 20, parts_to_throw_insert = 40"))
+      << plain;
+  const schema_names clustered{"tp_db", "tp_runs", "tracepipe"};
+  auto replicated = schema_ddl(clustered, v("18.16.1"), limits)[1];
+  EXPECT_TRUE(contains(replicated, "SETTINGS replicated_deduplication_window = 1000, parts_to_delay_insert = 20, "
+                                   "parts_to_throw_insert = 40"))
+      << replicated;
+  EXPECT_FALSE(contains(schema_ddl(names, v("18.16.1"), {0, 40})[1], "parts_to_delay_insert"));
+
+  const std::string made_so = "ReplacingMergeTree(version) PARTITION BY x ORDER BY (id, kind) SETTINGS "
+                              "parts_to_delay_insert = 20, parts_to_throw_insert = 40, index_granularity = 8192";
+  EXPECT_FALSE(limits_mismatch(names, made_so, limits));
+  EXPECT_FALSE(limits_mismatch(names, "ReplacingMergeTree(version) ORDER BY (id, kind)", {}));
+  auto wrong = limits_mismatch(names, made_so, {20, 400});
+  ASSERT_TRUE(wrong);
+  EXPECT_TRUE(contains(*wrong, "tp_db.tp_runs exists without parts_to_throw_insert = 400")) << *wrong;
+  EXPECT_TRUE(limits_mismatch(names, "ReplacingMergeTree(version) ORDER BY (id, kind)", limits));
+  EXPECT_TRUE(limits_mismatch(names, "MergeTree SETTINGS parts_to_delay_insert = 200", {20, 0}));
+}
+
 }  // namespace
 }  // namespace tracepipe::sink
