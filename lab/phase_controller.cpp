@@ -56,8 +56,14 @@ void phase_controller::finish() {
   for (const auto& c : paused_)
     restore("resume " + c, [&] { stack::pause_component(stack_dir_, c, false, std::cerr); });
   for (const auto& c : stopped_) restore("start " + c, [&] { stack::start_component(stack_dir_, c, std::cerr); });
+  for (const auto& [key, held] : limited_) {
+    auto lifted = held.second.lifted();
+    restore(fmt::format("throttle {} {}", held.first, lifted.describe()),
+            [&] { stack::apply_limit(stack_dir_, held.first, lifted, std::cerr); });
+  }
   paused_.clear();
   stopped_.clear();
+  limited_.clear();
   if (workers_.worker.pipelines == 0 && first_pipelines_ > 0) {
     workers_.worker.pipelines = first_pipelines_;
     restore(fmt::format("workers worker.pipelines={}", first_pipelines_), [&] { path_.restart_workers(workers_); });
@@ -95,6 +101,13 @@ void phase_controller::apply_phase(std::size_t i, double at_s) {
 
 void phase_controller::component_action(const lab::scenario_action& a) {
   const auto& c = a.component;
+  if (a.what == lab::scenario_action::kind::throttle) {
+    stack::apply_limit(stack_dir_, c, a.limit, std::cerr);
+    auto key = c + " " + a.limit.lifted().describe();
+    if (a.limit.describe() == a.limit.lifted().describe()) limited_.erase(key);
+    else limited_[key] = {c, a.limit};
+    return;
+  }
   if (a.verb == "pause") {
     stack::pause_component(stack_dir_, c, true, std::cerr);
     paused_.insert(c);

@@ -2,11 +2,13 @@
 // A scenario's live actions (lab/scenario_runner.hpp): each phase's
 // actions applied when the phase begins, on a thread of their own, timed
 // from the load's second 0 — workers restarted with new knobs, processes of
-// the local stack paused, stopped, killed, started. finish() brings back
-// what the scenario left down (components, stopped workers) so the drain
-// and reconcile that follow see a whole write path.
+// the local stack paused, stopped, killed, started, its ClickHouse
+// throttled. finish() brings back what the scenario left down or limited
+// (components, stopped workers, limits) so the drain and reconcile that
+// follow see a whole write path.
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -48,8 +50,9 @@ class phase_controller {
   void apply_first();
   /// Starts the thread that applies the later phases at their times.
   void begin(std::chrono::steady_clock::time_point start);
-  /// No later action; components left paused or stopped come back, and
-  /// workers left stopped (pipelines 0) start again as they first were.
+  /// No later action; components left paused or stopped come back, limits
+  /// left in force are lifted, and workers left stopped (pipelines 0) start
+  /// again as they first were.
   /// Idempotent.
   void finish();
 
@@ -69,6 +72,8 @@ class phase_controller {
   std::string stack_dir_;
   bool stack_actions_;
   std::set<std::string> paused_, stopped_;
+  /// Limits in force, by "component resource": lifted by finish().
+  std::map<std::string, std::pair<std::string, stack::limit>> limited_;
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -11,6 +11,7 @@ using loadgen::stage;
 
 std::string scenario_action::describe() const {
   if (what == kind::component) return verb + " " + component;
+  if (what == kind::throttle) return "throttle " + component + " " + limit.describe();
   std::string out = "workers";
   for (const auto& [k, v] : settings) out += fmt::format(" {}={}", k, v);
   return out;

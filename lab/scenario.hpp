@@ -16,6 +16,7 @@
 #include "lab/expectation.hpp"
 #include "loadgen/request_template.hpp"
 #include "loadgen/schedule.hpp"
+#include "stack/stack.hpp"
 
 namespace tracepipe::lab {
 
@@ -34,17 +35,20 @@ struct scenario_action {
   enum class kind {
     workers,    ///< restart the sink workers with `settings` (pipelines 0: stop them)
     component,  ///< `verb` the local stack's `component`
+    throttle,   ///< `limit` on the local stack's ClickHouse `component` (cpu, merges, disk)
   };
   kind what = kind::workers;
   std::string verb;       ///< pause resume stop start kill
   std::string component;  ///< redis clickhouse s3
   std::vector<setting> settings;  ///< full key names (worker.batch_age …)
+  stack::limit limit;             ///< throttle
   int line = 0;
 
-  /// "pause clickhouse", "workers worker.pipelines=8 worker.batch_age=200ms".
+  /// "pause clickhouse", "workers worker.pipelines=8 worker.batch_age=200ms",
+  /// "throttle clickhouse cpu 0.25".
   std::string describe() const;
   /// Acts on a process of the local stack (not possible on remote servers).
-  bool needs_local_stack() const { return what == kind::component; }
+  bool needs_local_stack() const { return what != kind::workers; }
 };
 
 struct scenario_expectation {

@@ -127,7 +127,9 @@ std::vector<setting> settings_of(const reader& r, const YAML::Node& map, std::st
 
 scenario_action action_of(const reader& r, const YAML::Node& n) {
   if (!n.IsMap() || n.size() != 1)
-    r.fail(n, "actions", "each action is one key: workers: {…}, or pause/resume/stop/start/kill: COMPONENT");
+    r.fail(n, "actions",
+           "each action is one key: workers: {…}, pause/resume/stop/start/kill: COMPONENT, or throttle: COMPONENT "
+           "RESOURCE VALUE");
   auto item = *n.begin();
   auto verb = item.first.as<std::string>();
   scenario_action a;
@@ -138,9 +140,24 @@ scenario_action action_of(const reader& r, const YAML::Node& n) {
     if (a.settings.empty()) r.fail(item.second, "workers", "name at least one key to change");
     return a;
   }
+  if (verb == "throttle") {
+    // As `tracepipe stack throttle` takes it: "clickhouse cpu 0.25", "clickhouse merges 1".
+    std::istringstream words(r.text(item.second, verb));
+    std::string resource, value, rest;
+    words >> a.component >> resource >> value;
+    if (value.empty() || (words >> rest))
+      r.fail(item.second, verb, "expected COMPONENT RESOURCE VALUE, e.g. \"clickhouse cpu 0.25\" or \"clickhouse merges 1\"");
+    try {
+      a.limit = stack::parse_limit(resource, value);
+    } catch (const stack::error& e) {
+      r.fail(item.second, verb, e.what());
+    }
+    a.what = scenario_action::kind::throttle;
+    return a;
+  }
   static const std::set<std::string, std::less<>> verbs = {"pause", "resume", "stop", "start", "kill"};
   if (!verbs.count(verb))
-    r.fail(item.first, verb, "unknown action (workers, pause, resume, stop, start, kill)");
+    r.fail(item.first, verb, "unknown action (workers, pause, resume, stop, start, kill, throttle)");
   a.what = scenario_action::kind::component;
   a.verb = verb;
   a.component = r.text(item.second, verb);  // checked against the stack in check_action_sequence
@@ -242,6 +259,22 @@ void check_references(const reader& r, const scenario& s, const scenario_expecta
   }
 }
 
+/// A throttle lands on running ClickHouse servers: one of them, or every
+/// replica for "clickhouse".
+template <class Fail>
+void check_throttle(const scenario_action& a, const std::vector<std::string>& components,
+                    std::map<std::string, std::string>& state, const Fail& fail) {
+  std::vector<std::string> targets;
+  for (const auto& c : components)
+    if (c == a.component || (a.component == "clickhouse" && c.starts_with("clickhouse:"))) targets.push_back(c);
+  if (targets.empty() || !a.component.starts_with("clickhouse"))
+    fail(a, fmt::format("'{}' takes no limits: only ClickHouse servers do ({})", a.component,
+                        fmt::join(components, ", ")));
+  for (const auto& c : targets)
+    if (state[c] != "running")
+      fail(a, fmt::format("{} is {} at this point: a limit needs it running", c, state[c]));
+}
+
 /// Walks the actions in order with each component's state, so a scenario
 /// that could not play — starting what runs, resuming what is not paused,
 /// restarting workers while the servers they wait for are down (their start
@@ -259,10 +292,10 @@ void check_action_sequence(const reader& r, const scenario& s) {
   std::map<std::string, std::string> state;
   for (const auto& c : components) state[c] = "running";
   auto fail = [&](const scenario_action& a, const std::string& why) {
-    throw scenario_error(fmt::format("{}:{}: {}: {}", r.file(), a.line, a.what == scenario_action::kind::workers
-                                                                              ? std::string("workers")
-                                                                              : a.verb,
-                                     why));
+    auto verb = a.what == scenario_action::kind::workers    ? std::string("workers")
+                : a.what == scenario_action::kind::throttle ? std::string("throttle")
+                                                            : a.verb;
+    throw scenario_error(fmt::format("{}:{}: {}: {}", r.file(), a.line, verb, why));
   };
   for (std::size_t i = 0; i < s.phases.size(); ++i)
     for (const auto& a : s.phases[i].actions) {
@@ -273,6 +306,10 @@ void check_action_sequence(const reader& r, const scenario& s) {
             fail(a, fmt::format("the workers cannot restart while {} is {}: they wait for it on start, and every "
                                 "later phase would wait with them ({} it in this phase or an earlier one first)",
                                 c, state[c], state[c] == "paused" ? "resume" : "start"));
+        continue;
+      }
+      if (a.what == scenario_action::kind::throttle) {
+        check_throttle(a, components, state, fail);
         continue;
       }
       if (!state.contains(a.component))

@@ -179,6 +179,18 @@ std::optional<std::string> unmet_requirement(const lab::scenario& sc, const conf
       sc.name, base.clickhouse.urls.front(), v->text);
 }
 
+/// A throttle this machine cannot apply (no writable cgroup cpu controller,
+/// no disk limit under cgroup v1): a sentence naming it.
+std::optional<std::string> unmet_limit(const lab::scenario& sc) {
+  for (const auto& p : sc.phases)
+    for (const auto& a : p.actions)
+      if (a.what == lab::scenario_action::kind::throttle)
+        if (auto why = stack::cannot_limit(a.limit.what))
+          return fmt::format("scenario {} cannot run here: {}:{}: {} needs what this machine lacks: {}; no load was run",
+                             sc.name, sc.file, a.line, a.describe(), *why);
+  return std::nullopt;
+}
+
 /// What the run is judged on once its reconcile is done: would_expire and
 /// every expectation of the file.
 struct scenario_judgement {
@@ -245,6 +257,10 @@ int run_scenario(scenario_run_options c, stop_flags& stop) {
     return 4;
   }
   bool local = check_where_actions_land(sc, c, servers);
+  if (auto unmet = local ? unmet_limit(sc) : std::nullopt) {
+    std::cout << *unmet << "\n";
+    return 4;
+  }
   auto salt = fresh_id_salt();
   auto base = scenario_settings(sc, servers, salt);
   if (auto unmet = unmet_requirement(sc, base)) {

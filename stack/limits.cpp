@@ -181,6 +181,13 @@ limit parse_limit(std::string_view resource, std::string_view value) {
   throw error(fmt::format("unknown resource \"{}\": cpu, disk or merges", resource));
 }
 
+std::optional<std::string> cannot_limit(limit::resource what) {
+  if (what == limit::resource::merges) return std::nullopt;
+  auto cg = detail::detect_cgroups();
+  if (what == limit::resource::cpu) return cg.cpu_root.empty() ? std::optional(cg.cpu_missing) : std::nullopt;
+  return cg.io_root.empty() ? std::optional(cg.io_missing) : std::nullopt;
+}
+
 void apply_limit(const std::string& dir, const std::string& name, const limit& l, std::ostream& log) {
   switch (l.what) {
     case limit::resource::cpu: return limit_cpu(dir, name, l.cores, log);

@@ -125,6 +125,10 @@ struct limit {
 /// or "off"; "merges" with "2" or "default". Throws `error` naming what is wrong.
 limit parse_limit(std::string_view resource, std::string_view value);
 
+/// Why this machine cannot take limits on `what` (one sentence); nullopt
+/// when it can. Merge threads always can: they need only a restart.
+std::optional<std::string> cannot_limit(limit::resource what);
+
 /// limit_cpu, limit_disk or set_merge_threads, as `l` says.
 void apply_limit(const std::string& dir, const std::string& name, const limit& l, std::ostream& log);
 

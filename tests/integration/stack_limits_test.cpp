@@ -15,7 +15,9 @@ namespace tracepipe::test {
 namespace {
 
 std::string clickhouse_query(const std::string& sql) {
-  sink::clickhouse_client ch({stack_env().at("CLICKHOUSE_URL")});
+  sink::clickhouse_settings settings;
+  settings.url = stack_env().at("CLICKHOUSE_URL");
+  sink::clickhouse_client ch(settings);
   auto r = ch.query(sql);
   return r.ok() ? r.body : "<failed> " + r.message;
 }
@@ -55,7 +57,9 @@ TEST(StackLimits, MergeThreadsRestartClickHouseWithASmallerPool) {
   EXPECT_EQ(clickhouse_query(pool), "2\n") << log.str();
   // A restart keeps both the pool and the cgroup.
   auto cg = stack::detail::detect_cgroups();
-  if (!cg.cpu_root.empty()) EXPECT_TRUE(stack::cpu_of(stack_dir(), "clickhouse")) << log.str();
+  if (!cg.cpu_root.empty()) {
+    EXPECT_TRUE(stack::cpu_of(stack_dir(), "clickhouse")) << log.str();
+  }
   stack::set_merge_threads(stack_dir(), "clickhouse", 0, log);
   EXPECT_EQ(clickhouse_query(pool), "16\n") << log.str();
 }

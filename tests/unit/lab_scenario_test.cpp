@@ -206,6 +206,34 @@ TEST(scenario_file, actions_that_could_not_play_in_that_order_are_refused) {
       "good.yaml"));
 }
 
+TEST(scenario_file, throttles_read_as_the_stack_command_takes_them_and_land_on_running_clickhouse) {
+  auto sc = parse_scenario(with_phase("    duration: 1s\n    actions:\n      - throttle: clickhouse merges 1\n"
+                                      "  - name: two\n    duration: 1s\n    actions:\n"
+                                      "      - throttle: clickhouse cpu 0.25\n      - throttle: clickhouse cpu off\n"),
+                           "good.yaml");
+  ASSERT_EQ(sc.phases.at(1).actions.size(), 2u);
+  const auto& a = sc.phases[1].actions[0];
+  EXPECT_EQ(a.what, scenario_action::kind::throttle);
+  EXPECT_EQ(a.component, "clickhouse");
+  EXPECT_EQ(a.describe(), "throttle clickhouse cpu 0.25");
+  EXPECT_EQ(sc.phases[1].actions[1].describe(), "throttle clickhouse cpu off");
+  EXPECT_EQ(sc.phases[0].actions.at(0).describe(), "throttle clickhouse merges 1");
+  EXPECT_TRUE(sc.needs_local_stack());
+  // "clickhouse" means every replica of a replicated scenario.
+  EXPECT_NO_THROW(parse_scenario("name: x\nclickhouse_replicas: 2\nphases:\n  - name: a\n    duration: 1s\n"
+                                 "    actions:\n      - throttle: clickhouse cpu 0.5\n      - throttle: clickhouse:2 "
+                                 "merges 2\n",
+                                 "good.yaml"));
+  expect_refused({
+      {then_actions("      - throttle: redis cpu 0.5\n"), "bad.yaml:8: throttle: 'redis' takes no limits"},
+      {then_actions("      - throttle: clickhouse cpu lots\n"), "bad.yaml:8: throttle: cpu takes a number of cores"},
+      {then_actions("      - throttle: clickhouse memory 1GB\n"), "unknown resource \"memory\""},
+      {then_actions("      - throttle: clickhouse cpu\n"), "expected COMPONENT RESOURCE VALUE"},
+      {then_actions("      - pause: clickhouse\n      - throttle: clickhouse cpu 0.5\n"),
+       "bad.yaml:9: throttle: clickhouse is paused at this point: a limit needs it running"},
+  });
+}
+
 TEST(scenario_file, the_shipped_library_reads_in_full_and_short_form) {
   auto dir = std::filesystem::path(TRACEPIPE_SOURCE_DIR) / "lab" / "scenarios";
   int files = 0;
