@@ -26,7 +26,26 @@ phase_controller::phase_controller(const lab::scenario& sc, local_write_path& pa
     : sc_(sc), path_(path), workers_(std::move(workers)), first_pipelines_(workers_.worker.pipelines),
       stack_dir_(std::move(stack_dir)), stack_actions_(stack_actions) {}
 
-phase_controller::~phase_controller() { finish(); }
+phase_controller::~phase_controller() {
+  finish();
+  lift_limits(true);
+}
+
+void phase_controller::lift_restarting_limits() { lift_limits(true); }
+
+void phase_controller::lift_limits(bool restarting) {
+  for (auto it = limited_.begin(); it != limited_.end();) {
+    const auto& [component, held] = it->second;
+    if ((held.what == stack::limit::resource::merges) != restarting) {
+      ++it;
+      continue;
+    }
+    auto lifted = held.lifted();
+    restore(fmt::format("throttle {} {}", component, lifted.describe()),
+            [&] { stack::apply_limit(stack_dir_, component, lifted, std::cerr); });
+    it = limited_.erase(it);
+  }
+}
 
 void phase_controller::apply_first() { apply_phase(0, 0); }
 
@@ -56,14 +75,9 @@ void phase_controller::finish() {
   for (const auto& c : paused_)
     restore("resume " + c, [&] { stack::pause_component(stack_dir_, c, false, std::cerr); });
   for (const auto& c : stopped_) restore("start " + c, [&] { stack::start_component(stack_dir_, c, std::cerr); });
-  for (const auto& [key, held] : limited_) {
-    auto lifted = held.second.lifted();
-    restore(fmt::format("throttle {} {}", held.first, lifted.describe()),
-            [&] { stack::apply_limit(stack_dir_, held.first, lifted, std::cerr); });
-  }
+  lift_limits(false);
   paused_.clear();
   stopped_.clear();
-  limited_.clear();
   if (workers_.worker.pipelines == 0 && first_pipelines_ > 0) {
     workers_.worker.pipelines = first_pipelines_;
     restore(fmt::format("workers worker.pipelines={}", first_pipelines_), [&] { path_.restart_workers(workers_); });

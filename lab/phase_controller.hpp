@@ -50,11 +50,15 @@ class phase_controller {
   void apply_first();
   /// Starts the thread that applies the later phases at their times.
   void begin(std::chrono::steady_clock::time_point start);
-  /// No later action; components left paused or stopped come back, limits
-  /// left in force are lifted, and workers left stopped (pipelines 0) start
+  /// No later action; components left paused or stopped come back, CPU and
+  /// disk limits left in force are lifted, and workers left stopped (pipelines 0) start
   /// again as they first were.
   /// Idempotent.
   void finish();
+
+  /// Lifts what finish() leaves: limits that restart a server (merge
+  /// threads), once the drain and the reconcile no longer read from it.
+  void lift_restarting_limits();
 
   std::vector<applied_action> log() const;
 
@@ -64,6 +68,8 @@ class phase_controller {
   template <class Fn>
   void restore(std::string action, Fn fn);
   void record(applied_action rec);
+  /// Lifts the limits in force that restart a server (`restarting`) or not.
+  void lift_limits(bool restarting);
 
   const lab::scenario& sc_;
   local_write_path& path_;

@@ -300,6 +300,7 @@ int run_scenario(scenario_run_options c, stop_flags& stop) {
   session.judge = [&](const loadgen::load_result& r) { return judged.judge(sc, base, o.body.project, r); };
   run_load_session(session, stop.requested);
   controller.finish();
+  controller.lift_restarting_limits();
 
   auto actions = controller.log();
   write_file(fs::path(c.out) / "scenario.json",
