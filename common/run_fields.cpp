@@ -4,6 +4,9 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <ctime>
+
+#include <fmt/format.h>
 
 namespace tracepipe::common {
 namespace {
@@ -136,6 +139,15 @@ std::optional<std::string> check_dotted_order(std::string_view dotted, std::stri
   if (!trace_id.empty() && !same_uuid(first_id, trace_id))
     return "its first segment does not end with the trace_id";
   return std::nullopt;
+}
+
+std::string iso8601_of_us(std::int64_t us) {
+  auto secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;  // floor, for times before 1970
+  auto t = static_cast<std::time_t>(secs);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                     utc.tm_hour, utc.tm_min, utc.tm_sec, us - secs * 1000000);
 }
 
 }  // namespace tracepipe::common

@@ -19,6 +19,9 @@ bool is_run_type(std::string_view s);
 /// ISO-8601 "2024-05-01T12:00:00.123456Z" (zone optional, "+02:00" too) or
 /// "2024-05-01 12:00:00" → microseconds since the epoch.
 std::optional<std::int64_t> parse_iso8601_us(std::string_view s);
+/// Microseconds since the epoch → "2024-05-01T12:00:00.123456" (UTC, as
+/// LangSmith's API writes its times).
+std::string iso8601_of_us(std::int64_t us);
 /// Epoch numbers: seconds, milliseconds or microseconds, told apart by size
 /// (the JS SDK sends Date.now() milliseconds, others send seconds).
 std::optional<std::int64_t> epoch_number_to_us(double v);

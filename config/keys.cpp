@@ -253,6 +253,16 @@ std::vector<key> make_keys() {
   add("ingest.inflight_high_watermark", I_, "--inflight-high-watermark", "512MiB", "bytes",
       "When request bodies held in memory reach this many bytes, new requests get 429 with Retry-After.",
       bytes_into(at(&S::ingest, &I::inflight_high_watermark)));
+  add("ingest.read_concurrency", I_, "--read-concurrency", "8", "count",
+      "Reads (GET /runs/{id}, POST /runs/query, GET /sessions) served at once; more get 429 with Retry-After, so "
+      "that a read storm cannot take ingest down. Each holds one ClickHouse query.",
+      count_into(at(&S::ingest, &I::read_concurrency), 1, 1024));
+  add("ingest.read_max_limit", I_, "--read-max-limit", "100", "count",
+      "Most runs one POST /runs/query page returns (400 for a larger limit; LangSmith's own maximum is 100).",
+      count_into(at(&S::ingest, &I::read_max_limit), 1, 10000));
+  add("ingest.read_query_timeout", I_, "--read-query-timeout", "10s", "duration",
+      "A read's ClickHouse query is cancelled after this long (max_execution_time) and answered 504.",
+      duration_into(at(&S::ingest, &I::read_query_timeout)));
   add("ingest.max_connections", I_, "--max-connections", "10000", "count",
       "Open connections above this are closed at once.",
       count_into(at(&S::ingest, &I::max_connections), 1, 1'000'000));

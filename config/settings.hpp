@@ -47,6 +47,9 @@ struct ingest_settings {
   int retry_after_s;                     ///< Retry-After on 429/503
   std::vector<api_key> api_keys;         ///< empty: no auth
   std::string default_project;           ///< project of runs naming none
+  std::size_t read_concurrency;          ///< reads (GET /runs/{id}, POST /runs/query) at once; 429 beyond
+  std::size_t read_max_limit;            ///< most runs one query returns
+  milliseconds read_query_timeout;       ///< a read's ClickHouse query is cancelled after it (504)
 };
 
 struct clickhouse_settings {

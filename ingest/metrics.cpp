@@ -42,6 +42,9 @@ std::string_view route_label(route r) {
     case route::patch_run: return "PATCH /runs/{id}";
     case route::batch: return "/runs/batch";
     case route::multipart: return "/runs/multipart";
+    case route::read_run: return "GET /runs/{id}";
+    case route::query_runs: return "/runs/query";
+    case route::sessions: return "/sessions";
     default: return "other";
   }
 }

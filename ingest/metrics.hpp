@@ -12,7 +12,9 @@
 namespace tracepipe::ingest {
 
 /// Routes as labelled in metrics.
-enum class route { info, ok, ready, metrics, post_run, patch_run, batch, multipart, other, count_ };
+enum class route { info, ok, ready, metrics, post_run, patch_run, batch, multipart, read_run, query_runs, sessions, other, count_ };
+/// GET /runs/{id}, POST /runs/query, GET /sessions: answered from ClickHouse.
+constexpr bool is_read(route r) { return r == route::read_run || r == route::query_runs || r == route::sessions; }
 std::string_view route_label(route r);
 
 /// Why ingest dropped a connection without answering.
@@ -22,8 +24,8 @@ std::string_view drop_label(drop_reason r);
 class metrics {
  public:
   /// Statuses ingest answers with; anything else is counted as "other".
-  static constexpr std::array<unsigned, 15> statuses{200, 202, 400, 401, 404, 405, 408, 413,
-                                                     415, 422, 429, 431, 500, 503, 0};
+  static constexpr std::array<unsigned, 16> statuses{200, 202, 400, 401, 404, 405, 408, 413,
+                                                     415, 422, 429, 431, 500, 503, 504, 0};
 
   void count_request(route r, unsigned status);
   void count_enqueued(std::uint64_t runs, std::uint64_t bytes) {

@@ -30,7 +30,7 @@ std::string_view path_of(std::string_view target) {
 }
 
 bool needs_key(route r) {
-  return r == route::post_run || r == route::patch_run || r == route::batch || r == route::multipart;
+  return r == route::post_run || r == route::patch_run || r == route::batch || r == route::multipart || is_read(r);
 }
 
 outcome answer(route which, unsigned status, std::string body) {
@@ -83,6 +83,25 @@ std::optional<rejection> read_runs(route which, request& req, std::string_view b
   return reader.read_batch(body, ops);
 }
 
+/// A read: parsed into the call the store answers, restricted to the
+/// project a key is bound to.
+outcome read_outcome(request& req, service& svc, outcome o) {
+  const auto& s = svc.settings;
+  auto decoded = decode_body(req[http::field::content_encoding], req.body(), s.decompressed_limit, *o.decoded);
+  if (auto* r = std::get_if<rejection>(&decoded)) return refuse(o.which, *r);
+  auto parsed = parse_read(req.method() == http::verb::post, req.target(), std::get<std::string_view>(decoded),
+                           s.read_max_limit);
+  if (auto* r = std::get_if<rejection>(&parsed)) return refuse(o.which, *r);
+  read_call call{std::move(std::get<read_request>(parsed)), std::string(req["x-tenant-id"]), {}};
+  if (!s.api_keys.empty()) {
+    const auto* key = match_api_key(req["x-api-key"], s.api_keys);
+    if (!key) return refuse(o.which, {401, "unauthorized", "missing or invalid x-api-key"});
+    call.project_only = key->project;
+  }
+  o.read = std::move(call);
+  return o;
+}
+
 }  // namespace
 
 route route_of(http::verb method, std::string_view target) {
@@ -95,9 +114,16 @@ route route_of(http::verb method, std::string_view target) {
   if (path == "/runs") return method == http::verb::post ? route::post_run : route::other;
   if (path == "/runs/batch") return method == http::verb::post ? route::batch : route::other;
   if (path == "/runs/multipart") return method == http::verb::post ? route::multipart : route::other;
+  if (path == "/runs/query") return method == http::verb::post ? route::query_runs : route::other;
+  if (path == "/sessions") return get ? route::sessions : route::other;
   if (path.substr(0, 6) == "/runs/" && path.find('/', 6) == std::string_view::npos)
-    return method == http::verb::patch ? route::patch_run : route::other;
+    return method == http::verb::patch ? route::patch_run : get ? route::read_run : route::other;
   return route::other;
+}
+
+rejection reads_full(const config::ingest_settings& s) {
+  return {429, "too_many_reads",
+          fmt::format("{} reads are in progress (ingest.read_concurrency); retry later", s.read_concurrency)};
 }
 
 outcome refuse(route which, const rejection& r) {
@@ -130,6 +156,12 @@ std::optional<outcome> check_header(const http::request_header<>& header, servic
   const auto& s = svc.settings;
   if (!s.api_keys.empty() && !match_api_key(header["x-api-key"], s.api_keys))
     return refuse(which, {401, "unauthorized", "missing or invalid x-api-key"});
+  if (is_read(which)) {
+    if (!svc.reads)
+      return refuse(which, {503, "reads_unavailable", "this ingest serves no reads (it was started without ClickHouse)"});
+    if (svc.reads_in_flight.load() >= s.read_concurrency) return refuse(which, reads_full(s));
+    return std::nullopt;
+  }
   if (!svc.redis_ready())
     return refuse(which, {503, "queue_unavailable", "Redis is not reachable; retry later"});
   auto depth = svc.depth.depth();
@@ -167,6 +199,7 @@ outcome handle(request& req, service& svc, run_reader& reader) {
   }
   outcome o;
   o.which = which;
+  if (is_read(which)) return read_outcome(req, svc, std::move(o));
   auto decoded = decode_body(req[http::field::content_encoding], req.body(), s.decompressed_limit, *o.decoded);
   if (auto* r = std::get_if<rejection>(&decoded)) return refuse(which, *r);
   if (auto r = read_runs(which, req, std::get<std::string_view>(decoded), s.max_parts, reader, o.ops)) {

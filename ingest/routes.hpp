@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 
 #include "ingest/metrics.hpp"
+#include "ingest/read_api.hpp"
 #include "ingest/run_op.hpp"
 #include "ingest/run_reader.hpp"
 #include "ingest/service.hpp"
@@ -26,6 +27,7 @@ struct outcome {
   std::string content_type = "application/json";
   bool retry_after = false;     ///< 429/503: tell the client when to come back
   std::vector<run_op> ops;      ///< non-empty: enqueue, then answer 202
+  std::optional<read_call> read;  ///< set: ask the read store, answer what it says
   /// Decompressed body; ops' part views may point into it, so it lives on
   /// the heap where moving the outcome cannot move it.
   std::unique_ptr<std::string> decoded = std::make_unique<std::string>();
@@ -45,6 +47,9 @@ std::uint64_t declared_body_bytes(const http::request_header<>& header, const co
 
 /// The whole request.
 outcome handle(request& req, service& svc, run_reader& reader);
+
+/// 429: ingest.read_concurrency reads are in progress.
+rejection reads_full(const config::ingest_settings& s);
 
 /// {"error": …, "detail": …} with the status.
 outcome refuse(route which, const rejection& r);

@@ -40,7 +40,7 @@ common::redis_endpoint endpoint_of(const std::string& url, const char* key) {
 
 }  // namespace
 
-runner::runner(const config::settings& settings) : settings_(settings) {
+runner::runner(const config::settings& settings, read_store* reads) : settings_(settings) {
   const auto& r = settings.redis;
   queue::connection_options options{r.command_timeout, r.reconnect_delay};
   std::shared_ptr<queue::redis_connection> connection;
@@ -66,6 +66,7 @@ runner::runner(const config::settings& settings) : settings_(settings) {
   }
   auto sampler = std::make_shared<queue::depth_sampler>(*producer, r.depth_interval);
   auto svc = std::make_shared<service>(settings.ingest, *producer, *sampler);
+  svc->reads = reads;
   auto srv = std::make_unique<server>(ioc_, svc);
   parts_.reset(new parts{connection, cluster, std::move(producer), sampler, std::move(svc), std::move(srv),
                          boost::asio::make_work_guard(ioc_)});

@@ -15,13 +15,15 @@
 namespace tracepipe::ingest {
 
 class server;
+class read_store;
 struct service;
 
 class runner {
  public:
   /// Throws config::error for a bad redis.url, std::runtime_error when the
-  /// listen address cannot be bound.
-  explicit runner(const config::settings& settings);
+  /// listen address cannot be bound. `reads` (outliving the runner) answers
+  /// the read API; null: reads are answered 503.
+  explicit runner(const config::settings& settings, read_store* reads = nullptr);
   ~runner();
 
   /// Binds and starts serving on settings.ingest.threads threads.

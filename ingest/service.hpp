@@ -9,6 +9,7 @@
 
 #include "config/settings.hpp"
 #include "ingest/metrics.hpp"
+#include "ingest/read_api.hpp"
 #include "queue/depth_sampler.hpp"
 #include "queue/stream_producer.hpp"
 
@@ -22,6 +23,9 @@ struct service {
   std::atomic<std::uint64_t> inflight_bytes{0};
   std::atomic<std::uint64_t> connections{0};
   std::atomic<std::uint64_t> requests_in_progress{0};  ///< read, not yet answered
+  /// Answers GET /runs/{id}, POST /runs/query, GET /sessions; null: no reads served.
+  read_store* reads = nullptr;
+  std::atomic<std::uint64_t> reads_in_flight{0};
 
   service(config::ingest_settings s, queue::stream_producer& p, queue::depth_sampler& d)
       : settings(std::move(s)), producer(p), depth(d) {}

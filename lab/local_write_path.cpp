@@ -48,7 +48,8 @@ local_stack::~local_stack() {
 local_write_path::local_write_path(config::settings settings) {
   settings.ingest.listen = "127.0.0.1:0";
   restart_workers(settings);
-  ingest_ = std::make_unique<ingest::runner>(settings);
+  reads_ = std::make_unique<read::clickhouse_reads>(settings);
+  ingest_ = std::make_unique<ingest::runner>(settings, reads_.get());
   ingest_->svc().extra_metrics = [this] {
     auto w = current();
     return w ? w->metrics().render() : std::string();

@@ -10,6 +10,7 @@
 
 #include "config/settings.hpp"
 #include "ingest/runner.hpp"
+#include "read/clickhouse_reads.hpp"
 #include "sink/worker.hpp"
 #include "stack/stack.hpp"
 
@@ -59,6 +60,7 @@ class local_write_path {
 
   mutable std::mutex mutex_;               ///< guards worker_: ingest's /metrics reads it
   std::shared_ptr<sink::worker> worker_;   ///< null while stopped (pipelines 0)
+  std::unique_ptr<read::clickhouse_reads> reads_;  ///< ingest's read API; outlives ingest_
   std::unique_ptr<ingest::runner> ingest_;
   std::string url_;
 };

@@ -50,36 +50,45 @@ std::string inserted_at_expression(const schema_names& n, const clickhouse_versi
   return std::string(version.now_micros_expression());
 }
 
-/// The `<table>_merged` view. Aggregates get a "_m" suffix inside and their
-/// plain names outside: an alias equal to a column it aggregates is a cyclic
-/// alias on 18.16 and an aggregate-in-aggregate on 26.x.
+/// The `<table>_merged` view.
 std::string merged_view(const schema_names& n) {
-  std::vector<std::pair<std::string, std::string>> columns;  // name, "is set" condition
-  for (const char* c : {"trace_id", "parent_run_id", "dotted_order", "project", "tenant", "name", "run_type",
-                        "reference_example_id"})
-    columns.emplace_back(c, fmt::format("{} != ''", c));
-  for (const char* c : {"start_time_us", "end_time_us"}) columns.emplace_back(c, fmt::format("{} != 0", c));
-  columns.emplace_back("tags", "notEmpty(tags)");
-  columns.emplace_back("attachments", "attachments != '[]'");
-  for (const char* f : payload_fields) {
-    auto set = fmt::format("{0} != '' OR {0}_s3 != ''", f);
-    for (const char* suffix : {"", "_s3", "_bytes"}) columns.emplace_back(fmt::format("{}{}", f, suffix), set);
-  }
-  std::string inner, outer;
-  for (const auto& [name, set] : columns) {
-    // Per column, a set value wins over an empty one, then the patch over the post, then the newer.
-    inner += fmt::format(",\n    argMax({0}, ({1}, kind = 'patch', version)) AS {0}_m", name, set);
-    outer += fmt::format(", {0}_m AS {0}", name);
-  }
-  return fmt::format(
-      "CREATE VIEW IF NOT EXISTS {0}_merged{3} AS\n"
-      "SELECT id{1}, received_at_us_m AS received_at_us, version_m AS version, patched_m AS patched\n"
-      "FROM (\n  SELECT id{2},\n    min(received_at_us) AS received_at_us_m, max(version) AS version_m,\n"
-      "    countIf(kind = 'patch') > 0 AS patched_m\n  FROM {0} GROUP BY id\n)",
-      n.qualified(), outer, inner, on_cluster(n));
+  return fmt::format("CREATE VIEW IF NOT EXISTS {0}_merged{1} AS\n{2}", n.qualified(), on_cluster(n), merged_select(n));
 }
 
 }  // namespace
+
+std::string merged_select(const schema_names& n, std::string_view where) {
+  // Aggregates get a "_m" suffix inside and their plain names outside: an
+  // alias equal to a column it aggregates is a cyclic alias on 18.16 and an
+  // aggregate-in-aggregate on 26.x.
+  //
+  // Per column, a set value wins over an empty one, then the patch over the
+  // post, then the newer — but for project and tenant the post's: ingest
+  // gives a patch naming no project the default one, which must not move
+  // the run.
+  std::vector<std::pair<std::string, std::string>> columns;  // name, ranking
+  auto patch_first = [](const std::string& set) { return fmt::format("({}, kind = 'patch', version)", set); };
+  for (const char* c : {"trace_id", "parent_run_id", "dotted_order", "name", "run_type", "reference_example_id"})
+    columns.emplace_back(c, patch_first(fmt::format("{} != ''", c)));
+  for (const char* c : {"project", "tenant"}) columns.emplace_back(c, fmt::format("(kind = 'post', {} != '', version)", c));
+  for (const char* c : {"start_time_us", "end_time_us"}) columns.emplace_back(c, patch_first(fmt::format("{} != 0", c)));
+  columns.emplace_back("tags", patch_first("notEmpty(tags)"));
+  columns.emplace_back("attachments", patch_first("attachments != '[]'"));
+  for (const char* f : payload_fields) {
+    auto set = patch_first(fmt::format("{0} != '' OR {0}_s3 != ''", f));
+    for (const char* suffix : {"", "_s3", "_bytes"}) columns.emplace_back(fmt::format("{}{}", f, suffix), set);
+  }
+  std::string inner, outer;
+  for (const auto& [name, rank] : columns) {
+    inner += fmt::format(",\n    argMax({0}, {1}) AS {0}_m", name, rank);
+    outer += fmt::format(", {0}_m AS {0}", name);
+  }
+  return fmt::format(
+      "SELECT id{1}, received_at_us_m AS received_at_us, version_m AS version, patched_m AS patched\n"
+      "FROM (\n  SELECT id{2},\n    min(received_at_us) AS received_at_us_m, max(version) AS version_m,\n"
+      "    countIf(kind = 'patch') > 0 AS patched_m\n  FROM {0}{3} GROUP BY id\n)",
+      n.qualified(), outer, inner, where.empty() ? std::string() : fmt::format(" WHERE {}", where));
+}
 
 std::string sql_string(std::string_view s) {
   std::string out = "'";

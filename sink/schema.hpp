@@ -38,6 +38,12 @@ std::string zookeeper_path(const schema_names& names);
 
 /// CREATE DATABASE, CREATE TABLE, CREATE VIEW (last) — all IF NOT EXISTS,
 /// and ON CLUSTER when the names have a cluster.
+/// Each run as one row, its patches applied (what the `<table>_merged` view
+/// holds): per column a set value over an empty one, then the patch over the
+/// post, then the newer. `where` (without WHERE) picks the rows merged, e.g.
+/// "id = '…'"; empty: all.
+std::string merged_select(const schema_names& names, std::string_view where = {});
+
 /// MergeTree limits the runs table is created with (0: the server's own).
 struct table_limits {
   int parts_to_delay_insert = 0;

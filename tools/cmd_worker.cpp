@@ -8,6 +8,7 @@
 
 #include "config/loader.hpp"
 #include "ingest/runner.hpp"
+#include "read/clickhouse_reads.hpp"
 #include "ingest/service.hpp"
 #include "sink/metrics_server.hpp"
 #include "sink/worker.hpp"
@@ -72,7 +73,8 @@ void add_worker_commands(CLI::App& app, action& run) {
       auto settings = serve_loader.load();
       block_stop_signals();
       sink::worker w(settings);
-      ingest::runner ingest(settings);
+      read::clickhouse_reads reads(settings);
+      ingest::runner ingest(settings, &reads);
       ingest.svc().extra_metrics = [&w] { return w.metrics().render(); };
       auto ep = ingest.start();
       std::cout << fmt::format("tracepipe serve: listening on http://{}:{} ({} sink pipelines)", ep.address().to_string(),

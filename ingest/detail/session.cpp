@@ -161,6 +161,7 @@ void session::process() {
   auto o = handle(req, svc_, reader_for(svc_));
   // A decompressed body is held too until the answer is written.
   hold(reserved_bytes_ + o.decoded->size());
+  if (o.read) return ask_store(std::move(o), req.keep_alive());
   if (o.ops.empty()) return respond(std::move(o), req.keep_alive());
   pending_ = std::move(o);
   entries_ = stream_entries(pending_.ops, req["x-tenant-id"], received_at, svc_.producer.shards(), entry_storage_);
@@ -192,6 +193,26 @@ void session::on_enqueued(boost::system::error_code ec, const std::string& detai
   ok.status = 202;
   ok.body = fmt::format(R"({{"accepted":{}}})", pending_.ops.size());
   respond(std::move(ok), keep_alive);
+}
+
+void session::ask_store(outcome o, bool keep_alive) {
+  // The header check saw room, but other sessions may have passed it meanwhile.
+  if (svc_.reads_in_flight.fetch_add(1) >= svc_.settings.read_concurrency) {
+    --svc_.reads_in_flight;
+    return respond(refuse(o.which, reads_full(svc_.settings)), keep_alive);
+  }
+  auto which = o.which;
+  svc_.reads->read(std::move(*o.read), [self = shared_from_this(), which, keep_alive](read_reply r) {
+    asio::post(self->stream_.get_executor(), [self, which, keep_alive, r = std::move(r)]() mutable {
+      --self->svc_.reads_in_flight;
+      outcome answer;
+      answer.which = which;
+      answer.status = r.status;
+      answer.body = std::move(r.body);
+      answer.retry_after = r.status == 429 || r.status == 503;
+      self->respond(std::move(answer), keep_alive);
+    });
+  });
 }
 
 void session::respond(outcome o, bool keep_alive) {

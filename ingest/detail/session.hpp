@@ -32,6 +32,8 @@ class session : public std::enable_shared_from_this<session> {
   void hold(std::uint64_t bytes);
   void process();
   void on_enqueued(boost::system::error_code ec, const std::string& detail);
+  /// Hands a read to the read store; its answer comes back on our strand.
+  void ask_store(outcome o, bool keep_alive);
   void respond(outcome o, bool keep_alive);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t);
   void finish_request();

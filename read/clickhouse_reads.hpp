@@ -1,0 +1,49 @@
+#pragma once
+// The read store behind ingest's read API: each read is one or two
+// ClickHouse queries, run on a pool of ingest.read_concurrency threads (so
+// the Beast threads never block), each cancelled by the server after
+// ingest.read_query_timeout (504).
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "ingest/read_api.hpp"
+#include "sink/clickhouse_client.hpp"
+#include "sink/schema.hpp"
+
+namespace tracepipe::read {
+
+class clickhouse_reads : public ingest::read_store {
+ public:
+  /// Reads the first server of clickhouse.url (replicas: any one has every run).
+  explicit clickhouse_reads(const config::settings& settings);
+  ~clickhouse_reads() override;
+  clickhouse_reads(const clickhouse_reads&) = delete;
+  clickhouse_reads& operator=(const clickhouse_reads&) = delete;
+
+  void read(ingest::read_call call, std::function<void(ingest::read_reply)> done) override;
+
+ private:
+  struct job {
+    ingest::read_call call;
+    std::function<void(ingest::read_reply)> done;
+  };
+  void serve();
+  /// The answer to one call, with this thread's client.
+  ingest::read_reply answer(sink::clickhouse_client& client, const ingest::read_call& call);
+
+  config::clickhouse_settings clickhouse_;
+  sink::schema_names table_;
+  std::chrono::milliseconds timeout_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<job> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace tracepipe::read
