@@ -50,7 +50,13 @@ TEST(route_of, every_path_and_method) {
       {verb::patch, "/runs/multipart", route::other},
       {verb::patch, with_id("/runs/"), route::patch_run},
       {verb::post, with_id("/runs/"), route::other},
-      {verb::get, with_id("/runs/"), route::other},
+      {verb::get, with_id("/runs/"), route::read_run},
+      {verb::head, with_id("/runs/"), route::read_run},
+      {verb::post, "/runs/query", route::query_runs},
+      {verb::get, "/runs/query", route::other},
+      {verb::get, "/sessions", route::sessions},
+      {verb::get, "/api/v1/sessions", route::sessions},
+      {verb::post, "/sessions", route::other},
       {verb::patch, "/runs/anything", route::patch_run},  // the id is checked when the body is read
       {verb::patch, with_id("/runs/", "/share"), route::other},
       // /api/v1 prefix
