@@ -93,6 +93,17 @@ void print_summary(const loadgen::load_result& r) {
       ms(r.uncorrected.quantile(0.9)), ms(r.uncorrected.quantile(0.99)), ms(r.uncorrected.quantile(0.999)),
       ms(r.uncorrected.max()));
   print_stack_figures(r);
+  if (r.reads) {
+    const auto& f = *r.reads;
+    std::string refused;
+    for (auto [status, n] : f.rejected) refused += fmt::format(" {}×{}", n, status);
+    std::cout << fmt::format(
+        "reads/s target {:.0f} achieved {:.0f}  sent {} ok {} not-visible-yet(404) {} rejected{} errors {} dropped {}\n"
+        "read latency ms (corrected) p50 {:.2f} p90 {:.2f} p99 {:.2f} max {:.2f}  (uncorrected p99 {:.2f})\n",
+        f.target_rate, f.achieved_rate, f.sent, f.ok, f.not_found, refused.empty() ? " 0" : refused, f.errors,
+        f.dropped, ms(f.corrected.quantile(0.5)), ms(f.corrected.quantile(0.9)), ms(f.corrected.quantile(0.99)),
+        ms(f.corrected.max()), ms(f.uncorrected.quantile(0.99)));
+  }
 }
 
 /// The pages to scrape: those asked for, else the target's own /metrics when
@@ -134,7 +145,30 @@ session_result run_load_session(load_session& session, std::atomic<bool>& stop) 
     watch = std::make_unique<observe::observer>(std::move(watching));
     o.watch = watch.get();
   }
+  std::optional<loadgen::read_targets> targets;
+  std::unique_ptr<loadgen::read_load> reads;
+  if (session.reads) {
+    auto ro = *session.reads;
+    ro.target = o.target;
+    ro.api_key = o.api_key;
+    ro.project = o.body.project;
+    ro.seed = o.body.seed ^ o.body.id_salt;
+    if (ro.stages.empty()) {
+      std::chrono::nanoseconds total{0};
+      for (const auto& st : o.stages) total += st.duration;
+      ro.stages = {{std::chrono::nanoseconds(0), session.reads_per_s}, {total, session.reads_per_s}};
+    }
+    targets.emplace();
+    o.reads_of = &*targets;
+    reads = std::make_unique<loadgen::read_load>(std::move(ro), *targets);
+    // Both loads share second 0.
+    o.on_start = [reads = reads.get(), then = o.on_start](std::chrono::steady_clock::time_point start) {
+      reads->start(start);
+      if (then) then(start);
+    };
+  }
   auto r = loadgen::run_load(o);
+  if (reads) loadgen::attach_reads(r, reads->finish(stop.load()));
   if (session.after_schedule) session.after_schedule();
   if (watch) see_behind_the_target(r, o, *session.stack, *watch, session.reconcile_timeout, session.late_after, stop);
   r.phases = session.phases;

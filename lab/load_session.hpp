@@ -29,6 +29,10 @@ struct load_session {
   std::vector<report::threshold> thresholds;
   std::string out;                               ///< directory for the files; empty: none
   std::vector<loadgen::run_phase> phases;        ///< marked on the report's charts
+  /// Set: a read load beside the write load (its target, key and project
+  /// are the write load's; empty stages: reads_per_s over the write schedule).
+  std::optional<loadgen::read_options> reads;
+  double reads_per_s = 0;
   /// Called as soon as the schedule ends (or is stopped), before the drain
   /// and the reconcile (a scenario ends its actions there).
   std::function<void()> after_schedule;

@@ -36,6 +36,12 @@ struct component_figures {
   std::optional<double> s3_put_mib;             ///< MiB/s written to S3
   std::optional<double> s3_put_p99_ms;          ///< S3 PUT latency
   std::optional<double> worker_inserts;         ///< INSERTs/s the workers made (more, smaller ones: more parts)
+  // The read load beside the write load (--read-rate), by intended second
+  std::optional<double> read_sent;    ///< reads/s sent
+  std::optional<double> read_ok;      ///< answered 200 (or 404: not visible yet)
+  std::optional<double> read_429;     ///< refused for too many reads at once
+  std::optional<double> read_failed;  ///< no answer, or another status
+  std::optional<double> read_p99_ms;  ///< corrected latency of those answered
   // A replicated ClickHouse (system.replicas of the runs table, per replica,
   // the first five in configured order); empty on a single server
   std::optional<double> replica1_delay_s, replica2_delay_s, replica3_delay_s, replica4_delay_s,
@@ -143,6 +149,11 @@ inline constexpr component_column component_columns[] = {
     {"redis_master3_lag", &component_figures::redis_master3_lag},
     {"redis_master4_lag", &component_figures::redis_master4_lag},
     {"redis_master5_lag", &component_figures::redis_master5_lag},
+    {"read_sent_per_s", &component_figures::read_sent},
+    {"read_ok_per_s", &component_figures::read_ok},
+    {"read_429_per_s", &component_figures::read_429},
+    {"read_failed_per_s", &component_figures::read_failed},
+    {"read_p99_ms", &component_figures::read_p99_ms},
 };
 
 }  // namespace tracepipe::loadgen

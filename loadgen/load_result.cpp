@@ -15,4 +15,10 @@ std::uint64_t load_result::rejected_5xx() const {
   return n;
 }
 
+std::uint64_t read_figures::rejected_total() const {
+  std::uint64_t n = 0;
+  for (const auto& [status, count] : rejected) n += count;
+  return n;
+}
+
 }  // namespace tracepipe::loadgen

@@ -70,6 +70,27 @@ struct run_phase {
   double start_s = 0, end_s = 0;
 };
 
+/// What the read load beside the write load measured (`--read-rate`,
+/// loadgen/read_load.hpp).
+struct read_figures {
+  double target_rate = 0, achieved_rate = 0;  ///< reads/s planned; sent / the schedule's length
+  std::string mix;                            ///< "get:60,trace:30,project:10"
+  std::uint64_t offered = 0, sent = 0, dropped = 0;
+  std::uint64_t ok = 0;         ///< 200
+  std::uint64_t not_found = 0;  ///< 404: acknowledged, not visible yet (the write path's lag, not a failure)
+  std::uint64_t errors = 0;     ///< no answer
+  std::map<unsigned, std::uint64_t> rejected;    ///< other statuses (429 …)
+  std::map<std::string, std::uint64_t> by_kind;  ///< sent, per kind of read
+  histogram corrected, uncorrected;              ///< µs, from the intended and from the actual send
+  struct second {
+    std::uint64_t sent = 0, ok = 0, rejected_429 = 0, failed = 0;  ///< ok includes 404
+    std::vector<std::uint32_t> latency_us;                           ///< corrected, of those answered
+  };
+  std::vector<second> seconds;  ///< by intended second of the schedule
+
+  std::uint64_t rejected_total() const;
+};
+
 struct load_result {
   double duration_s = 0;      ///< the schedule's length
   double elapsed_s = 0;       ///< schedule plus draining of what was in flight
@@ -95,6 +116,7 @@ struct load_result {
   std::vector<accepted_request> accepted_requests;
   std::optional<stack_figures> stack;             ///< with --stack
   std::vector<run_phase> phases;                  ///< empty unless a scenario named them
+  std::optional<read_figures> reads;              ///< with --read-rate
 
   std::uint64_t rejected_total() const;
   std::uint64_t rejected_5xx() const;

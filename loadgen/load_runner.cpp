@@ -291,6 +291,8 @@ class driver {
       r_.accepted_requests.push_back({c->job.k, c->job.part});
       if (o_.watch && c->runs > 0 && o_.watch->wants_probe(now))
         o_.watch->probe(plan_.first_post_id(c->job.k, c->job.part), c->sent_at);
+      if (o_.reads_of && c->runs > 0)
+        o_.reads_of->add(plan_.first_post_id(c->job.k, c->job.part), plan_.first_post_trace_id(c->job.k, c->job.part));
     } else {
       ++r_.rejected[status];
       if (status == 429) ++seconds_.now().rejected_429;

@@ -16,6 +16,7 @@
 
 #include "loadgen/load_result.hpp"
 #include "loadgen/progress.hpp"
+#include "loadgen/read_load.hpp"
 #include "loadgen/request_template.hpp"
 #include "loadgen/run_watcher.hpp"
 #include "loadgen/schedule.hpp"
@@ -50,6 +51,7 @@ struct load_options {
   std::ostream* progress_out = nullptr;  ///< where progress goes (stderr in the tool)
   const std::atomic<bool>* stop = nullptr;  ///< set from a signal handler: end the schedule now, drain, report
   run_watcher* watch = nullptr;  ///< with --stack: gets started with the schedule, and probes of accepted runs
+  read_targets* reads_of = nullptr;  ///< with a read load: gets each accepted request's first run
   /// Called on the load's thread once the schedule's second 0 is fixed
   /// (a scenario times its phases' actions from it); must not block.
   std::function<void(std::chrono::steady_clock::time_point)> on_start;

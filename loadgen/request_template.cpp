@@ -144,6 +144,9 @@ request_plan::tmpl request_plan::make(const std::vector<generated_run>& runs,
     find_ids(p.request.body, ids, false, p.stamps);
     find_ids(p.request.target, ids, true, p.stamps);
   }
+  if (!runs.empty())
+    if (auto root = ids.find(runs.front().trace_id); root != ids.end())
+      t.first_trace = std::pair{root->second.slot, root->second.previous};
   return t;
 }
 
@@ -192,6 +195,12 @@ std::string request_plan::first_post_id(std::uint64_t k, int part) const {
   for (const auto& o : t.parts[static_cast<std::size_t>(part)].ops)
     if (!o.patch) return run_id(key_, o.previous ? k - 1 : k, o.slot);
   return {};
+}
+
+std::string request_plan::first_post_trace_id(std::uint64_t k, int part) const {
+  const auto& t = (k == 0 && !first_.empty()) ? first_.front() : templates_[k % templates_.size()];
+  if (!t.first_trace || first_post_id(k, part).empty()) return {};
+  return run_id(key_, t.first_trace->second ? k - 1 : k, t.first_trace->first);
 }
 
 }  // namespace tracepipe::loadgen

@@ -77,6 +77,9 @@ class request_plan {
   void operations(std::uint64_t k, int part, std::vector<op_key>& out) const;
   /// The id of the first run that part posts; empty when it posts none.
   std::string first_post_id(std::uint64_t k, int part) const;
+  /// That run's trace id when the trace's root is one of request k's runs
+  /// (or its predecessor's); empty otherwise.
+  std::string first_post_trace_id(std::uint64_t k, int part) const;
 
  private:
   struct stamp {
@@ -97,6 +100,9 @@ class request_plan {
   };
   struct tmpl {
     std::vector<part> parts;
+    /// Where the root of the first posted run's trace sits: slot, and
+    /// whether it is the previous request's.
+    std::optional<std::pair<std::uint32_t, bool>> first_trace;
   };
   void stamp_ids(const std::vector<stamp>& stamps, std::uint64_t k, prepared_request& r) const;
   tmpl make(const std::vector<generated_run>& runs, const std::vector<generated_run>* previous) const;

@@ -27,6 +27,7 @@ constexpr const char* needs_stack = "not measured in this run (needs --stack)";
 constexpr const char* not_recorded = "not recorded in this run's timeseries.csv";
 constexpr const char* needs_replicas = "not measured in this run (a replicated ClickHouse behind --stack)";
 constexpr const char* needs_cluster = "not measured in this run (a Redis Cluster behind --stack)";
+constexpr const char* needs_reads = "not measured in this run (needs --read-rate: a read load beside the writes)";
 constexpr const char* needs_metrics = "not measured in this run (needs --stack and a tracepipe /metrics page)";
 
 // Queue depth and parts get a chart each: on one axis tens of thousands of
@@ -96,6 +97,11 @@ const std::vector<chart_def>& chart_defs() {
       {"S3 offload", "PUTs/s", {{"s3_puts_per_s", "PUTs"}}, needs_metrics},
       {"Worker retries", "retries/s", {{"worker_retries_per_s", "retries (ClickHouse, S3, Redis)"}}, needs_metrics},
       {"Ingest in flight", "MiB", {{"ingest_inflight_mib", "request bytes being served"}}, needs_metrics},
+      {"Reads", "reads/s (GET /runs/{id}, POST /runs/query)",
+       {{"read_sent_per_s", "sent"}, {"read_ok_per_s", "answered (200, or 404: not visible yet)"},
+        {"read_429_per_s", "429 (too many reads at once)"}, {"read_failed_per_s", "failed"}},
+       needs_reads},
+      {"Read latency", "ms, p99 of each second (corrected)", {{"read_p99_ms", "read p99"}}, needs_reads},
       {"Rejections and errors", "requests/s",
        {{"429", "429"}, {"5xx", "5xx"}, {"other_rejected", "other rejected"}, {"errors", "transport errors"}},
        not_recorded},

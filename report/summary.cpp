@@ -86,6 +86,26 @@ void add_counts(json::object& doc, const load_result& r) {
                  {"operations_accepted", r.operations_accepted}};
 }
 
+/// The read load beside the write load (null without one).
+json::object reads_of(const loadgen::read_figures& f) {
+  json::object rejected, kinds;
+  for (auto [status, n] : f.rejected) rejected[std::to_string(status)] = n;
+  for (const auto& [kind, n] : f.by_kind) kinds[kind] = n;
+  return {{"mix", f.mix},
+          {"target_rate", json_rounded(f.target_rate)},
+          {"achieved_rate", json_rounded(f.achieved_rate)},
+          {"offered", f.offered},
+          {"sent", f.sent},
+          {"ok", f.ok},
+          {"not_found", f.not_found},
+          {"rejected", std::move(rejected)},
+          {"errors", f.errors},
+          {"dropped", f.dropped},
+          {"by_kind", std::move(kinds)},
+          {"latency_ms", {{"corrected", latency_object(f.corrected)}, {"uncorrected", latency_object(f.uncorrected)}}},
+          {"latency_histogram_us", {{"corrected", f.corrected.to_text()}, {"uncorrected", f.uncorrected.to_text()}}}};
+}
+
 /// The scenario's phases as the report marks them.
 json::array phases_of(const load_result& r) {
   json::array out;
@@ -117,6 +137,7 @@ std::string summary_json(const load_result& r, const std::vector<threshold_outco
   doc["http_latency_ms"] = {{"corrected", latency_object(r.corrected)}, {"uncorrected", latency_object(r.uncorrected)}};
   doc["http_latency_histogram_us"] = {{"corrected", r.corrected.to_text()}, {"uncorrected", r.uncorrected.to_text()}};
   add_stack(doc, r);
+  doc["reads"] = r.reads ? json::value(reads_of(*r.reads)) : nullptr;
   if (!r.phases.empty()) doc["phases"] = phases_of(r);
   doc["thresholds"] = thresholds_of(thresholds);
   return common::json_document(doc);

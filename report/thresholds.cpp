@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view latency_metrics[] = {"http_p50", "http_p90", "http_p99", "http_p999", "http_max",
                                                 "http_mean"};
-constexpr std::string_view stack_families[] = {"lag_", "visible_"};
+constexpr std::string_view stack_families[] = {"lag_", "visible_", "read_"};
 constexpr std::string_view stack_quantiles[] = {"p50", "p90", "p99", "max"};
 
 bool is_http_latency(std::string_view m) {
@@ -24,7 +24,8 @@ bool is_http_latency(std::string_view m) {
   return false;
 }
 
-/// lag_p99, visible_max, …: the family and the quantile name, when m is one.
+/// lag_p99, visible_max, read_p99 (the read load's corrected latency), …:
+/// the family and the quantile name, when m is one.
 std::optional<std::pair<std::string_view, std::string_view>> stack_latency(std::string_view m) {
   for (auto f : stack_families)
     for (auto q : stack_quantiles)
@@ -35,6 +36,23 @@ std::optional<std::pair<std::string_view, std::string_view>> stack_latency(std::
 bool is_latency(std::string_view m) { return is_http_latency(m) || stack_latency(m).has_value(); }
 
 double ms(std::uint64_t us) { return static_cast<double>(us) / 1000.0; }
+
+/// The read load's counts: read_429, read_errors (no answer, or a status
+/// other than 200, 404 and 429), read_error_ratio (everything not answered
+/// 200/404, dropped included, over the reads offered), read_achieved_rate.
+std::optional<double> read_metric(const load_result& r, std::string_view m) {
+  static const loadgen::read_figures none;
+  const auto& f = r.reads ? *r.reads : none;
+  auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+  auto refused = f.rejected.count(429) ? f.rejected.at(429) : 0;
+  std::optional<double> v;
+  if (m == "read_429") v = d(refused);
+  else if (m == "read_errors") v = d(f.errors + f.rejected_total() - refused);
+  else if (m == "read_error_ratio") v = f.offered ? d(f.errors + f.rejected_total() + f.dropped) / d(f.offered) : 0.0;
+  else if (m == "read_achieved_rate") v = f.achieved_rate;
+  if (v && !r.reads) return NAN;  // known, not measured: a threshold on it fails
+  return v;
+}
 
 }  // namespace
 
@@ -70,8 +88,9 @@ std::optional<threshold> threshold::parse(std::string_view text, std::string* er
 std::optional<double> metric_value(const load_result& r, std::string_view m) {
   if (auto fq = stack_latency(m)) {
     bool reconciled = r.stack && r.stack->reconciled;
-    const histogram* h = fq->first == "lag_" ? (reconciled ? &r.stack->lag_us : nullptr)
-                                             : (r.stack ? &r.stack->visible_us : nullptr);
+    const histogram* h = fq->first == "lag_"    ? (reconciled ? &r.stack->lag_us : nullptr)
+                         : fq->first == "read_" ? (r.reads ? &r.reads->corrected : nullptr)
+                                                : (r.stack ? &r.stack->visible_us : nullptr);
     if (!h || h->count() == 0) return NAN;  // known, not measured: a threshold on it fails
     auto q = fq->second;
     return q == "max" ? ms(h->max()) : ms(h->quantile(q == "p50" ? 0.5 : q == "p90" ? 0.9 : 0.99));
@@ -91,6 +110,7 @@ std::optional<double> metric_value(const load_result& r, std::string_view m) {
     return h.mean() / 1000.0;
   }
   auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+  if (m.starts_with("read_")) return read_metric(r, m);
   if (m == "sent") return d(r.sent);
   if (m == "accepted") return d(r.accepted);
   if (m == "errors") return d(r.errors);

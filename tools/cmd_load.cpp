@@ -51,6 +51,10 @@ struct load_cli {
   std::string group;  ///< empty: worker.group of the config (file, environment) or its default
   std::vector<std::string> metrics;
   std::int64_t id_salt = -1;
+  // A read load beside the writes.
+  double read_rate = 0;
+  std::string read_mix = "get:60,trace:30,project:10";
+  int read_connections = 8;
 };
 
 std::chrono::milliseconds parse_ms(const std::string& flag, const std::string& text) {
@@ -133,6 +137,16 @@ int run_load_command(load_cli& c) {
     session.metrics_urls = c.metrics;
   } else if (!c.metrics.empty()) {
     usage("--metrics needs --stack DIR or --config FILE (the pages are sampled with the rest of the write path)");
+  }
+  if (c.read_rate > 0) {
+    loadgen::read_options reads;
+    auto mix = loadgen::parse_read_mix(c.read_mix, &why);
+    if (!mix) usage("--read-mix: " + why);
+    reads.mix = *mix;
+    reads.connections = c.read_connections;
+    reads.timeout = o.request_timeout;
+    session.reads = reads;
+    session.reads_per_s = c.read_rate;
   }
   session.options = o;
   return run_load_session(session, stop_flags_on_signals().requested).exit_code;
@@ -245,6 +259,18 @@ void add_load_command(CLI::App& app, action& run) {
                   "With --stack: accepted runs per second polled in ClickHouse until visible (0: none)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--read-rate", c.read_rate,
+                  "Reads per second beside the writes, over the same schedule (open loop, own corrected latency, "
+                  "errors and 429s in summary.json's \"reads\"; thresholds read_p99<…, read_error_ratio<…): what "
+                  "users reading the platform do to the same ClickHouse")
+      ->check(CLI::Range(0.0, 100000.0));
+  cmd->add_option("--read-mix", c.read_mix,
+                  "What the reads are, by weight: get (GET /runs/{id} of a run acknowledged a moment ago), trace "
+                  "(POST /runs/query {trace}), project (POST /runs/query {session}, after GET /sessions?name=)")
+      ->capture_default_str();
+  cmd->add_option("--read-connections", c.read_connections, "Reads in flight at most (each its own connection)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   cmd->add_option("--reconcile-timeout", c.reconcile_timeout,
                   "With --stack: after the load, wait this long for every acknowledged run to reach ClickHouse "
                   "(0: skip the reconcile)")

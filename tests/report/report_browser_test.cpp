@@ -136,7 +136,7 @@ class report_browser : public ::testing::Test {
   }
 };
 
-TEST_F(report_browser, every_chart_of_a_run_with_the_stack_is_drawn) { check_rendered(true, 24); }
+TEST_F(report_browser, every_chart_of_a_run_with_the_stack_is_drawn) { check_rendered(true, 26); }
 
 TEST_F(report_browser, a_run_without_the_stack_draws_its_own_charts_and_notes_the_rest) {
   check_rendered(false, 3);

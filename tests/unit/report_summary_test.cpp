@@ -133,9 +133,10 @@ TEST(loadgen_summary, timeseries_csv_rows) {
             ",redis_master2_ops_per_s,redis_master3_ops_per_s,redis_master4_ops_per_s"
             ",redis_master5_ops_per_s,redis_master1_pending,redis_master2_pending,redis_master3_pending"
             ",redis_master4_pending,redis_master5_pending,redis_master1_lag,redis_master2_lag"
-            ",redis_master3_lag,redis_master4_lag,redis_master5_lag\n"
+            ",redis_master3_lag,redis_master4_lag,redis_master5_lag"
+            ",read_sent_per_s,read_ok_per_s,read_429_per_s,read_failed_per_s,read_p99_ms\n"
             "1,1000,1000,100,99,1,0,0,0,12.345,0,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"
-            ",,,,,,,,,,,,,,,,,,,,\n");
+            ",,,,,,,,,,,,,,,,,,,,,,,,,\n");
   auto r = sample();
   r.timeseries[0].accepted_runs = 990;
   r.timeseries[0].inserted_runs = 980;
@@ -149,7 +150,7 @@ TEST(loadgen_summary, timeseries_csv_rows) {
   r.timeseries[0].components.zookeeper_up = 1;
   EXPECT_EQ(timeseries_csv(r).substr(timeseries_csv(r).find('\n') + 1),
             "1,1000,1000,100,99,1,0,0,0,12.345,990,980,,1500.500,,42,,3.250,,,,,,980.000,,,,0.000,,,,,,,,,"
-            "12.500,,,4.000,,,,,,,,,,,,1.000,,,,,,,,,,,,,,,,,,,,\n");
+            "12.500,,,4.000,,,,,,,,,,,,1.000,,,,,,,,,,,,,,,,,,,,,,,,,\n");
 }
 
 TEST(loadgen_summary, stack_figures_are_null_until_measured_and_thresholds_on_them_fail) {

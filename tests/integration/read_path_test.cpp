@@ -1,10 +1,13 @@
-// The official LangSmith JS SDK reads back what it wrote, through the whole
-// path a user runs: `tracepipe serve` (ingest → Redis → workers →
-// ClickHouse, and the read API) on the test stack. The SDK side is
-// tests/integration/js_sdk/read_runs.mjs: it traces a root with three
-// children, then readRun(id) for each until its patch shows, and
-// listRuns({projectName, traceId}) with and without a limit; this side
-// checks that exactly the runs written come back, as written.
+// The read path through the whole of what a user runs: `tracepipe serve`
+// (ingest → Redis → workers → ClickHouse, and the read API) on the test
+// stack.
+// - The official LangSmith JS SDK reads back what it wrote
+//   (tests/integration/js_sdk/read_runs.mjs: a root with three children,
+//   readRun(id) for each until its patch shows, listRuns({projectName,
+//   traceId}) with and without a limit): exactly the runs written, as written.
+// - A read storm against a cap of one read at a time gets 429s, and writes go on.
+// - `tracepipe load --read-rate`: a read load beside the writes, every read
+//   accounted for.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <unistd.h>
@@ -160,6 +163,41 @@ TEST(ReadApi, AReadStormGets429BeyondTheCapAndWritesGoOn) {
   auto bad = http.request("POST", "/runs/query", R"({"limit": 0})", {{"content-type", "application/json"}});
   EXPECT_EQ(bad.status, 400u);
   EXPECT_NE(bad.body.find("limit: must be a whole number from 1 to 100"), std::string::npos) << bad.body;
+}
+
+TEST(ReadLoad, ReadsBesideTheWritesAreEachAccountedFor) {
+  served serve("read_load", {"--batch-age", "200ms"});
+  auto out = fs::temp_directory_path() / ("tracepipe-read-load-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  std::vector<std::string> env{"PATH=" + std::string(std::getenv("PATH"))};
+  auto load = run_captured({TRACEPIPE_BINARY, "load", "--target", serve.url, "--rate", "300", "--duration", "6s",
+                            "--read-rate", "40", "--read-mix", "get:50,trace:30,project:20", "--out", out.string(),
+                            "--threshold", "read_errors==0", "--quiet"},
+                           env, std::chrono::seconds(60));
+  ASSERT_EQ(load.exit_code, 0) << load.out << load.err;
+  simdjson::dom::parser p;
+  simdjson::dom::element reads;
+  auto summary = slurp(out / "summary.json");
+  ASSERT_EQ(p.parse(summary)["reads"].get(reads), simdjson::SUCCESS) << summary;
+  auto n = [&](const char* key) { return std::uint64_t(reads[key]); };
+  EXPECT_EQ(n("offered"), 240u) << "40 reads/s for 6 s";
+  std::uint64_t rejected = 0;
+  for (auto [status, count] : reads["rejected"].get_object()) rejected += std::uint64_t(count);
+  EXPECT_EQ(n("offered"), n("sent") + n("dropped"));
+  EXPECT_EQ(n("sent"), n("ok") + n("not_found") + rejected + n("errors")) << simdjson::to_string(reads);
+  EXPECT_GT(n("ok"), 0u);
+  EXPECT_EQ(n("errors"), 0u);
+  std::uint64_t kinds = 0;
+  for (const char* kind : {"get", "trace", "project"}) {
+    std::uint64_t k = 0;
+    EXPECT_EQ(reads["by_kind"][kind].get(k), simdjson::SUCCESS) << kind << " reads were made";
+    kinds += k;
+  }
+  EXPECT_EQ(kinds, n("sent"));
+  EXPECT_GT(std::uint64_t(reads["latency_ms"]["corrected"]["count"]), 0u);
+  auto csv = slurp(out / "timeseries.csv");
+  EXPECT_NE(csv.find("read_sent_per_s,read_ok_per_s,read_429_per_s,read_failed_per_s,read_p99_ms"), std::string::npos);
+  EXPECT_NE(slurp(out / "report.html").find("Read latency"), std::string::npos);
 }
 
 }  // namespace
