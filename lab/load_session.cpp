@@ -168,9 +168,12 @@ session_result run_load_session(load_session& session, std::atomic<bool>& stop) 
     };
   }
   auto r = loadgen::run_load(o);
-  if (reads) loadgen::attach_reads(r, reads->finish(stop.load()));
+  std::optional<loadgen::read_figures> read;
+  if (reads) read = reads->finish(stop.load());
   if (session.after_schedule) session.after_schedule();
   if (watch) see_behind_the_target(r, o, *session.stack, *watch, session.reconcile_timeout, session.late_after, stop);
+  // After the stack's figures, which set each second's component columns whole.
+  if (read) loadgen::attach_reads(r, std::move(*read));
   r.phases = session.phases;
   auto outcomes = report::evaluate(session.thresholds, r);
   if (session.judge)

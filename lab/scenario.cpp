@@ -1,5 +1,7 @@
 #include "lab/scenario.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "loadgen/load_result.hpp"
@@ -26,6 +28,17 @@ std::chrono::nanoseconds scenario_phase::duration() const {
 std::vector<stage> scenario::stages() const {
   std::vector<stage> out;
   for (const auto& p : phases) out.insert(out.end(), p.stages.begin(), p.stages.end());
+  return out;
+}
+
+std::vector<stage> scenario::read_stages() const {
+  bool reads = std::any_of(phases.begin(), phases.end(), [](const scenario_phase& p) { return p.read_rate > 0; });
+  if (!reads) return {};
+  std::vector<stage> out;
+  for (const auto& p : phases) {
+    out.push_back({std::chrono::nanoseconds(0), p.read_rate});  // a step at the phase's start
+    out.push_back({p.duration(), p.read_rate});
+  }
   return out;
 }
 

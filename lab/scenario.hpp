@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "lab/expectation.hpp"
+#include "loadgen/read_load.hpp"
 #include "loadgen/request_template.hpp"
 #include "loadgen/schedule.hpp"
 #include "stack/stack.hpp"
@@ -59,6 +60,7 @@ struct scenario_expectation {
 struct scenario_phase {
   std::string name;
   std::vector<stage> stages;  ///< runs per second
+  double read_rate = 0;       ///< reads per second beside the writes (`read_rate:`)
   std::vector<scenario_action> actions;
   std::vector<scenario_expectation> expect;
 
@@ -71,6 +73,8 @@ struct scenario {
   std::string description;
   body_options body;           ///< `load:` (endpoint, batch_size, sizes, seed …)
   int connections = 32;
+  loadgen::read_mix read_mix;     ///< `load: read_mix:`, for phases with a read_rate
+  int read_connections = 8;       ///< `load: read_connections:` reads in flight at most
   std::vector<setting> settings;  ///< applied before the write path starts
   /// LangSmith's REDIS_RUNS_EXPIRY_SECONDS as this deployment sets it: run
   /// operations that waited longer in the queue are counted as would_expire.
@@ -85,6 +89,8 @@ struct scenario {
 
   /// Every phase's stages, in order: the load's plan.
   std::vector<stage> stages() const;
+  /// The read load's plan, a step per phase; empty when no phase reads.
+  std::vector<stage> read_stages() const;
   /// The phase's window in seconds since the start, and `drain` (after the
   /// last phase, while the pipeline empties) and `all`.
   std::map<std::string, time_window, std::less<>> windows() const;

@@ -178,7 +178,7 @@ std::vector<scenario_expectation> expectations_of(const reader& r, const YAML::N
 
 scenario_phase phase_of(const reader& r, const YAML::Node& n) {
   if (!n.IsMap()) r.fail(n, "phases", "each phase is a map (name, duration, rate or stages, actions, expect)");
-  r.only(n, "a phase", {"name", "duration", "rate", "stages", "actions", "expect"});
+  r.only(n, "a phase", {"name", "duration", "rate", "stages", "read_rate", "actions", "expect"});
   scenario_phase p;
   if (!n["name"]) r.fail(n, "name", "every phase needs a name");
   p.name = r.text(n["name"], "name");
@@ -205,6 +205,7 @@ scenario_phase phase_of(const reader& r, const YAML::Node& n) {
     double rate = n["rate"] ? r.number(n["rate"], "rate", 0, 1e7) : 0;
     p.stages = constant_stages(rate, d);
   }
+  if (n["read_rate"]) p.read_rate = r.number(n["read_rate"], "read_rate", 0, 100000);
   if (const auto& acts = n["actions"]) {
     if (!acts.IsSequence()) r.fail(acts, "actions", "expected a list of actions");
     for (const auto& a : acts) p.actions.push_back(action_of(r, a));
@@ -215,7 +216,9 @@ scenario_phase phase_of(const reader& r, const YAML::Node& n) {
 
 void read_load(const reader& r, const YAML::Node& n, scenario& s) {
   if (!n.IsMap()) r.fail(n, "load", "expected a map");
-  r.only(n, "load", {"endpoint", "batch_size", "runs_per_trace", "inputs_size", "outputs_size", "seed", "connections"});
+  r.only(n, "load",
+         {"endpoint", "batch_size", "runs_per_trace", "inputs_size", "outputs_size", "seed", "connections", "read_mix",
+          "read_connections"});
   auto& b = s.body;
   std::string why;
   if (n["endpoint"]) {
@@ -240,6 +243,14 @@ void read_load(const reader& r, const YAML::Node& n, scenario& s) {
     }
   if (n["seed"]) b.seed = static_cast<std::uint64_t>(r.number(n["seed"], "seed", 0, 1e15));
   if (n["connections"]) s.connections = static_cast<int>(r.number(n["connections"], "connections", 1, 10000));
+  if (n["read_mix"]) {
+    std::string why;
+    auto mix = loadgen::parse_read_mix(r.text(n["read_mix"], "read_mix"), &why);
+    if (!mix) r.fail(n["read_mix"], "read_mix", why);
+    s.read_mix = *mix;
+  }
+  if (n["read_connections"])
+    s.read_connections = static_cast<int>(r.number(n["read_connections"], "read_connections", 1, 1024));
 }
 
 /// Phase names an expectation points at with @ exist; figures are known.

@@ -292,6 +292,13 @@ int run_scenario(scenario_run_options c, stop_flags& stop) {
   // workers whole again for the drain and the reconcile.
   session.after_schedule = [&controller] { controller.finish(); };
   session.stack = observe::stack_target_of(base, o.body.project);
+  if (auto reads = sc.read_stages(); !reads.empty()) {
+    loadgen::read_options ro;
+    ro.stages = std::move(reads);
+    ro.mix = sc.read_mix;
+    ro.connections = sc.read_connections;
+    session.reads = ro;
+  }
   session.out = c.out;
   for (const auto& [name, w] : sc.windows())
     if (name != "all" && name != "drain") session.phases.push_back({name, w.start_s, w.end_s});

@@ -105,7 +105,7 @@ TEST_P(shipped_scenario, short_form_holds_every_expectation) {
 
 INSTANTIATE_TEST_SUITE_P(library, shipped_scenario,
                          ::testing::Values("clickhouse-saturated", "more-workers", "blob-vs-inline", "queue-expiry",
-                                           "clickhouse-outage", "merge-backlog"));
+                                           "clickhouse-outage", "merge-backlog", "read-storm"));
 
 TEST(shipped_scenarios, async_insert_wait_says_it_cannot_run_on_18_16_and_starts_nothing) {
   auto out = fresh_out("async-insert-wait");
