@@ -54,10 +54,13 @@ std::string run_query_sql(const sink::schema_names& t, const ingest::read_call& 
   if (q.run_type) where.push_back(fmt::format("run_type = {}", sql_string(*q.run_type)));
   if (q.is_root) where.push_back(*q.is_root ? "parent_run_id = ''" : "parent_run_id != ''");
   if (q.start_time_us) where.push_back(fmt::format("start_time_us >= {}", *q.start_time_us));
-  auto picked = fmt::format("id IN (SELECT id FROM {} WHERE {})", t.qualified(), fmt::join(where, " AND "));
+  // The page's ids first, from the posts alone (they carry the start
+  // time): only those runs are merged, not every run that matches.
   auto order = q.ascending ? "ASC" : "DESC";
-  return fmt::format("{} ORDER BY start_time_us {}, id {} LIMIT {}, {} FORMAT JSONEachRow", sink::merged_select(t, picked),
-                     order, order, q.offset, q.limit + 1);
+  auto picked = fmt::format("id IN (SELECT id FROM {} WHERE {} ORDER BY start_time_us {}, id {} LIMIT {}, {})",
+                            t.qualified(), fmt::join(where, " AND "), order, order, q.offset, q.limit + 1);
+  return fmt::format("{} ORDER BY start_time_us {}, id {} FORMAT JSONEachRow", sink::merged_select(t, picked), order,
+                     order);
 }
 
 std::string projects_sql(const sink::schema_names& t, const ingest::read_call& call) {

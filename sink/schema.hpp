@@ -36,6 +36,9 @@ std::string sql_string(std::string_view s);
 /// out, not left to the server's default_replica_path, which 18.16 lacks.
 std::string zookeeper_path(const schema_names& names);
 
+/// The runs table's ORDER BY, without parentheses.
+extern const char* const sorting_key;
+
 /// CREATE DATABASE, CREATE TABLE, CREATE VIEW (last) — all IF NOT EXISTS,
 /// and ON CLUSTER when the names have a cluster.
 /// Each run as one row, its patches applied (what the `<table>_merged` view

@@ -97,7 +97,7 @@ TEST(read_queries, filters_pick_the_posts_of_the_callers_tenant_and_key_project)
   q.offset = 20;
   auto sql = read::run_query_sql(t, call, q, {});
   for (const auto* part : {"kind = 'post'", "tenant = 'acme'", "project = 'bound'", "trace_id = '0b5e1d1e-0000-4000-8000-0000000000bb'",
-                           "parent_run_id = ''", "ORDER BY start_time_us DESC, id DESC LIMIT 20, 11"})
+                           "parent_run_id = ''", "ORDER BY start_time_us DESC, id DESC LIMIT 20, 11)"})
     EXPECT_NE(sql.find(part), std::string::npos) << part << "\n" << sql;
   call.tenant = "it's";
   EXPECT_NE(read::run_lookup_sql(t, call, id).find("tenant = 'it\\'s'"), std::string::npos);
