@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "loadgen/api_probe.hpp"
 #include "loadgen/target_url.hpp"
 #include "observe/metrics_sampler.hpp"
 #include "observe/observer.hpp"
@@ -49,14 +50,16 @@ void see_behind_the_target(loadgen::load_result& r, const loadgen::load_options&
   observe::attach_stack_figures(r, watch, rec ? &*rec : nullptr, ro);
 }
 
+/// "p50 … p90 … p99 … max … (n=…)" in ms of a µs histogram.
+std::string pct(const loadgen::histogram& h) {
+  return h.count() ? fmt::format("p50 {:.0f} p90 {:.0f} p99 {:.0f} max {:.0f} (n={})", h.quantile(0.5) / 1e3,
+                                 h.quantile(0.9) / 1e3, h.quantile(0.99) / 1e3, h.max() / 1e3, h.count())
+                   : std::string("not measured");
+}
+
 void print_stack_figures(const loadgen::load_result& r) {
   if (!r.stack) return;
   const auto& f = *r.stack;
-  auto pct = [](const loadgen::histogram& h) {
-    return h.count() ? fmt::format("p50 {:.0f} p90 {:.0f} p99 {:.0f} max {:.0f} (n={})", h.quantile(0.5) / 1e3,
-                                   h.quantile(0.9) / 1e3, h.quantile(0.99) / 1e3, h.max() / 1e3, h.count())
-                     : std::string("not measured");
-  };
   if (f.reconciled)
     std::cout << fmt::format(
         "reconcile: acknowledged {} found {} lost {} duplicates {} late(>{:.0f}s) {} unacknowledged-found {}{}\n"
@@ -93,6 +96,10 @@ void print_summary(const loadgen::load_result& r) {
       ms(r.uncorrected.quantile(0.9)), ms(r.uncorrected.quantile(0.99)), ms(r.uncorrected.quantile(0.999)),
       ms(r.uncorrected.max()));
   print_stack_figures(r);
+  if (r.api_probe)
+    std::cout << fmt::format("visible ms via GET /runs/{{id}} {}{}{}\n", pct(r.api_probe->visible_us),
+                             r.api_probe->not_visible ? fmt::format("  never seen: {}", r.api_probe->not_visible) : "",
+                             r.api_probe->errors ? fmt::format("  failed polls: {}", r.api_probe->errors) : "");
   if (r.reads) {
     const auto& f = *r.reads;
     std::string refused;
@@ -140,10 +147,22 @@ session_result run_load_session(load_session& session, std::atomic<bool>& stop) 
   if (session.stack) {
     observe::observer_options watching;
     watching.target = *session.stack;
-    watching.probes_per_second = session.probe_rate;
+    watching.probes_per_second = session.probe_clickhouse ? session.probe_rate : 0;
     watching.metrics_urls = metrics_pages(session, o.target);
     watch = std::make_unique<observe::observer>(std::move(watching));
     o.watch = watch.get();
+  }
+  std::unique_ptr<loadgen::api_probe> api;
+  std::unique_ptr<loadgen::watcher_pair> both;
+  if (session.probe_api) {
+    loadgen::api_probe_options ao;
+    ao.target = o.target;
+    ao.api_key = o.api_key;
+    ao.probes_per_second = session.probe_rate;
+    ao.wait_for_patch = o.body.pattern != loadgen::run_pattern::post;
+    api = std::make_unique<loadgen::api_probe>(ao);
+    if (watch) both = std::make_unique<loadgen::watcher_pair>(*watch, *api);
+    o.watch = both ? static_cast<loadgen::run_watcher*>(both.get()) : api.get();
   }
   std::optional<loadgen::read_targets> targets;
   std::unique_ptr<loadgen::read_load> reads;
@@ -174,6 +193,7 @@ session_result run_load_session(load_session& session, std::atomic<bool>& stop) 
   if (watch) see_behind_the_target(r, o, *session.stack, *watch, session.reconcile_timeout, session.late_after, stop);
   // After the stack's figures, which set each second's component columns whole.
   if (read) loadgen::attach_reads(r, std::move(*read));
+  if (api) r.api_probe = api->finish();
   r.phases = session.phases;
   auto outcomes = report::evaluate(session.thresholds, r);
   if (session.judge)

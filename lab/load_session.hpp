@@ -22,6 +22,8 @@ struct load_session {
   loadgen::load_options options;                 ///< stop and progress_out are set by run_load_session
   std::optional<observe::stack_target> stack;    ///< set: observe the write path and reconcile
   double probe_rate = 10;                        ///< visibility probes per second
+  bool probe_clickhouse = true;                  ///< with the stack: probes poll ClickHouse
+  bool probe_api = false;                        ///< probes poll GET /runs/{id} on the target (any stack or none)
   /// tracepipe /metrics pages sampled with the stack; empty: the target's own, if it has one.
   std::vector<std::string> metrics_urls;
   std::chrono::milliseconds reconcile_timeout{60'000};  ///< 0: no reconcile

@@ -91,6 +91,14 @@ struct read_figures {
   std::uint64_t rejected_total() const;
 };
 
+/// Visibility through the API (`--probe api`): sent → GET /runs/{id}
+/// returned the run (with its patch), per probe.
+struct api_visibility {
+  histogram visible_us;
+  std::uint64_t probes = 0, not_visible = 0;  ///< not visible: given up on after the probe's limit
+  std::uint64_t errors = 0;                   ///< polls without an answer or with a status other than 200/404
+};
+
 struct load_result {
   double duration_s = 0;      ///< the schedule's length
   double elapsed_s = 0;       ///< schedule plus draining of what was in flight
@@ -117,6 +125,7 @@ struct load_result {
   std::optional<stack_figures> stack;             ///< with --stack
   std::vector<run_phase> phases;                  ///< empty unless a scenario named them
   std::optional<read_figures> reads;              ///< with --read-rate
+  std::optional<api_visibility> api_probe;        ///< with --probe api
 
   std::uint64_t rejected_total() const;
   std::uint64_t rejected_5xx() const;

@@ -53,7 +53,7 @@ std::vector<std::string_view> lines_of(std::string_view body) {
 }  // namespace
 
 observer::observer(observer_options options)
-    : o_(std::move(options)), ch_(o_.target.clickhouse) {
+    : o_(std::move(options)), ch_(o_.target.clickhouse), sampler_(o_.probes_per_second) {
   sink::clickhouse_result why;
   if (!ch_.probe_version(&why))
     throw std::runtime_error(fmt::format("ClickHouse at {} (to observe the write path): {}", o_.target.clickhouse.url,
@@ -72,7 +72,7 @@ observer::~observer() { end(); }
 
 void observer::begin(clock::time_point start) {
   start_ = start;
-  last_refill_ = start;
+  sampler_.begin(start);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -94,16 +94,7 @@ void observer::end() {
   inbox_.clear();
 }
 
-bool observer::wants_probe(clock::time_point now) {
-  if (o_.probes_per_second <= 0) return false;
-  // A token bucket holding at most one second's worth: an even sample.
-  tokens_ = std::min(o_.probes_per_second,
-                     tokens_ + std::chrono::duration<double>(now - last_refill_).count() * o_.probes_per_second);
-  last_refill_ = now;
-  if (tokens_ < 1) return false;
-  tokens_ -= 1;
-  return true;
-}
+bool observer::wants_probe(clock::time_point now) { return sampler_.take(now); }
 
 void observer::probe(std::string run_id, clock::time_point sent_at) {
   std::lock_guard lock(mu_);

@@ -134,9 +134,7 @@ class observer final : public loadgen::run_watcher {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::vector<waiting> inbox_;  ///< guarded by mu_
-  // probe sampling (load thread only)
-  double tokens_ = 0;
-  clock::time_point last_refill_{};
+  loadgen::probe_sampler sampler_;  ///< load thread only
   // observer thread only until end()
   std::vector<waiting> polling_;
   std::vector<component_sample> samples_;

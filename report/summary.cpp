@@ -138,6 +138,12 @@ std::string summary_json(const load_result& r, const std::vector<threshold_outco
   doc["http_latency_histogram_us"] = {{"corrected", r.corrected.to_text()}, {"uncorrected", r.uncorrected.to_text()}};
   add_stack(doc, r);
   doc["reads"] = r.reads ? json::value(reads_of(*r.reads)) : nullptr;
+  // Visibility as a user sees it (--probe api): sent → GET /runs/{id} had it.
+  doc["visible_api_ms"] = percentiles_or_null(r.api_probe ? r.api_probe->visible_us : loadgen::histogram(), r.api_probe.has_value());
+  doc["api_probes"] = r.api_probe ? json::value(json::object{{"sent", r.api_probe->probes},
+                                                             {"not_visible", r.api_probe->not_visible},
+                                                             {"failed_polls", r.api_probe->errors}})
+                                  : nullptr;
   if (!r.phases.empty()) doc["phases"] = phases_of(r);
   doc["thresholds"] = thresholds_of(thresholds);
   return common::json_document(doc);

@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view latency_metrics[] = {"http_p50", "http_p90", "http_p99", "http_p999", "http_max",
                                                 "http_mean"};
-constexpr std::string_view stack_families[] = {"lag_", "visible_", "read_"};
+constexpr std::string_view stack_families[] = {"lag_", "visible_", "read_", "visible_api_"};
 constexpr std::string_view stack_quantiles[] = {"p50", "p90", "p99", "max"};
 
 bool is_http_latency(std::string_view m) {
@@ -24,7 +24,8 @@ bool is_http_latency(std::string_view m) {
   return false;
 }
 
-/// lag_p99, visible_max, read_p99 (the read load's corrected latency), …:
+/// lag_p99, visible_max, read_p99 (the read load's corrected latency),
+/// visible_api_p99 (--probe api), …:
 /// the family and the quantile name, when m is one.
 std::optional<std::pair<std::string_view, std::string_view>> stack_latency(std::string_view m) {
   for (auto f : stack_families)
@@ -90,6 +91,7 @@ std::optional<double> metric_value(const load_result& r, std::string_view m) {
     bool reconciled = r.stack && r.stack->reconciled;
     const histogram* h = fq->first == "lag_"    ? (reconciled ? &r.stack->lag_us : nullptr)
                          : fq->first == "read_" ? (r.reads ? &r.reads->corrected : nullptr)
+                         : fq->first == "visible_api_" ? (r.api_probe ? &r.api_probe->visible_us : nullptr)
                                                 : (r.stack ? &r.stack->visible_us : nullptr);
     if (!h || h->count() == 0) return NAN;  // known, not measured: a threshold on it fails
     auto q = fq->second;

@@ -46,6 +46,7 @@ struct load_cli {
   // Seeing behind the target (--stack / --config).
   config::loader stack;
   double probe_rate = 10;
+  std::string probe = "clickhouse";
   std::string reconcile_timeout = "60s";
   std::string late_after = "10s";
   std::string group;  ///< empty: worker.group of the config (file, environment) or its default
@@ -128,6 +129,8 @@ int run_load_command(load_cli& c) {
   session.reconcile_timeout = parse_ms("--reconcile-timeout", c.reconcile_timeout);
   session.late_after = parse_ms("--late-after", c.late_after);
   session.probe_rate = c.probe_rate;
+  session.probe_clickhouse = c.probe != "api";
+  session.probe_api = c.probe != "clickhouse";
   session.thresholds = std::move(ts);
   session.out = c.out;
   if (!c.stack.stack_dir().empty() || !c.stack.config_file().empty()) {
@@ -271,6 +274,13 @@ void add_load_command(CLI::App& app, action& run) {
   cmd->add_option("--read-connections", c.read_connections, "Reads in flight at most (each its own connection)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--probe", c.probe,
+                  "Where the visibility probes look: clickhouse (with --stack: the runs table, a random replica), api "
+                  "(GET /runs/{id} on the target until the run comes back with its patch — as a user sees it; any "
+                  "LangSmith-compatible endpoint, with or without --stack: summary.json's visible_api_ms, thresholds "
+                  "visible_api_p99<…), or both")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"clickhouse", "api", "both"}));
   cmd->add_option("--reconcile-timeout", c.reconcile_timeout,
                   "With --stack: after the load, wait this long for every acknowledged run to reach ClickHouse "
                   "(0: skip the reconcile)")

@@ -6,8 +6,8 @@
 //   readRun(id) for each until its patch shows, listRuns({projectName,
 //   traceId}) with and without a limit): exactly the runs written, as written.
 // - A read storm against a cap of one read at a time gets 429s, and writes go on.
-// - `tracepipe load --read-rate`: a read load beside the writes, every read
-//   accounted for.
+// - `tracepipe load --read-rate --probe api`: a read load beside the
+//   writes, every read accounted for; visibility through GET /runs/{id}.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <unistd.h>
@@ -171,8 +171,8 @@ TEST(ReadLoad, ReadsBesideTheWritesAreEachAccountedFor) {
   fs::remove_all(out);
   std::vector<std::string> env{"PATH=" + std::string(std::getenv("PATH"))};
   auto load = run_captured({TRACEPIPE_BINARY, "load", "--target", serve.url, "--rate", "300", "--duration", "6s",
-                            "--read-rate", "40", "--read-mix", "get:50,trace:30,project:20", "--out", out.string(),
-                            "--threshold", "read_errors==0", "--quiet"},
+                            "--read-rate", "40", "--read-mix", "get:50,trace:30,project:20", "--probe", "api",
+                            "--out", out.string(), "--threshold", "read_errors==0", "--quiet"},
                            env, std::chrono::seconds(60));
   ASSERT_EQ(load.exit_code, 0) << load.out << load.err;
   simdjson::dom::parser p;
@@ -198,6 +198,16 @@ TEST(ReadLoad, ReadsBesideTheWritesAreEachAccountedFor) {
   auto csv = slurp(out / "timeseries.csv");
   EXPECT_NE(csv.find("read_sent_per_s,read_ok_per_s,read_429_per_s,read_failed_per_s,read_p99_ms"), std::string::npos);
   EXPECT_NE(slurp(out / "report.html").find("Read latency"), std::string::npos);
+
+  // --probe api without the stack: visibility as GET /runs/{id} shows it.
+  simdjson::dom::element probes;
+  ASSERT_EQ(p.parse(summary)["api_probes"].get(probes), simdjson::SUCCESS) << summary;
+  auto sent = std::uint64_t(probes["sent"]), not_visible = std::uint64_t(probes["not_visible"]);
+  auto visible = std::uint64_t(p.parse(summary)["visible_api_ms"]["count"]);
+  EXPECT_GE(sent, 10u) << "one accepted request in each second at least, for 6 s";
+  EXPECT_EQ(visible + not_visible, sent);
+  EXPECT_LE(not_visible, 2u) << "only the last requests' runs go unpatched";
+  EXPECT_EQ(std::uint64_t(probes["failed_polls"]), 0u);
 }
 
 }  // namespace
