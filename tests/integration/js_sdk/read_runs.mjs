@@ -11,9 +11,7 @@
 //    "listed": [ids of listRuns with limit 2], "listed_all": [ids without
 //    limit], "pages": POST /runs/query requests the unlimited list made}
 // Exits non-zero on an SDK failure, a non-2xx answer or the deadline.
-import { createRequire } from "node:module";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { loadLangsmith } from "./langsmith.mjs";
 
 const DEADLINE_MS = 60000;
 const deadline = Date.now() + DEADLINE_MS;
@@ -26,18 +24,7 @@ setTimeout(() => fail(`not done within ${DEADLINE_MS} ms`), DEADLINE_MS).unref()
 // traceable traces only when tracing is on.
 process.env.LANGSMITH_TRACING = "true";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "..", "..", "..");
-const pkgDir = path.join(repo, ".deps", "node_modules", "langsmith");
-const require = createRequire(path.join(repo, ".deps", "node_modules", "package.json"));
-const pkg = require(path.join(pkgDir, "package.json"));
-const esm = (subpath) => {
-  const entry = pkg.exports[subpath];
-  const file = typeof entry === "string" ? entry : entry.import ?? entry.default;
-  return import(pathToFileURL(path.join(pkgDir, file)).href);
-};
-const { Client } = await esm(".");
-const { traceable, getCurrentRunTree } = await esm("./traceable");
+const { version: sdkVersion, Client, traceable, getCurrentRunTree } = await loadLangsmith();
 
 let pages = 0;
 const countingFetch = async (url, init = {}) => {
@@ -111,7 +98,7 @@ for await (const run of client.listRuns({ projectName: project, traceId })) list
 
 process.stdout.write(
   JSON.stringify({
-    sdk_version: pkg.version,
+    sdk_version: sdkVersion,
     project,
     trace_id: traceId,
     written,

@@ -26,10 +26,8 @@
 //             (a public Client option) that hands the SDK /info with
 //             use_multipart_endpoint=false; nothing else changes;
 //   single  — Client({autoBatchTracing: false}): POST /runs + PATCH /runs/{id}.
-import { createRequire } from "node:module";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { loadLangsmith } from "./langsmith.mjs";
 
 const PHASE_MS = 1000;
 const DEADLINE_MS = 45000;
@@ -65,18 +63,7 @@ console.log = (...args) => original.error("[sdk log]", ...args);
 process.on("unhandledRejection", (e) => reported.push(`unhandledRejection: ${stringify([e])}`));
 
 // --- the SDK, from the repo's .deps, through its package "exports" --------
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "..", "..", "..");
-const pkgDir = path.join(repo, ".deps", "node_modules", "langsmith");
-const require = createRequire(path.join(repo, ".deps", "node_modules", "package.json"));
-const pkg = require(path.join(pkgDir, "package.json"));
-const esm = (subpath) => {
-  const entry = pkg.exports[subpath];
-  const file = typeof entry === "string" ? entry : entry.import ?? entry.default;
-  return import(pathToFileURL(path.join(pkgDir, file)).href);
-};
-const { Client, RunTree } = await esm(".");
-const { traceable, getCurrentRunTree } = await esm("./traceable");
+const { version: sdkVersion, Client, RunTree, traceable, getCurrentRunTree } = await loadLangsmith();
 
 // --- a fetch that records what the SDK sends -----------------------------
 const requests = [];
@@ -275,7 +262,7 @@ report(problems, 1);
 function report(extra, code) {
   const result = {
     mode,
-    sdk_version: pkg.version,
+    sdk_version: sdkVersion,
     trace_id: traceId,
     run_ids: Object.values(runs),
     runs,
