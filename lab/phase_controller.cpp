@@ -35,7 +35,9 @@ void phase_controller::lift_restarting_limits() { lift_limits(true); }
 
 void phase_controller::lift_limits(bool restarting) {
   for (auto it = limited_.begin(); it != limited_.end();) {
-    const auto& [component, held] = it->second;
+    // Named, not a structured binding: clang 14 cannot capture those in the lambda below.
+    const std::string& component = it->second.first;
+    const stack::limit& held = it->second.second;
     if ((held.what == stack::limit::resource::merges) != restarting) {
       ++it;
       continue;
