@@ -30,6 +30,17 @@ std::optional<double> parse_number(std::string_view s) {
 
 /// A replica's answers are awaited this long at most: the observer samples once a second.
 constexpr std::chrono::milliseconds replica_timeout{1000};
+/// The same for the per-second figures read from ClickHouse, each query and
+/// all of a second's together: a starved server (a CPU quota, a merge
+/// storm) leaves its cells of that second empty — a query that times out
+/// counts as an observer error — instead of stalling the Redis and /metrics
+/// readings of the seconds after it.
+constexpr std::chrono::milliseconds figures_timeout{900};
+
+sink::clickhouse_settings with_timeout(sink::clickhouse_settings s, std::chrono::milliseconds most) {
+  s.timeout = std::min(s.timeout, most);
+  return s;
+}
 
 /// Seconds since the epoch, not a delay: what 18.16 reports as absolute_delay
 /// for a replica whose queue never updated (replication not started yet).
@@ -53,7 +64,10 @@ std::vector<std::string_view> lines_of(std::string_view body) {
 }  // namespace
 
 observer::observer(observer_options options)
-    : o_(std::move(options)), ch_(o_.target.clickhouse), sampler_(o_.probes_per_second) {
+    : o_(std::move(options)),
+      ch_(o_.target.clickhouse),
+      figures_ch_(with_timeout(o_.target.clickhouse, figures_timeout)),
+      sampler_(o_.probes_per_second) {
   sink::clickhouse_result why;
   if (!ch_.probe_version(&why))
     throw std::runtime_error(fmt::format("ClickHouse at {} (to observe the write path): {}", o_.target.clickhouse.url,
@@ -62,10 +76,8 @@ observer::observer(observer_options options)
     redis_.emplace(o_.target.redis_url, o_.target.redis_cluster, o_.target.stream_prefix, o_.target.shards,
                    o_.target.consumer_group, std::chrono::milliseconds(2000));
   if (!o_.metrics_urls.empty()) scraper_.emplace(o_.metrics_urls);
-  for (auto settings : o_.target.replicas) {
-    settings.timeout = std::min(settings.timeout, replica_timeout);
-    replicas_.push_back(std::make_unique<sink::clickhouse_client>(settings));
-  }
+  for (const auto& settings : o_.target.replicas)
+    replicas_.push_back(std::make_unique<sink::clickhouse_client>(with_timeout(settings, replica_timeout)));
 }
 
 observer::~observer() { end(); }
@@ -73,7 +85,8 @@ observer::~observer() { end(); }
 void observer::begin(clock::time_point start) {
   start_ = start;
   sampler_.begin(start);
-  thread_ = std::thread([this] { loop(); });
+  sample_thread_ = std::thread([this] { sample_loop(); });
+  probe_thread_ = std::thread([this] { probe_loop(); });
 }
 
 void observer::end() {
@@ -83,7 +96,8 @@ void observer::end() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  for (auto* t : {&sample_thread_, &probe_thread_})
+    if (t->joinable()) t->join();
   std::lock_guard lock(mu_);
   for (const auto* list : {&polling_, &inbox_})
     for (const auto& w : *list) {
@@ -123,38 +137,43 @@ std::uint64_t observer::second_of(clock::time_point t) const {
   return since < 0 ? 1 : static_cast<std::uint64_t>(since / 1000) + 1;
 }
 
-void observer::loop() {
+// Sampling and probing run on threads of their own: a probe poll that a
+// starved ClickHouse holds for seconds must not leave seconds unsampled.
+void observer::sample_loop() {
   std::uint64_t next_second = 1;
-  auto next_poll = clock::now();
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    auto next_sample = start_ + std::chrono::seconds(next_second);
-    wake_.wait_until(lock, std::min(next_sample, next_poll), [&] { return stopping_; });
+    wake_.wait_until(lock, start_ + std::chrono::seconds(next_second), [&] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    sample(next_second);
+    // After a slow sample, skip the seconds it overran rather than bunch up.
+    next_second = std::max(next_second + 1, second_of(clock::now()));
+    lock.lock();
+  }
+}
+
+void observer::probe_loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, o_.probe_interval, [&] { return stopping_; });
     if (stopping_) break;
     for (auto& w : inbox_) polling_.push_back(std::move(w));
     inbox_.clear();
     lock.unlock();
-    auto now = clock::now();
-    if (now >= next_sample) {
-      sample(next_second);
-      // After a slow sample, skip the seconds it overran rather than bunch up.
-      next_second = std::max(next_second + 1, second_of(clock::now()));
-    }
-    if (now >= next_poll) {
-      poll_probes();
-      next_poll = clock::now() + o_.probe_interval;
-    }
+    poll_probes();
     lock.lock();
   }
 }
 
 void observer::failed(std::string what) {
+  std::lock_guard lock(errors_mu_);
   ++errors_;
   last_error_ = std::move(what);
 }
 
 std::optional<std::uint64_t> observer::one_number(const std::string& sql) {
-  auto r = ch_.query(sql);
+  auto r = figures_ch_.query(sql);
   if (!r.ok()) {
     failed(r.message);
     return std::nullopt;
@@ -187,25 +206,31 @@ void observer::sample(std::uint64_t second) {
     }
     depth_.store(s.queue_depth ? static_cast<std::int64_t>(*s.queue_depth) : -1);
   }
-  sample_clickhouse(s.components);
-  sample_replicas(s.components);
   if (scraper_ && !scraper_->sample(s.components)) failed(scraper_->error());
-  s.clickhouse_parts = one_number(max_parts_query(o_.target.table));
-  auto r = ch_.query(recent_lag_query(o_.target.table, o_.target.project, 2));
-  if (!r.ok()) {
-    failed(r.message);
-  } else if (auto tab = r.body.find('\t'); tab != std::string::npos) {
-    auto rows = parse_number(std::string_view(r.body).substr(0, tab));
-    if (rows && *rows > 0) s.recent_lag_p99_ms = parse_number(std::string_view(r.body).substr(tab + 1));
+  sample_replicas(s.components);
+  auto until = clock::now() + figures_timeout;
+  auto in_time = [&] { return clock::now() < until; };
+  if (sample_clickhouse(s.components) && in_time()) s.clickhouse_parts = one_number(max_parts_query(o_.target.table));
+  if (s.clickhouse_parts && in_time()) {
+    auto r = figures_ch_.query(recent_lag_query(o_.target.table, o_.target.project, 2));
+    if (!r.ok()) {
+      failed(r.message);
+    } else if (auto tab = r.body.find('\t'); tab != std::string::npos) {
+      auto rows = parse_number(std::string_view(r.body).substr(0, tab));
+      if (rows && *rows > 0) s.recent_lag_p99_ms = parse_number(std::string_view(r.body).substr(tab + 1));
+    }
   }
   lag_p99_.store(s.recent_lag_p99_ms.value_or(-1));
   samples_.push_back(s);
 }
 
-void observer::sample_clickhouse(component_figures& f) {
+bool observer::sample_clickhouse(component_figures& f) {
   std::string error;
-  auto now_read = read_server_activity(ch_, &error);
-  if (!now_read) return failed(error);
+  auto now_read = read_server_activity(figures_ch_, &error);
+  if (!now_read) {
+    failed(error);
+    return false;
+  }
   const auto& a = *now_read;
   f.clickhouse_merges = a.merges_running;
   f.clickhouse_queries = std::max(0.0, a.queries_running - 1);  // not this one
@@ -226,6 +251,7 @@ void observer::sample_clickhouse(component_figures& f) {
   }
   previous_ = a;
   previous_at_ = now;
+  return true;
 }
 
 void observer::poll_probes() {

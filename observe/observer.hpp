@@ -1,6 +1,6 @@
 #pragma once
-// What `tracepipe load --stack` sees of the write path while it runs, on a
-// thread of its own: once a second the queue depth (Redis), the most active
+// What `tracepipe load --stack` sees of the write path while it runs, on
+// threads of its own: once a second the queue depth (Redis), the most active
 // parts of a partition and the lag p99 of recent inserts (ClickHouse), and
 // the component telemetry of both and of the write path's own /metrics
 // (component_figures.hpp); and
@@ -106,19 +106,22 @@ class observer final : public loadgen::run_watcher {
     bool visible = false;     ///< seen where the user reads
     clock::time_point first_seen{};
   };
-  void loop();
+  void sample_loop();
+  void probe_loop();
   void sample(std::uint64_t second);
   void poll_probes();
   /// Replicated: each replica asked for the probes it has not shown yet.
   void poll_replicas();
   void sample_replicas(component_figures& f);
   std::optional<std::uint64_t> one_number(const std::string& sql);
-  void sample_clickhouse(component_figures& f);
+  /// False when ClickHouse did not answer in time.
+  bool sample_clickhouse(component_figures& f);
   void failed(std::string what);
   std::uint64_t second_of(clock::time_point t) const;
 
   observer_options o_;
-  sink::clickhouse_client ch_;
+  sink::clickhouse_client ch_;          ///< the probes' (probe thread)
+  sink::clickhouse_client figures_ch_;  ///< the per-second figures', with a short timeout (sample thread)
   /// Every replica of a cluster, with a short timeout: a frozen one is
   /// what is measured, and must not stall the sampling.
   std::vector<std::unique_ptr<sink::clickhouse_client>> replicas_;
@@ -129,19 +132,23 @@ class observer final : public loadgen::run_watcher {
   std::optional<server_activity> previous_;
   clock::time_point previous_at_{};
   clock::time_point start_;
-  std::thread thread_;
+  std::thread sample_thread_, probe_thread_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::vector<waiting> inbox_;  ///< guarded by mu_
   loadgen::probe_sampler sampler_;  ///< load thread only
-  // observer thread only until end()
+  // Probe thread only until end():
   std::vector<waiting> polling_;
-  std::vector<component_sample> samples_;
   std::vector<probe_result> found_;
   std::vector<replicated_probe> on_all_;
   std::uint64_t not_on_all_ = 0;
-  std::uint64_t probes_sent_ = 0, not_visible_ = 0, errors_ = 0;
+  std::uint64_t not_visible_ = 0;
+  std::uint64_t probes_sent_ = 0;  ///< guarded by mu_
+  // Sample thread only until end():
+  std::vector<component_sample> samples_;
+  std::mutex errors_mu_;  ///< both threads report failures
+  std::uint64_t errors_ = 0;
   std::string last_error_;
   std::atomic<std::int64_t> depth_{-1};
   std::atomic<double> lag_p99_{-1};
