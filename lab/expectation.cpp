@@ -22,7 +22,7 @@ using loadgen::component_columns;
 
 namespace {
 
-constexpr std::string_view aggregates[] = {"max", "min", "mean", "sum", "first", "last", "until_below"};
+constexpr std::string_view aggregates[] = {"max", "min", "mean", "median", "sum", "first", "last", "until_below"};
 struct parse_failure {
   std::string why;
 };
@@ -42,7 +42,7 @@ expectation_side parse_side(comparison_scanner& s) {
     return side;
   }
   if (std::find(std::begin(aggregates), std::end(aggregates), word) == std::end(aggregates))
-    throw parse_failure{fmt::format("unknown aggregate '{}' (max, min, mean, sum, first, last, until_below)", word)};
+    throw parse_failure{fmt::format("unknown aggregate '{}' (max, min, mean, median, sum, first, last, until_below)", word)};
   side.what = expectation_side::kind::aggregate;
   side.agg = word;
   side.column = s.name();
@@ -80,6 +80,13 @@ double aggregate(const expectation_side& side, const time_window& w, const times
   }
   if (a == "first") return cells.front().second;
   if (a == "last") return cells.back().second;
+  if (a == "median") {
+    std::vector<double> v;
+    for (auto [s, x] : cells) v.push_back(x);
+    auto mid = v.begin() + static_cast<std::ptrdiff_t>((v.size() - 1) / 2);  // the lower middle: a real cell
+    std::nth_element(v.begin(), mid, v.end());
+    return *mid;
+  }
   double sum = 0, lo = cells.front().second, hi = lo;
   for (auto [s, v] : cells) {
     sum += v;

@@ -9,8 +9,9 @@
 // A side is a number, or an optional `NUMBER *` factor times either an
 // aggregate `AGG(COLUMN)` (optionally `@PHASE`; without it, the phase the
 // expectation belongs to, or the whole run) or a run figure (`lost`,
-// `would_expire` …). Aggregates: max min mean sum first last over the known
-// cells of the window, and until_below(COLUMN, N): seconds from the window's
+// `would_expire` …). Aggregates: max min mean median sum first last over the
+// known cells of the window (median: the lower middle one, robust to the
+// few seconds at a phase's edge that belong to its neighbour), and until_below(COLUMN, N): seconds from the window's
 // start (the load's start for the whole run) to the first second whose
 // value is ≤ N (infinite when none is).
 // A side that was not measured (no known cell, a figure the run lacks)
@@ -41,7 +42,7 @@ struct expectation_side {
   enum class kind { number, aggregate, figure };
   kind what = kind::number;
   double factor = 1;   ///< the NUMBER of `NUMBER * …`; the value itself for kind::number
-  std::string agg;     ///< max min mean sum first last until_below
+  std::string agg;     ///< max min mean median sum first last until_below
   std::string column;  ///< timeseries.csv column
   double below = 0;    ///< until_below's N
   std::string phase;   ///< `@PHASE`; empty: the expectation's own window

@@ -51,7 +51,7 @@ TEST(expectation_parse, sides_factors_phases_and_figures) {
 
 TEST(expectation_parse, mistakes_say_what_and_where) {
   EXPECT_NE(error_of("max(queue_depht) > 1").find("'queue_depht' is not a timeseries.csv column"), std::string::npos);
-  EXPECT_NE(error_of("median(queue_depth) > 1").find("unknown aggregate 'median'"), std::string::npos);
+  EXPECT_NE(error_of("p99(queue_depth) > 1").find("unknown aggregate 'p99' (max, min, mean, median"), std::string::npos);
   EXPECT_NE(error_of("max(queue_depth) => 1").find("expected one of < <= > >= == !="), std::string::npos);
   EXPECT_NE(error_of("max(queue_depth) > ").find("expected a number, AGG(COLUMN) or a figure"), std::string::npos);
   EXPECT_NE(error_of("max(queue_depth > 1").find("expected ')'"), std::string::npos);
@@ -89,6 +89,8 @@ TEST_F(expectation_judge, aggregates_over_the_phase_window_skipping_unknown_cell
   EXPECT_EQ(judged("sum(queue_depth) < 0", "steady").left, 400);
   EXPECT_EQ(judged("first(queue_depth) < 0", "busy").left, 900);
   EXPECT_EQ(judged("last(queue_depth) < 0", "busy").left, 200);
+  EXPECT_EQ(judged("median(queue_depth) < 0", "busy").left, 900) << "900 200 5000: the middle one";
+  EXPECT_EQ(judged("median(lag_p99_ms) < 0", "busy").left, 40) << "30 40 50 60: the lower middle, a real cell";
   EXPECT_EQ(judged("max(lag_p99_ms) < 0", "").left, 60);  // no window: every row
 }
 
