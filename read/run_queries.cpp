@@ -45,8 +45,12 @@ std::string run_lookup_sql(const sink::schema_names& t, const ingest::read_call&
 
 std::string run_query_sql(const sink::schema_names& t, const ingest::read_call& call, const ingest::run_query& q,
                           const std::vector<std::string>& projects) {
-  // Filters on the posts pick the runs; their rows (posts and patches) are merged.
-  std::vector<std::string> where{"kind = 'post'", owner_filter(call)};
+  // The page's ids first, from the posts alone (they carry the start time
+  // and the filters): only those runs are merged, not every run that
+  // matches. With a project, from the project index: one key range.
+  bool by_project = !q.sessions.empty() || !call.project_only.empty();
+  std::vector<std::string> where{owner_filter(call)};
+  if (!by_project) where.insert(where.begin(), "kind = 'post'");
   if (!q.sessions.empty()) where.push_back(fmt::format("project IN {}", quoted_list(projects)));
   if (!q.ids.empty()) where.push_back(fmt::format("id IN {}", quoted_list(q.ids)));
   if (q.trace) where.push_back(fmt::format("trace_id = {}", sql_string(*q.trace)));
@@ -54,23 +58,26 @@ std::string run_query_sql(const sink::schema_names& t, const ingest::read_call& 
   if (q.run_type) where.push_back(fmt::format("run_type = {}", sql_string(*q.run_type)));
   if (q.is_root) where.push_back(*q.is_root ? "parent_run_id = ''" : "parent_run_id != ''");
   if (q.start_time_us) where.push_back(fmt::format("start_time_us >= {}", *q.start_time_us));
-  // The page's ids first, from the posts alone (they carry the start
-  // time): only those runs are merged, not every run that matches.
   auto order = q.ascending ? "ASC" : "DESC";
-  auto picked = fmt::format("id IN (SELECT id FROM {} WHERE {} ORDER BY start_time_us {}, id {} LIMIT {}, {})",
-                            t.qualified(), fmt::join(where, " AND "), order, order, q.offset, q.limit + 1);
+  // A re-sent post is there twice until a merge: one row per id, so that
+  // pages and cursors count runs.
+  auto picked = fmt::format(
+      "id IN (SELECT id FROM {} WHERE {} ORDER BY start_time_us {}, id {} LIMIT 1 BY id LIMIT {}, {})",
+      by_project ? sink::project_index(t) : t.qualified(), fmt::join(where, " AND "), order, order, q.offset,
+      q.limit + 1);
   return fmt::format("{} ORDER BY start_time_us {}, id {} FORMAT JSONEachRow", sink::merged_select(t, picked), order,
                      order);
 }
 
+// Both from the project index, whose key starts (tenant, project).
 std::string projects_sql(const sink::schema_names& t, const ingest::read_call& call) {
-  return fmt::format("SELECT DISTINCT project FROM {} WHERE {} LIMIT 10000 FORMAT TSVRaw", t.qualified(),
+  return fmt::format("SELECT DISTINCT project FROM {} WHERE {} LIMIT 10000 FORMAT TSVRaw", sink::project_index(t),
                      owner_filter(call));
 }
 
 std::string session_sql(const sink::schema_names& t, const ingest::read_call& call, std::string_view name) {
-  return fmt::format("SELECT count(), min(received_at_us) FROM {} WHERE {} AND project = {} FORMAT TSV", t.qualified(),
-                     owner_filter(call), sql_string(name));
+  return fmt::format("SELECT count(), min(received_at_us) FROM {} WHERE {} AND project = {} FORMAT TSV",
+                     sink::project_index(t), owner_filter(call), sql_string(name));
 }
 
 }  // namespace tracepipe::read

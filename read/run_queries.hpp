@@ -31,7 +31,8 @@ std::string run_query_sql(const sink::schema_names& t, const ingest::read_call& 
 /// session ids back into names.
 std::string projects_sql(const sink::schema_names& t, const ingest::read_call& call);
 
-/// When the tenant's project first received a run: "count\tmin_received_at_us".
+/// When the tenant's project first received a run: "count\tmin_received_at_us"
+/// (count: its runs' posts, a re-sent one counted again until a merge).
 std::string session_sql(const sink::schema_names& t, const ingest::read_call& call, std::string_view name);
 
 }  // namespace tracepipe::read

@@ -21,6 +21,7 @@ struct cluster_view {
   /// Its system.clusters rows: (cluster, shard_num).
   std::vector<std::pair<std::string, int>> cluster_rows;
   std::string table_engine;  ///< engine of the runs table there; empty if it has none
+  bool has_project_index = false;
 };
 
 /// Queries system.clusters and system.tables on `client`; nullopt (and

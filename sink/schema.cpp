@@ -50,6 +50,31 @@ std::string inserted_at_expression(const schema_names& n, const clickhouse_versi
   return std::string(version.now_micros_expression());
 }
 
+/// The columns of the project index, as the materialized view selects them
+/// from the runs table.
+constexpr const char* index_columns =
+    "tenant, project, start_time_us, id, trace_id, parent_run_id, run_type, received_at_us, version";
+
+std::string project_index_table(const schema_names& n) {
+  auto i = project_index_names(n);
+  return fmt::format(
+      "CREATE TABLE IF NOT EXISTS {0}{1} (\n"
+      "  tenant String, project String, start_time_us UInt64, id String, trace_id String, parent_run_id String,\n"
+      "  run_type String, received_at_us UInt64, version UInt64\n"
+      ") ENGINE = {2}\n"
+      "PARTITION BY toYYYYMMDD(toDateTime(intDiv(received_at_us, 1000000)))\n"
+      "ORDER BY (tenant, project, start_time_us, id)",
+      i.qualified(), on_cluster(n), engine(i));
+}
+
+/// Fills the project index on every insert into the runs table; a
+/// materialized view fires where the INSERT lands, so on a cluster the
+/// index is replicated as the runs table is.
+std::string project_index_view(const schema_names& n) {
+  return fmt::format("CREATE MATERIALIZED VIEW IF NOT EXISTS {0}_mv{1} TO {0} AS\nSELECT {2} FROM {3} WHERE kind = 'post'",
+                     project_index(n), on_cluster(n), index_columns, n.qualified());
+}
+
 /// The `<table>_merged` view.
 std::string merged_view(const schema_names& n) {
   return fmt::format("CREATE VIEW IF NOT EXISTS {0}_merged{1} AS\n{2}", n.qualified(), on_cluster(n), merged_select(n));
@@ -99,13 +124,26 @@ std::string sql_string(std::string_view s) {
   return out + "'";
 }
 
+schema_names project_index_names(const schema_names& n) {
+  auto i = n;
+  i.table += "_by_project";
+  return i;
+}
+
+std::string project_index(const schema_names& n) { return project_index_names(n).qualified(); }
+
+std::string project_index_backfill(const schema_names& n) {
+  return fmt::format("INSERT INTO {} SELECT {} FROM {} WHERE kind = 'post'", project_index(n), index_columns,
+                     n.qualified());
+}
+
 // (id, kind): a lookup by id — the SDKs' readRun, and the merge step of
 // every read — reads one key range, and a re-sent operation's copies share
 // the key and collapse. A key serving project and time-window reads too, as
 // Langfuse's (project_id, toDate(timestamp), id), was measured with
 // bench/read_bench.sh on 18.16: (tenant, project, toDate(start), id, kind)
 // made readRun 12x slower and trace reads 2x, for project pages equal at
-// p50 (once a page's ids are picked before its runs are merged).
+// p50. Project and time-window reads use the project index instead.
 const char* const sorting_key = "id, kind";
 
 std::string zookeeper_path(const schema_names& n) {
@@ -135,6 +173,8 @@ std::vector<std::string> schema_ddl(const schema_names& n, const clickhouse_vers
           n.qualified(), payload_columns, inserted_at_expression(n, version),
           settings.empty() ? std::string() : fmt::format("\nSETTINGS {}", fmt::join(settings, ", ")),
           engine(n), on_cluster(n), sorting_key),
+      project_index_table(n),
+      project_index_view(n),
       merged_view(n),
   };
 }
@@ -155,6 +195,11 @@ std::optional<std::string> limits_mismatch(const schema_names& n, std::string_vi
         n.qualified(), wanted, engine_full);
   }
   return std::nullopt;
+}
+
+std::string existing_tables_query(const schema_names& n) {
+  return fmt::format("SELECT name FROM system.tables WHERE database = {} AND name IN ({}, {}) FORMAT TSVRaw",
+                     sql_string(n.database), sql_string(n.table), sql_string(project_index_names(n).table));
 }
 
 std::string engine_full_query(const schema_names& n) {

@@ -7,6 +7,13 @@
 // (ORDER BY id, kind), so neither overwrites the other; re-inserts of the
 // same operation collapse (ReplacingMergeTree). The `<table>_merged` view
 // applies patches: per column, a non-empty value of the patch wins.
+//
+// The project index `<table>_by_project` holds each post's filter columns
+// keyed (tenant, project, start_time_us, id), filled by a materialized
+// view: project and time-window reads pick their page's ids there (one key
+// range of narrow rows) and merge only those runs by id, so the runs table
+// keeps the key that serves the write path and readRun. It may hold a
+// re-sent post twice until a merge: readers take one row per id.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,8 +46,15 @@ std::string zookeeper_path(const schema_names& names);
 /// The runs table's ORDER BY, without parentheses.
 extern const char* const sorting_key;
 
-/// CREATE DATABASE, CREATE TABLE, CREATE VIEW (last) — all IF NOT EXISTS,
-/// and ON CLUSTER when the names have a cluster.
+/// The project index's names: its table "<table>_by_project" beside the runs table.
+schema_names project_index_names(const schema_names& names);
+/// Its qualified name.
+std::string project_index(const schema_names& names);
+
+/// Copies the posts already in the runs table into the project index: for a
+/// runs table made before the index (its view sees new inserts only).
+std::string project_index_backfill(const schema_names& names);
+
 /// Each run as one row, its patches applied (what the `<table>_merged` view
 /// holds): per column a set value over an empty one, then the patch over the
 /// post, then the newer. `where` (without WHERE) picks the rows merged, e.g.
@@ -53,6 +67,9 @@ struct table_limits {
   int parts_to_throw_insert = 0;
 };
 
+/// CREATE DATABASE, the runs table, the project index and its
+/// materialized view, then the `<table>_merged` view (last) — all IF NOT
+/// EXISTS, and ON CLUSTER when the names have a cluster.
 std::vector<std::string> schema_ddl(const schema_names& names, const clickhouse_version& version,
                                     const table_limits& limits = {});
 
@@ -61,6 +78,9 @@ std::vector<std::string> schema_ddl(const schema_names& names, const clickhouse_
 /// 18.16 has no ALTER … MODIFY SETTING: such a table must be made anew.
 std::optional<std::string> limits_mismatch(const schema_names& names, std::string_view engine_full,
                                            const table_limits& limits);
+
+/// Which of the runs table and its project index exist: their names, one per line.
+std::string existing_tables_query(const schema_names& names);
 
 /// The table's engine_full from system.tables: one line, empty if no such table.
 std::string engine_full_query(const schema_names& names);

@@ -85,6 +85,10 @@ void worker::check_limits(clickhouse_client& server) {
 }
 
 void worker::create_schema(clickhouse_client& first) {
+  // A runs table made before the project index: the index's view sees new
+  // inserts only, so the runs already there are copied once.
+  auto existing = first.query(existing_tables_query(context_.names));
+  bool backfill = existing.ok() && existing.body == context_.names.table + "\n";
   auto ddl = schema_ddl(context_.names, context_.version, context_.limits);
   for (std::size_t i = 0; i < ddl.size(); ++i) {
     auto r = first.query(ddl[i]);
@@ -98,6 +102,13 @@ void worker::create_schema(clickhouse_client& first) {
     throw std::runtime_error(
         fmt::format("cannot create the schema in ClickHouse at {}: {}", first.settings().url, r.message));
   }
+  if (!backfill) return;
+  auto r = first.query(project_index_backfill(context_.names));
+  if (!r.ok())
+    throw std::runtime_error(fmt::format("cannot fill the project index {} from {}: {}", project_index(context_.names),
+                                         context_.names.qualified(), r.message));
+  std::cerr << fmt::format("tracepipe worker: filled the new project index {} from the runs already in {}\n",
+                           project_index(context_.names), context_.names.qualified());
 }
 
 bool worker::check_cluster(const std::vector<std::unique_ptr<clickhouse_client>>& servers) {
@@ -111,9 +122,10 @@ bool worker::check_cluster(const std::vector<std::unique_ptr<clickhouse_client>>
   if (auto mismatch = cluster_mismatch(context_.settings.clickhouse, context_.names, views))
     throw std::runtime_error(*mismatch);
   // ON CLUSTER waits for every replica (distributed_ddl_task_timeout, 180 s):
-  // skipped when every replica that answers has the table already.
-  return views.empty() ||
-         std::any_of(views.begin(), views.end(), [](const cluster_view& v) { return v.table_engine.empty(); });
+  // skipped when every replica that answers has the table and its index already.
+  return views.empty() || std::any_of(views.begin(), views.end(), [](const cluster_view& v) {
+           return v.table_engine.empty() || !v.has_project_index;
+         });
 }
 
 void worker::start() {

@@ -31,6 +31,7 @@ TEST_F(read_statements, a_run_a_trace_a_project_and_its_session_answer_as_expect
   insert(root, "post", "p", "", 1'796'634'000'000'000, 0, "");
   insert(root, "patch", "default", "", 0, 1'796'634'001'000'000, R"({"a":2})");  // ingest's default project
   insert(child, "post", "p", root, 1'796'634'000'500'000, 0, "");
+  insert(child, "post", "p", root, 1'796'634'000'500'000, 0, "");  // re-sent: twice in the index until a merge
   insert(elsewhere, "post", "q", "", 1'796'634'000'000'000, 0, "");
 
   ingest::read_call call{ingest::run_lookup{root}, "t1", ""};
@@ -56,13 +57,19 @@ TEST_F(read_statements, a_run_a_trace_a_project_and_its_session_answer_as_expect
   auto project = read::runs_of(ok(read::run_query_sql(names, call, q, {"p"})));
   ASSERT_TRUE(project);
   EXPECT_EQ(project->size(), 2u);
+  q.limit = 1;
+  auto first = read::runs_of(ok(read::run_query_sql(names, call, q, {"p"})));
+  ASSERT_EQ(first->size(), 2u) << "one row per id: the re-sent post does not fill the page";
+  EXPECT_NE(first->at(1).find(std::string(R"("id":")") + root), std::string::npos) << first->at(1);
+  q.limit = 10;
   q.is_root = true;
   EXPECT_EQ(read::runs_of(ok(read::run_query_sql(names, call, q, {"p"})))->size(), 1u);
 
   EXPECT_EQ(ok("SELECT * FROM (" + read::projects_sql(names, call).substr(0, read::projects_sql(names, call).find(" FORMAT")) +
                ") ORDER BY project"),
-            "default\np\nq\n");
-  EXPECT_EQ(ok(read::session_sql(names, call, "p")), "2\t0\n");
+            "p\nq\n")
+      << "the projects of posts: the patch's default one is not a project of the tenant";
+  EXPECT_EQ(ok(read::session_sql(names, call, "p")), "3\t0\n") << "its posts, the re-sent one too";
 }
 
 }  // namespace

@@ -79,8 +79,9 @@ TEST_F(sink_statements, ddl_for_24_3_runs) {
   EXPECT_EQ(ok("SELECT type, default_kind, default_expression FROM system.columns WHERE database = '" +
                names.database + "' AND table = 'runs' AND name = 'inserted_at_us'"),
             "UInt64\tMATERIALIZED\ttoUnixTimestamp64Micro(now64(6))\n");
-  EXPECT_EQ(ok("SELECT engine FROM system.tables WHERE database = '" + names.database + "' ORDER BY name"),
-            "ReplacingMergeTree\nView\n");
+  EXPECT_EQ(ok("SELECT name, engine FROM system.tables WHERE database = '" + names.database + "' ORDER BY name"),
+            "runs\tReplacingMergeTree\nruns_by_project\tReplacingMergeTree\nruns_by_project_mv\tMaterializedView\n"
+            "runs_merged\tView\n");
   // IF NOT EXISTS: the worker re-sends its DDL after a dropped table; a second run is harmless.
   for (const auto& statement : sink::schema_ddl(names, *clickhouse_version::parse("24.3.2.23"))) ok(statement);
 }

@@ -4,6 +4,7 @@
 
 #include "ingest_harness.hpp"
 #include "sink/s3_writer.hpp"
+#include "sink/schema.hpp"
 #include "sink/worker.hpp"
 #include "sink_harness.hpp"
 
@@ -65,8 +66,34 @@ TEST(SinkEndToEnd, EveryRunInClickHouseWithBlobsAndPatches) {
     }
   }
   EXPECT_EQ(offloaded, 60u);
+  // The project index: every run's post once (after a merge), under its project.
+  EXPECT_EQ(ch.scalar("SELECT concat(toString(count()), ' ', toString(uniqExact(id)), ' ', any(project)) FROM " +
+                      ch.table() + "_by_project FINAL"),
+            "300 300 sinktest");
   worker.stop();
   EXPECT_EQ(worker.metrics().dead_lettered.load(), 0u);
+}
+
+TEST(SinkEndToEnd, ARunsTableMadeBeforeTheProjectIndexHasItsRunsCopiedIntoIt) {
+  auto s = sink_settings("backfill");
+  clickhouse_probe ch(s);
+  auto ddl = sink::schema_ddl({s.clickhouse.database, s.clickhouse.table}, *sink::clickhouse_version::parse("18.16.1"));
+  ch.scalar(ddl[0]);
+  ch.scalar(ddl[1]);  // the runs table alone, as an older tracepipe made it
+  ch.scalar("INSERT INTO " + ch.table() +
+            " (id, kind, project, tenant, start_time_us, version) VALUES ('old-1', 'post', 'p', 't', 1, 1), "
+            "('old-1', 'patch', 'p', 't', 0, 2), ('old-2', 'post', 'q', 't', 2, 1)");
+  ingest_under_test ingest(s);
+  sink::worker worker(s);
+  worker.start();
+  auto ops = send_runs(ingest.url(), sink_runs(20, 12));
+  ASSERT_TRUE(eventually([&] { return ch.distinct_ops() == ops + 3; }, std::chrono::seconds(60))) << ch.distinct_ops();
+  worker.stop();
+  EXPECT_EQ(ch.scalar("SELECT groupArray(id) FROM (SELECT id FROM " + ch.table() +
+                      "_by_project FINAL WHERE id LIKE 'old-%' ORDER BY id)"),
+            "['old-1','old-2']")
+      << "the posts already there, once each";
+  EXPECT_EQ(ch.count("SELECT uniqExact(id) FROM " + ch.table() + "_by_project"), 22u) << "and the new ones";
 }
 
 }  // namespace

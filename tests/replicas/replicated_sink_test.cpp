@@ -51,6 +51,12 @@ TEST(ReplicatedSink, EveryRunOnEveryReplicaInsertsSpreadOverAll) {
               "ReplicatedReplacingMergeTree");
     EXPECT_EQ(replica.count("SELECT count() FROM " + replica.table() + "_merged"), runs.size());
     EXPECT_GT(inserts_received(replica), inserts_before[r]) << "round robin reaches every replica";
+    // The project index, filled where each INSERT landed, replicated to all.
+    EXPECT_EQ(replica.scalar("SELECT engine FROM system.tables WHERE database = '" + s.clickhouse.database +
+                             "' AND name = 'runs_by_project'"),
+              "ReplicatedReplacingMergeTree");
+    auto indexed = [&] { return replica.count("SELECT uniqExact(id) FROM " + replica.table() + "_by_project"); };
+    EXPECT_TRUE(eventually([&] { return indexed() == runs.size(); }, 60s)) << indexed() << " of " << runs.size();
   }
   ASSERT_TRUE(eventually([&] { return redis_probe().xlen(ingest.stream()) == 0; }));
 }
@@ -93,6 +99,8 @@ TEST(ReplicatedSink, ABatchResentToAnotherReplicaIsStoredOnce) {
   for (auto& replica : replicas) {
     EXPECT_EQ(synced_rows(replica), 10u);
     EXPECT_EQ(replica.distinct_ops(), 5u);
+    replica.scalar("SYSTEM SYNC REPLICA " + replica.table() + "_by_project");
+    EXPECT_EQ(replica.count("SELECT uniqExact(id) FROM " + replica.table() + "_by_project"), 5u);
   }
 }
 

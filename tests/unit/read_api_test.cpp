@@ -87,7 +87,7 @@ TEST(read_queries, project_ids_are_stable_uuids_per_tenant_and_name) {
   EXPECT_TRUE(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b');  // RFC 4122 variant
 }
 
-TEST(read_queries, filters_pick_the_posts_of_the_callers_tenant_and_key_project) {
+TEST(read_queries, filters_pick_the_posts_of_the_callers_tenant_and_project_from_the_project_index) {
   sink::schema_names t{"db", "runs"};
   read_call call{run_query{}, "acme", "bound"};
   run_query q;
@@ -95,10 +95,24 @@ TEST(read_queries, filters_pick_the_posts_of_the_callers_tenant_and_key_project)
   q.is_root = true;
   q.limit = 10;
   q.offset = 20;
+  // A key bound to a project: the page's ids from the project index, one row per id.
   auto sql = read::run_query_sql(t, call, q, {});
-  for (const auto* part : {"kind = 'post'", "tenant = 'acme'", "project = 'bound'", "trace_id = '0b5e1d1e-0000-4000-8000-0000000000bb'",
-                           "parent_run_id = ''", "ORDER BY start_time_us DESC, id DESC LIMIT 20, 11)"})
+  for (const auto* part : {"SELECT id FROM db.runs_by_project WHERE tenant = 'acme' AND project = 'bound' AND",
+                           "trace_id = '0b5e1d1e-0000-4000-8000-0000000000bb'", "parent_run_id = ''",
+                           "ORDER BY start_time_us DESC, id DESC LIMIT 1 BY id LIMIT 20, 11)"})
     EXPECT_NE(sql.find(part), std::string::npos) << part << "\n" << sql;
+  // Any project, by trace alone: the posts of the runs table.
+  call.project_only.clear();
+  sql = read::run_query_sql(t, call, q, {});
+  EXPECT_NE(sql.find("SELECT id FROM db.runs WHERE kind = 'post' AND tenant = 'acme'"), std::string::npos) << sql;
+  EXPECT_EQ(sql.find("runs_by_project"), std::string::npos) << sql;
+  q.sessions = {"0b5e1d1e-0000-4000-8000-0000000000cc"};
+  sql = read::run_query_sql(t, call, q, {"p1", "p2"});
+  EXPECT_NE(sql.find("FROM db.runs_by_project WHERE tenant = 'acme' AND project IN ('p1', 'p2')"), std::string::npos)
+      << sql;
+  EXPECT_NE(read::projects_sql(t, call).find("FROM db.runs_by_project WHERE tenant = 'acme'"), std::string::npos);
+  EXPECT_NE(read::session_sql(t, call, "p1").find("FROM db.runs_by_project WHERE tenant = 'acme' AND project = 'p1'"),
+            std::string::npos);
   call.tenant = "it's";
   EXPECT_NE(read::run_lookup_sql(t, call, id).find("tenant = 'it\\'s'"), std::string::npos);
 }

@@ -32,17 +32,21 @@ std::string fmt_payload(const std::string& f) { return f + " String, " + f + "_s
 
 const schema_names names{"tp_db", "tp_runs"};
 
-TEST(sink_schema, ddl_is_database_table_view_all_if_not_exists) {
+TEST(sink_schema, ddl_is_database_table_index_views_all_if_not_exists) {
   for (const char* version : {"18.16.1", "24.3.2.23"}) {
     SCOPED_TRACE(version);
     auto ddl = schema_ddl(names, v(version));
-    ASSERT_EQ(ddl.size(), 3u);
+    ASSERT_EQ(ddl.size(), 5u);
     EXPECT_EQ(ddl[0], "CREATE DATABASE IF NOT EXISTS tp_db");
     EXPECT_EQ(ddl[1].rfind("CREATE TABLE IF NOT EXISTS tp_db.tp_runs (", 0), 0u) << ddl[1];
-    EXPECT_EQ(ddl[2].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged AS", 0), 0u) << ddl[2];
+    EXPECT_EQ(ddl[2].rfind("CREATE TABLE IF NOT EXISTS tp_db.tp_runs_by_project (", 0), 0u) << ddl[2];
+    EXPECT_EQ(ddl[3].rfind("CREATE MATERIALIZED VIEW IF NOT EXISTS tp_db.tp_runs_by_project_mv TO tp_db.tp_runs_by_project AS", 0), 0u) << ddl[3];
+    EXPECT_EQ(ddl[4].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged AS", 0), 0u) << ddl[4];
     EXPECT_TRUE(contains(ddl[1], "ENGINE = ReplacingMergeTree(version)")) << ddl[1];
     EXPECT_TRUE(contains(ddl[1], "ORDER BY (id, kind)")) << ddl[1];
-    EXPECT_TRUE(contains(ddl[2], "FROM tp_db.tp_runs GROUP BY id")) << ddl[2];
+    EXPECT_TRUE(contains(ddl[2], "ORDER BY (tenant, project, start_time_us, id)")) << ddl[2];
+    EXPECT_TRUE(contains(ddl[3], "FROM tp_db.tp_runs WHERE kind = 'post'")) << ddl[3];
+    EXPECT_TRUE(contains(ddl[4], "FROM tp_db.tp_runs GROUP BY id")) << ddl[4];
     for (const char* f : payload_fields)
       EXPECT_TRUE(contains(ddl[1], fmt_payload(f))) << f;
   }
@@ -53,7 +57,7 @@ TEST(sink_schema, on_a_cluster_every_statement_runs_on_cluster_and_the_table_is_
   for (const char* version : {"18.16.1", "24.3.2.23"}) {
     SCOPED_TRACE(version);
     auto ddl = schema_ddl(clustered, v(version));
-    ASSERT_EQ(ddl.size(), 3u);
+    ASSERT_EQ(ddl.size(), 5u);
     EXPECT_EQ(ddl[0], "CREATE DATABASE IF NOT EXISTS tp_db ON CLUSTER `prod`");
     EXPECT_EQ(ddl[1].rfind("CREATE TABLE IF NOT EXISTS tp_db.tp_runs ON CLUSTER `prod` (", 0), 0u) << ddl[1];
     // The ZooKeeper path spelled out with the {shard} macro, and {replica}:
@@ -64,8 +68,14 @@ TEST(sink_schema, on_a_cluster_every_statement_runs_on_cluster_and_the_table_is_
         << ddl[1];
     EXPECT_FALSE(contains(ddl[1], "non_replicated_deduplication_window")) << "Replicated tables dedup on their own";
     EXPECT_TRUE(contains(ddl[1], "\nSETTINGS replicated_deduplication_window = 1000")) << ddl[1];
-    EXPECT_EQ(ddl[2].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged ON CLUSTER `prod` AS\n", 0), 0u)
+    // The index is replicated too: its view fills it only where an INSERT lands.
+    EXPECT_TRUE(contains(ddl[2], "ON CLUSTER `prod` (")) << ddl[2];
+    EXPECT_TRUE(contains(ddl[2], "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/tp_db/tp_runs_by_project', "
+                                 "'{replica}', version)"))
         << ddl[2];
+    EXPECT_TRUE(contains(ddl[3], "tp_runs_by_project_mv ON CLUSTER `prod` TO")) << ddl[3];
+    EXPECT_EQ(ddl[4].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged ON CLUSTER `prod` AS\n", 0), 0u)
+        << ddl[4];
   }
   EXPECT_EQ(zookeeper_path(clustered), "/clickhouse/tables/{shard}/tp_db/tp_runs");
 }
@@ -140,8 +150,8 @@ TEST(sink_schema, ddl_version_boundaries) {
 }
 
 TEST(sink_schema, merged_view_is_the_same_on_every_version) {
-  EXPECT_EQ(schema_ddl(names, v("18.16.1"))[2], schema_ddl(names, v("26.5.1.1"))[2]);
-  auto view = schema_ddl(names, v("24.3.2.23"))[2];
+  EXPECT_EQ(schema_ddl(names, v("18.16.1")).back(), schema_ddl(names, v("26.5.1.1")).back());
+  auto view = schema_ddl(names, v("24.3.2.23")).back();
   // A set value wins, then the patch, then the newer version.
   EXPECT_TRUE(contains(view, "argMax(outputs, (outputs != '' OR outputs_s3 != '', kind = 'patch', version)) AS outputs_m"))
       << view;
