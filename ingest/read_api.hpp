@@ -62,7 +62,12 @@ struct read_reply {
 class read_store {
  public:
   virtual ~read_store() = default;
+  /// Answers the call through `done`, on a thread of the store's.
   virtual void read(read_call call, std::function<void(read_reply)> done) = 0;
+  /// Drops the calls not yet started and waits for those running: after it
+  /// `done` is never called. The runner stops its store once its own
+  /// threads are joined, before its io_context (which `done` posts to) goes.
+  virtual void stop() = 0;
 };
 
 /// Parses a read request; `max_limit` bounds `limit`. A rejection names the

@@ -117,6 +117,7 @@ void runner::stop(std::chrono::milliseconds grace) {
   ioc_.stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
+  if (parts_->service->reads) parts_->service->reads->stop();
 }
 
 }  // namespace tracepipe::ingest

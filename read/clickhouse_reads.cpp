@@ -46,18 +46,24 @@ clickhouse_reads::clickhouse_reads(const config::settings& s)
   for (std::size_t i = 0; i < s.ingest.read_concurrency; ++i) threads_.emplace_back([this] { serve(); });
 }
 
-clickhouse_reads::~clickhouse_reads() {
+clickhouse_reads::~clickhouse_reads() { stop(); }
+
+void clickhouse_reads::stop() {
+  std::deque<job> dropped;  // their callbacks (and the sessions they hold) go here, after the join
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    dropped.swap(jobs_);
   }
   wake_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
 }
 
 void clickhouse_reads::read(ingest::read_call call, std::function<void(read_reply)> done) {
   {
     std::lock_guard lock(mutex_);
+    if (stopping_) return;
     jobs_.push_back({std::move(call), std::move(done)});
   }
   wake_.notify_one();
@@ -70,8 +76,7 @@ void clickhouse_reads::serve() {
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-      // Stopping: what was asked is still answered (ingest waits for its replies).
-      if (jobs_.empty()) return;
+      if (stopping_) return;
       j = std::move(jobs_.front());
       jobs_.pop_front();
     }

@@ -26,6 +26,9 @@ class clickhouse_reads : public ingest::read_store {
   clickhouse_reads& operator=(const clickhouse_reads&) = delete;
 
   void read(ingest::read_call call, std::function<void(ingest::read_reply)> done) override;
+  /// Waits at most a query's timeout (ingest.read_query_timeout) for the
+  /// reads running.
+  void stop() override;
 
  private:
   struct job {
