@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The read path against the runs table's sorting key, two keys in one run
-# on this machine: the key the sink creates (the baseline, ORDER BY (id,
+# The read path, two arms in one run on this machine. By default two keys
+# of the runs table: the key the sink creates (the baseline, ORDER BY (id,
 # kind)) and CANDIDATE_KEY (default Langfuse's shape: tenant, project, the
 # start day, then id, kind — a key for project and time-window reads that
-# keeps the deduplication). For each: `tracepipe serve` on a fresh table,
+# keeps the deduplication). With BASELINE_TRACEPIPE=path/to/an/older/
+# tracepipe, two builds instead: that one (the baseline) and this one, each
+# with the schema it creates — a change's before and after. For each arm:
+# `tracepipe serve` on a fresh table,
 # PROJECTS projects written at WRITE_RATE runs/s for WRITE_S s each, then
 # each kind of read alone (`tracepipe load --read-rate READ_RATE
 # --read-mix KIND:1` beside a trickle of writes) for READ_S s; prints read
@@ -29,8 +32,11 @@ trap cleanup EXIT
 set -a; . "$dir/stack/stack.env"; set +a
 ch() { curl -sS --fail-with-body "$CLICKHOUSE_URL/" --data-binary "$1"; }
 
+BASELINE_TRACEPIPE=${BASELINE_TRACEPIPE:-}
+declare -A bin_of=([rb_sink]=${BASELINE_TRACEPIPE:-$bin} [rb_candidate]=$bin)
+
 start_serve() {  # TABLE
-  "$bin" serve --stack "$dir/stack" --listen 127.0.0.1:0 --clickhouse-table "$1" --stream "rb:$1" \
+  "${bin_of[$1]}" serve --stack "$dir/stack" --listen 127.0.0.1:0 --clickhouse-table "$1" --stream "rb:$1" \
     --read-query-timeout 30s >"$dir/serve-$1.log" 2>&1 &
   serve_pid=$!
   for _ in $(seq 100); do
@@ -43,15 +49,17 @@ start_serve() {  # TABLE
 }
 stop_serve() { kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_pid=""; }
 
-# The candidate: the sink's own DDL with the other key, made before serve
-# starts (serve then finds it and keeps it).
-start_serve rb_sink
-stop_serve
-ch "SHOW CREATE TABLE tracepipe.rb_sink FORMAT TSVRaw" |
-  sed -e 's/tracepipe\.rb_sink/tracepipe.rb_candidate/' -e "s/ORDER BY .* SETTINGS/ORDER BY ($CANDIDATE_KEY) SETTINGS/" \
-    >"$dir/candidate.sql"
-grep -qF "ORDER BY ($CANDIDATE_KEY)" "$dir/candidate.sql" || { echo "could not derive the candidate's DDL" >&2; exit 1; }
-ch "$(cat "$dir/candidate.sql")"
+# The candidate key: the sink's own DDL with the other key, made before
+# serve starts (serve then finds it and keeps it, and adds what it lacks).
+if [[ -z $BASELINE_TRACEPIPE ]]; then
+  start_serve rb_sink
+  stop_serve
+  ch "SHOW CREATE TABLE tracepipe.rb_sink FORMAT TSVRaw" |
+    sed -e 's/tracepipe\.rb_sink/tracepipe.rb_candidate/' -e "s/ORDER BY .* SETTINGS/ORDER BY ($CANDIDATE_KEY) SETTINGS/" \
+      >"$dir/candidate.sql"
+  grep -qF "ORDER BY ($CANDIDATE_KEY)" "$dir/candidate.sql" || { echo "could not derive the candidate's DDL" >&2; exit 1; }
+  ch "$(cat "$dir/candidate.sql")"
+fi
 
 declare -A p50 p99
 for table in rb_sink rb_candidate; do
@@ -72,8 +80,13 @@ c=r['latency_ms']['uncorrected']; print(c['p50'], c['p99'])")
   stop_serve
   printf '%s: %s rows\n' "$table" "$rows"
 done
-printf '\nsink key: %s\ncandidate: %s\n' "$(ch "SHOW CREATE TABLE tracepipe.rb_sink FORMAT TSVRaw" | grep -o 'ORDER BY .* SETTINGS' | sed 's/ SETTINGS//')" "$CANDIDATE_KEY"
-printf '%-8s %22s %22s %14s\n' read "sink key p50 / p99" "candidate p50 / p99" "ratio"
+if [[ -n $BASELINE_TRACEPIPE ]]; then
+  printf '\nbaseline: %s\ncandidate: %s\n' "$BASELINE_TRACEPIPE" "$bin"
+  printf '%-8s %22s %22s %14s\n' read "baseline p50 / p99" "candidate p50 / p99" "ratio"
+else
+  printf '\nsink key: %s\ncandidate: %s\n' "$(ch "SHOW CREATE TABLE tracepipe.rb_sink FORMAT TSVRaw" | grep -o 'ORDER BY .* SETTINGS' | sed 's/ SETTINGS//')" "$CANDIDATE_KEY"
+  printf '%-8s %22s %22s %14s\n' read "sink key p50 / p99" "candidate p50 / p99" "ratio"
+fi
 for kind in get trace project; do
   printf '%-8s %10.1f / %7.1f ms %10.1f / %7.1f ms %6.2f / %5.2f\n' "$kind" "${p50[rb_sink-$kind]}" \
     "${p99[rb_sink-$kind]}" "${p50[rb_candidate-$kind]}" "${p99[rb_candidate-$kind]}" \
