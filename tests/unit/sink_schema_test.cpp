@@ -128,7 +128,7 @@ TEST(sink_schema, ddl_for_18_16_uses_whole_seconds_and_no_dedup_window) {
   EXPECT_FALSE(contains(ddl[1], "now64")) << ddl[1];
   EXPECT_FALSE(contains(ddl[1], "toUnixTimestamp64Micro")) << ddl[1];
   EXPECT_FALSE(contains(ddl[1], "non_replicated_deduplication_window")) << ddl[1];
-  EXPECT_FALSE(contains(ddl[1], "SETTINGS")) << ddl[1];
+  EXPECT_TRUE(contains(ddl[1], "\nSETTINGS index_granularity = 1024")) << "the only setting: " << ddl[1];
   EXPECT_FALSE(contains(ddl[1], "DateTime64")) << ddl[1];
 }
 
