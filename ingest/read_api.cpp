@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include "common/run_fields.hpp"
+#include "common/url_text.hpp"
 
 namespace tracepipe::ingest {
 namespace {
@@ -27,40 +28,6 @@ std::string_view path_of(std::string_view target) {
   if (target.starts_with(prefix)) target.remove_prefix(prefix.size());
   if (target.size() > 1 && target.back() == '/') target.remove_suffix(1);
   return target;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/// One query-string parameter, percent-decoded ('+' is a space); nullopt if absent.
-std::optional<std::string> query_param(std::string_view target, std::string_view name) {
-  auto q = target.find('?');
-  if (q == std::string_view::npos) return std::nullopt;
-  auto rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    auto pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) != name) continue;
-    std::string out;
-    auto value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    for (std::size_t i = 0; i < value.size(); ++i) {
-      if (value[i] == '+') out += ' ';
-      else if (value[i] == '%' && i + 2 < value.size() && hex_value(value[i + 1]) >= 0 && hex_value(value[i + 2]) >= 0) {
-        out += static_cast<char>(hex_value(value[i + 1]) * 16 + hex_value(value[i + 2]));
-        i += 2;
-      } else {
-        out += value[i];
-      }
-    }
-    return out;
-  }
-  return std::nullopt;
 }
 
 std::optional<rejection> uuid_into(std::string_view field, element v, std::optional<std::string>& out) {
@@ -176,7 +143,9 @@ std::variant<read_request, rejection> parse_read(bool is_post, std::string_view 
   auto path = path_of(target);
   if (is_post) return parse_query(body, max_limit);
   if (path == "/sessions") {
-    auto name = query_param(target, "name");
+    std::string malformed;
+    auto name = common::query_param(target, "name", &malformed);
+    if (!malformed.empty()) return bad("name", fmt::format("the request's query string is malformed: {}", malformed));
     if (!name || name->empty())
       return bad("name", "GET /sessions answers a lookup by project name only (?name=PROJECT)");
     return read_request{session_lookup{std::move(*name)}};

@@ -1,12 +1,12 @@
 #include "loadgen/read_load.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "common/text.hpp"
+#include "common/url_text.hpp"
 #include "loadgen/detail/seeded_random.hpp"
 #include "loadgen/http_client.hpp"
 
@@ -17,14 +17,7 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr std::string_view kind_names[] = {"get", "trace", "project"};
 
-std::string session_path(const std::string& project) {
-  std::string out = "/sessions?name=";
-  for (unsigned char c : project) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else out += fmt::format("%{:02X}", c);
-  }
-  return out;
-}
+std::string session_path(const std::string& project) { return "/sessions?name=" + common::percent_encode(project); }
 
 /// The id in a GET /sessions answer ([{"id": "…", …}]); empty when none.
 std::string first_id(const std::string& body) {

@@ -1,12 +1,12 @@
 #include "sink/clickhouse_client.hpp"
 
 #include "common/text.hpp"
+#include "common/url_text.hpp"
 
 #include <curl/curl.h>
 #include <zlib.h>
 #include <zstd.h>
 
-#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -56,19 +56,6 @@ bool zstd(std::string_view in, std::string& out) {
   if (ZSTD_isError(n)) return false;
   out.resize(n);
   return true;
-}
-
-void percent_encode(std::string_view s, std::string& out) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
 }
 
 void replace_all(std::string& s, std::string_view what, std::string_view with) {
@@ -166,9 +153,9 @@ std::string clickhouse_client::url_with(const query_settings& params) const {
   for (const auto& [key, value] : params) {
     if (!first) url += '&';
     first = false;
-    percent_encode(key, url);
+    url += common::percent_encode(key);
     url += '=';
-    percent_encode(value, url);
+    url += common::percent_encode(value);
   }
   return url;
 }

@@ -2,6 +2,7 @@
 
 #include "common/sha256.hpp"
 #include "common/text.hpp"
+#include "common/url_text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -15,27 +16,6 @@ using common::sha256_digest;
 using common::sha256_hex;
 using common::to_hex;
 namespace {
-
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
-std::string encode(std::string_view s, bool keep_slash) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (unreserved(c) || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += digits[c >> 4];
-      out += digits[c & 0xf];
-    }
-  }
-  return out;
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -59,12 +39,12 @@ std::string trim_value(std::string_view v) {
 
 }  // namespace
 
-std::string sigv4_encode_path(std::string_view path) { return encode(path, true); }
+std::string sigv4_encode_path(std::string_view path) { return common::percent_encode(path, true); }
 
 std::string sigv4_canonical_query(const sigv4_pairs& query) {
   std::vector<std::pair<std::string, std::string>> encoded;
   encoded.reserve(query.size());
-  for (const auto& [name, value] : query) encoded.emplace_back(encode(name, false), encode(value, false));
+  for (const auto& [name, value] : query) encoded.emplace_back(common::percent_encode(name), common::percent_encode(value));
   std::sort(encoded.begin(), encoded.end());
   std::string out;
   for (const auto& [name, value] : encoded) {

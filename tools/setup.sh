@@ -13,7 +13,7 @@ deps="$root/.deps"
 
 apt_packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
-  libboost1.81-dev libboost-json1.81-dev libhiredis-dev libcurl4-openssl-dev libsimdjson-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libhiredis-dev libcurl4-openssl-dev libsimdjson-dev
   libzstd-dev libjemalloc-dev zlib1g-dev libyaml-cpp-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   redis-server redis-tools clickhouse-server clickhouse-client zookeeper

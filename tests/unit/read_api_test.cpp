@@ -68,6 +68,9 @@ TEST(read_api, bad_queries_are_refused_naming_the_field) {
   EXPECT_EQ(std::get<rejection>(r).detail, "run_id: '42' is not a UUID");
   r = parse_read(false, "/sessions", "", 100);
   EXPECT_EQ(std::get<rejection>(r).detail.substr(0, 6), "name: ");
+  r = parse_read(false, "/sessions?name=a%zz", "", 100);
+  EXPECT_EQ(std::get<rejection>(r).detail.rfind("name: the request's query string is malformed: ", 0), 0u)
+      << std::get<rejection>(r).detail;
 }
 
 TEST(read_api, cursors_round_trip_and_nothing_else_is_one) {
