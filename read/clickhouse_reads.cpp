@@ -14,6 +14,7 @@ namespace {
 using ingest::read_reply;
 
 constexpr int timeout_exceeded = 159;  // TIMEOUT_EXCEEDED: max_execution_time passed
+constexpr int unknown_table = 60;      // UNKNOWN_TABLE: no worker has made the schema yet
 
 read_reply error_reply(unsigned status, std::string_view error, std::string_view detail) {
   std::string body = "{\"error\":";
@@ -29,6 +30,7 @@ std::variant<std::string, read_reply> ask(sink::clickhouse_client& ch, const std
   auto seconds = std::max<long long>(1, (timeout.count() + 999) / 1000);
   auto r = ch.query(sql, {{"max_execution_time", std::to_string(seconds)}});
   if (r.ok()) return std::move(r.body);
+  if (r.code == unknown_table) return std::string();  // nothing written yet: no run, no project
   if (r.code == timeout_exceeded)
     return error_reply(504, "read_timeout", fmt::format("the query took longer than {} s (ingest.read_query_timeout)", seconds));
   if (r.http_status == 0)
