@@ -143,6 +143,11 @@ void add_sink_keys(Add& add) {
       duration_into(at(&S::worker, &W::reclaim_idle)));
   add("worker.reclaim_interval", W_, "--reclaim-interval", "5s", "duration", "How often to look for such entries.",
       duration_into(at(&S::worker, &W::reclaim_interval)));
+  add("worker.consumer_expiry", W_, "--consumer-expiry", "10m", "duration",
+      "A consumer of the group that holds nothing and has not read for this long (its worker is gone: "
+      "autoscaled away, restarted) is removed from the group by a live worker; 0: never. Keep it well above "
+      "worker.reclaim_idle.",
+      duration_or_zero_into(at(&S::worker, &W::consumer_expiry)));
   add("worker.max_deliveries", W_, "--max-deliveries", "5", "count",
       "An entry delivered more often than this goes to the dead-letter stream with the reason.",
       count_into(at(&S::worker, &W::max_deliveries), 1, 1000));

@@ -98,6 +98,7 @@ struct worker_settings {
   std::string consumer;           ///< consumer name prefix; empty: host-pid
   milliseconds reclaim_idle;
   milliseconds reclaim_interval;
+  milliseconds consumer_expiry;   ///< 0: consumers are never removed
   int max_deliveries;
   std::string dead_letter_stream;
   milliseconds retry_initial;

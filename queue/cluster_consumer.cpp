@@ -237,19 +237,61 @@ error_code cluster_consumer::dead_letter(const stream_message& m, const std::str
   return {};
 }
 
+error_code cluster_consumer::checked(const std::vector<owned_reply>& replies) {
+  if (replies.empty()) return error::not_connected;
+  if (auto e = first_error(replies); !e.empty()) {
+    last_error_ = e;
+    return error::server_error;
+  }
+  return {};
+}
+
 error_code cluster_consumer::pending_count(std::uint64_t& out) {
   std::uint64_t total = 0;
   for (const auto& stream : options_.streams) {
     auto replies = on_stream(stream, {{"XPENDING", stream, options_.group}});
-    if (replies.empty()) return error::not_connected;
-    if (auto e = first_error(replies); !e.empty()) {
-      last_error_ = e;
-      return error::server_error;
-    }
+    if (auto ec = checked(replies)) return ec;
     const auto* r = replies[0].get();
     if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) total += static_cast<std::uint64_t>(r->element[0]->integer);
   }
   out = total;
+  return {};
+}
+
+error_code cluster_consumer::heartbeat(std::chrono::milliseconds ttl) {
+  for (const auto& stream : options_.streams) {
+    auto key = heartbeat_key(stream, options_.consumer);
+    auto px = std::to_string(ttl.count());
+    if (auto ec = checked(on_stream(stream, {{"SET", key, "1", "PX", px}}))) return ec;
+  }
+  return {};
+}
+
+error_code cluster_consumer::list_consumers(std::vector<consumer_state>& out) {
+  for (const auto& stream : options_.streams) {
+    auto replies = on_stream(stream, {{"XINFO", "CONSUMERS", stream, options_.group}});
+    if (auto ec = checked(replies)) return ec;
+    std::vector<consumer_state> here;
+    replies::consumers(stream, replies[0].get(), here);
+    if (here.empty()) continue;
+    std::vector<std::string> keys;
+    for (const auto& c : here) keys.push_back(heartbeat_key(stream, c.name));
+    std::vector<args> exists;
+    for (const auto& key : keys) exists.push_back({"EXISTS", key});
+    auto alive = on_stream(stream, exists);
+    if (auto ec = checked(alive)) return ec;
+    for (std::size_t i = 0; i < here.size() && i < alive.size(); ++i) here[i].alive = alive[i]->integer > 0;
+    out.insert(out.end(), here.begin(), here.end());
+  }
+  return {};
+}
+
+error_code cluster_consumer::remove_consumer(const std::string& name) {
+  for (const auto& stream : options_.streams) {
+    auto key = heartbeat_key(stream, name);
+    if (auto ec = checked(on_stream(stream, {{"XGROUP", "DELCONSUMER", stream, options_.group, name}, {"DEL", key}})))
+      return ec;
+  }
   return {};
 }
 

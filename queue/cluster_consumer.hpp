@@ -47,6 +47,9 @@ class cluster_consumer final : public stream_consumer {
   boost::system::error_code dead_letter(const stream_message& m, const std::string& reason,
                                         const std::string& dead_letter_stream) override;
   boost::system::error_code pending_count(std::uint64_t& out) override;
+  boost::system::error_code heartbeat(std::chrono::milliseconds ttl) override;
+  boost::system::error_code list_consumers(std::vector<consumer_state>& out) override;
+  boost::system::error_code remove_consumer(const std::string& name) override;
   std::string dead_letter_key(const std::string& dead_letter_stream, const stream_message& m) const override {
     return cluster_dead_letter_key(dead_letter_stream, m.stream);
   }
@@ -59,6 +62,8 @@ class cluster_consumer final : public stream_consumer {
   /// `commands` on `stream`'s slot; empty, with last_error_ saying why, when
   /// its master rests or did not answer. Replies may be the commands' own errors.
   std::vector<owned_reply> on_stream(const std::string& stream, const std::vector<args>& commands);
+  /// on_stream's replies: not_connected when none, server_error (last_error_ set) when one is an error.
+  boost::system::error_code checked(const std::vector<owned_reply>& replies);
   /// One XREADGROUP per stream from `id_of(stream)` until `count` entries
   /// are in; error only when no stream answered.
   template <class IdOf>

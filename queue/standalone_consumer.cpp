@@ -254,4 +254,50 @@ error_code standalone_consumer::pending_count(std::uint64_t& out) {
   return {};
 }
 
+error_code standalone_consumer::heartbeat(std::chrono::milliseconds ttl) {
+  if (auto ec = connect()) return ec;
+  std::vector<std::string> keys;  // the commands' views point into these
+  for (const auto& stream : options_.streams) keys.push_back(heartbeat_key(stream, options_.consumer));
+  auto px = std::to_string(ttl.count());
+  std::vector<args> commands;
+  for (const auto& key : keys) commands.push_back({"SET", key, "1", "PX", px});
+  std::vector<reply_ptr> replies;
+  if (auto ec = run(conn_, commands, replies, last_error_)) return ec;
+  return first_error(replies, last_error_);
+}
+
+error_code standalone_consumer::list_consumers(std::vector<consumer_state>& out) {
+  if (auto ec = connect()) return ec;
+  for (const auto& stream : options_.streams) {
+    std::vector<reply_ptr> replies;
+    if (auto ec = run(conn_, {{"XINFO", "CONSUMERS", stream, options_.group}}, replies, last_error_)) return ec;
+    if (auto ec = first_error(replies, last_error_)) return ec;
+    std::vector<consumer_state> here;
+    replies::consumers(stream, replies[0], here);
+    if (here.empty()) continue;
+    std::vector<std::string> keys;
+    for (const auto& c : here) keys.push_back(heartbeat_key(stream, c.name));
+    std::vector<args> exists;
+    for (const auto& key : keys) exists.push_back({"EXISTS", key});
+    std::vector<reply_ptr> alive;  // a new list: run() appends, and frees the XINFO reply
+    if (auto ec = run(conn_, exists, alive, last_error_)) return ec;
+    if (auto ec = first_error(alive, last_error_)) return ec;
+    for (std::size_t i = 0; i < here.size(); ++i) here[i].alive = alive[i]->integer > 0;
+    out.insert(out.end(), here.begin(), here.end());
+  }
+  return {};
+}
+
+error_code standalone_consumer::remove_consumer(const std::string& name) {
+  if (auto ec = connect()) return ec;
+  for (const auto& stream : options_.streams) {
+    std::vector<reply_ptr> replies;
+    auto key = heartbeat_key(stream, name);
+    if (auto ec = run(conn_, {{"XGROUP", "DELCONSUMER", stream, options_.group, name}, {"DEL", key}}, replies, last_error_))
+      return ec;
+    if (auto ec = first_error(replies, last_error_)) return ec;
+  }
+  return {};
+}
+
 }  // namespace tracepipe::queue

@@ -26,6 +26,9 @@ class standalone_consumer final : public stream_consumer {
   boost::system::error_code dead_letter(const stream_message& m, const std::string& reason,
                                         const std::string& dead_letter_stream) override;
   boost::system::error_code pending_count(std::uint64_t& out) override;
+  boost::system::error_code heartbeat(std::chrono::milliseconds ttl) override;
+  boost::system::error_code list_consumers(std::vector<consumer_state>& out) override;
+  boost::system::error_code remove_consumer(const std::string& name) override;
 
  private:
   struct connection;

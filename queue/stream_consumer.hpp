@@ -28,6 +28,20 @@ struct stream_message {
   std::uint64_t enqueued_at_ms() const;
 };
 
+/// One consumer of the group on one stream (XINFO CONSUMERS).
+struct consumer_state {
+  std::string stream;
+  std::string name;
+  std::uint64_t pending = 0;          ///< entries delivered to it, not acked
+  std::chrono::milliseconds idle{0};  ///< since it was last handed entries (7.0: a read that got none does not count)
+  bool alive = false;                 ///< its heartbeat key exists (heartbeat())
+};
+
+/// The key a consumer's heartbeat sets beside a stream (same hash slot).
+inline std::string heartbeat_key(const std::string& stream, const std::string& consumer) {
+  return stream + ":alive:" + consumer;
+}
+
 struct consumer_options {
   std::vector<std::string> streams;  ///< shard keys
   std::string group = "tracepipe-sink";
@@ -64,6 +78,17 @@ class stream_consumer {
                                                 const std::string& dead_letter_stream) = 0;
   /// Pending (delivered, not acked) entries of the group over all streams.
   virtual boost::system::error_code pending_count(std::uint64_t& out) = 0;
+  /// Says this consumer is alive for `ttl`: its heartbeat key beside every
+  /// stream. Redis 7.0's idle time cannot: a consumer whose reads find
+  /// nothing looks idle however often it reads.
+  virtual boost::system::error_code heartbeat(std::chrono::milliseconds ttl) = 0;
+  /// The group's consumers on every stream, with their heartbeats
+  /// (consumer_reaper.hpp decides).
+  virtual boost::system::error_code list_consumers(std::vector<consumer_state>& out) = 0;
+  /// XGROUP DELCONSUMER and its heartbeat key on every stream. Its pending
+  /// entries, if any, would be stranded: remove only what
+  /// consumers_to_remove() names, or this consumer once it holds nothing.
+  virtual boost::system::error_code remove_consumer(const std::string& name) = 0;
   /// The key dead_letter() writes `m` to.
   virtual std::string dead_letter_key(const std::string& dead_letter_stream, const stream_message&) const {
     return dead_letter_stream;

@@ -51,6 +51,26 @@ error_code pending(const redisReply* r, std::vector<std::pair<std::string, std::
   return {};
 }
 
+void consumers(const std::string& stream, const redisReply* r, std::vector<consumer_state>& out) {
+  if (!r || r->type != REDIS_REPLY_ARRAY) return;
+  for (std::size_t i = 0; i < r->elements; ++i) {
+    const redisReply* c = r->element[i];
+    if (c->type != REDIS_REPLY_ARRAY) continue;
+    consumer_state s{stream, {}, 0, {}};
+    bool named = false, counted = false, timed = false;
+    for (std::size_t k = 0; k + 1 < c->elements; k += 2) {
+      auto key = text(c->element[k]);
+      const redisReply* v = c->element[k + 1];
+      if (key == "name" && v->type == REDIS_REPLY_STRING) s.name = text(v), named = true;
+      else if (key == "pending" && v->type == REDIS_REPLY_INTEGER && v->integer >= 0)
+        s.pending = static_cast<std::uint64_t>(v->integer), counted = true;
+      else if (key == "idle" && v->type == REDIS_REPLY_INTEGER && v->integer >= 0)
+        s.idle = std::chrono::milliseconds(v->integer), timed = true;
+    }
+    if (named && counted && timed) out.push_back(std::move(s));
+  }
+}
+
 void claimed(const std::string& stream, const redisReply* r, std::vector<stream_message>& out) {
   for (std::size_t i = 0; i < r->elements; ++i) parse_entry(stream, r->element[i], out);
 }

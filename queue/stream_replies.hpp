@@ -25,6 +25,9 @@ boost::system::error_code read_group(const redisReply* r, std::vector<stream_mes
 /// XPENDING key group IDLE ms - + count: [[id, consumer, idle, deliveries], …] → (id, deliveries).
 boost::system::error_code pending(const redisReply* r, std::vector<std::pair<std::string, std::uint64_t>>& out);
 
+/// XINFO CONSUMERS key group: [[name, n, pending, p, idle, ms, …], …]; malformed entries are skipped.
+void consumers(const std::string& stream, const redisReply* r, std::vector<consumer_state>& out);
+
 /// XCLAIM of one stream's ids: [[id, [field, value, …]], …]; entries deleted meanwhile come back nil and are skipped.
 void claimed(const std::string& stream, const redisReply* r, std::vector<stream_message>& out);
 

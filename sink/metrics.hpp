@@ -31,6 +31,7 @@ class sink_metrics {
   std::atomic<std::uint64_t> blob_bytes{0};
   std::atomic<std::uint64_t> dead_lettered{0};
   std::atomic<std::uint64_t> reclaimed{0};
+  std::atomic<std::uint64_t> consumers_removed{0};
   std::atomic<std::uint64_t> retries[static_cast<int>(retry_cause::count_)]{};
   std::atomic<std::uint64_t> pending{0};  ///< consumer-group pending entries, last sample
 

@@ -10,6 +10,7 @@
 #include "queue/entry_fields.hpp"
 #include "queue/wall_clock.hpp"
 #include "sink/detail/consumer_for.hpp"
+#include "sink/detail/reap_consumers.hpp"
 
 namespace tracepipe::sink {
 namespace {
@@ -141,8 +142,10 @@ void pipeline::run() {
     }
     if (batch_.due(clock::now()) && flush() == outcome::gave_up) return;
   }
-  // Stopping: insert and ack what is held, within the deadline.
+  // Stopping: insert and ack what is held, within the deadline; then leave
+  // the group if nothing is left pending to this consumer.
   if (!batch_.empty()) flush();
+  detail::leave_group(*consumer_, name_);
 }
 
 void pipeline::reclaim() {
@@ -159,6 +162,12 @@ void pipeline::reclaim() {
   if (samples_pending_) {
     std::uint64_t pending = 0;
     if (!consumer_->pending_count(pending)) ctx_.metrics->pending = pending;
+  }
+  auto expiry = ctx_.settings.worker.consumer_expiry;
+  if (expiry.count() > 0) consumer_->heartbeat(expiry);  // a failure: the read loop reports Redis trouble
+  if (samples_pending_ && expiry.count() > 0 && clock::now() >= next_reap_) {
+    next_reap_ = clock::now() + std::min<clock::duration>(expiry / 2, std::chrono::minutes(1));
+    ctx_.metrics->consumers_removed += detail::reap_consumers(*consumer_, expiry, ctx_.consumers, name_);
   }
 }
 

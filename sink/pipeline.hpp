@@ -37,6 +37,7 @@ struct pipeline_context {
   clickhouse_version version;
   schema_names names;
   table_limits limits;  ///< the runs table is created with these
+  std::vector<std::string> consumers;  ///< this process's consumer names, never removed from the group
   sink_metrics* metrics = nullptr;
   std::atomic<bool>* stopping = nullptr;
   /// Steady-clock deadline (ns since epoch of the steady clock) for finishing after stop.
@@ -120,6 +121,7 @@ class pipeline {
   std::mt19937_64 random_;
   backoff_policy backoff_;  ///< its jitter draws from random_, declared above
   std::chrono::steady_clock::time_point next_reclaim_;
+  std::chrono::steady_clock::time_point next_reap_;  ///< pipeline 0 removes consumers of gone workers
   std::string body_;  ///< the insert body, reused from batch to batch
   std::vector<built_row> built_;  ///< the rows of the batch being flushed, reused likewise
   std::vector<const queue::stream_message*> held_;  ///< the batch being flushed

@@ -130,13 +130,20 @@ bool worker::check_cluster(const std::vector<std::unique_ptr<clickhouse_client>>
 
 void worker::start() {
   const auto& redis = context_.settings.redis;
+  const auto& w = context_.settings.worker;
+  if (w.consumer_expiry.count() > 0 && w.consumer_expiry <= w.reclaim_idle)
+    throw config::error(fmt::format(
+        "worker.consumer_expiry ({} ms) must be above worker.reclaim_idle ({} ms): a gone worker's entries are "
+        "reclaimed first, then its empty consumer removed",
+        w.consumer_expiry.count(), w.reclaim_idle.count()));
   if (auto refusal = queue::topology_refusal(redis.url, redis.cluster, redis.command_timeout))
     throw std::runtime_error(*refusal);
   prepare_clickhouse();
   if (stopping_) return;
   auto prefix = context_.settings.worker.consumer.empty() ? default_consumer_name() : context_.settings.worker.consumer;
-  for (int i = 0; i < context_.settings.worker.pipelines; ++i)
-    pipelines_.push_back(std::make_unique<pipeline>(context_, fmt::format("{}-{}", prefix, i), static_cast<std::size_t>(i)));
+  for (int i = 0; i < context_.settings.worker.pipelines; ++i) context_.consumers.push_back(fmt::format("{}-{}", prefix, i));
+  for (std::size_t i = 0; i < context_.consumers.size(); ++i)
+    pipelines_.push_back(std::make_unique<pipeline>(context_, context_.consumers[i], i));
   for (auto& p : pipelines_) threads_.emplace_back([&p] { p->run(); });
 }
 

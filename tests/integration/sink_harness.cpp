@@ -1,5 +1,8 @@
 #include "sink_harness.hpp"
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <stdexcept>
 
 #include <simdjson.h>
@@ -138,6 +141,16 @@ std::size_t send_runs(const std::string& url, const std::vector<loadgen::generat
     accepted += 2 * slice.size();
   }
   return accepted;
+}
+
+std::vector<std::string> consumer_names(queue::stream_consumer& c) {
+  std::vector<queue::consumer_state> seen;
+  EXPECT_FALSE(c.list_consumers(seen)) << c.last_error();
+  std::vector<std::string> out;
+  for (const auto& s : seen) out.push_back(s.name);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace tracepipe::test

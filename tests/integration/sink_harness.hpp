@@ -8,6 +8,7 @@
 
 #include "config/settings.hpp"
 #include "loadgen/run_factory.hpp"
+#include "queue/stream_consumer.hpp"
 #include "sink/clickhouse_client.hpp"
 
 namespace tracepipe::test {
@@ -52,5 +53,8 @@ std::vector<loadgen::generated_run> sink_runs(std::size_t n, std::uint64_t seed,
 /// and multipart requests of `per_request` runs. Returns operations accepted.
 std::size_t send_runs(const std::string& url, const std::vector<loadgen::generated_run>& runs,
                       std::size_t per_request = 50);
+
+/// The group's consumers `c` sees, each once, in name order (a failure to list is a test failure).
+std::vector<std::string> consumer_names(queue::stream_consumer& c);
 
 }  // namespace tracepipe::test

@@ -50,6 +50,26 @@ TEST(stream_replies, read_group_timeout_and_malformed) {
   EXPECT_TRUE(out.empty());
 }
 
+TEST(stream_replies, consumers_by_key_skipping_malformed_entries) {
+  // Redis 7.0's XINFO CONSUMERS; 7.2 adds "inactive", read past.
+  auto r = parse(
+      "*3\r\n"
+      "*6\r\n$4\r\nname\r\n$5\r\nvm-1a\r\n$7\r\npending\r\n:2\r\n$4\r\nidle\r\n:1500\r\n"
+      "*8\r\n$4\r\nname\r\n$2\r\nb2\r\n$7\r\npending\r\n:0\r\n$4\r\nidle\r\n:9\r\n"
+      "$8\r\ninactive\r\n:9\r\n"
+      "*4\r\n$4\r\nname\r\n$1\r\nc\r\n$7\r\npending\r\n:0\r\n");
+  std::vector<consumer_state> out;
+  replies::consumers("s0", r.get(), out);
+  ASSERT_EQ(out.size(), 2u) << "the third has no idle";
+  EXPECT_EQ(out[0].stream, "s0");
+  EXPECT_EQ(out[0].name, "vm-1a");
+  EXPECT_EQ(out[0].pending, 2u);
+  EXPECT_EQ(out[0].idle, std::chrono::milliseconds(1500));
+  EXPECT_EQ(out[1].name, "b2");
+  replies::consumers("s0", parse(":1\r\n").get(), out);
+  EXPECT_EQ(out.size(), 2u);
+}
+
 TEST(stream_replies, pending_gives_delivery_counts) {
   std::vector<std::pair<std::string, std::uint64_t>> out;
   EXPECT_FALSE(replies::pending(

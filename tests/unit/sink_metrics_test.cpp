@@ -140,6 +140,9 @@ tracepipe_sink_dead_lettered_total 15
 # HELP tracepipe_sink_reclaimed_total Entries claimed from consumers that stopped answering.
 # TYPE tracepipe_sink_reclaimed_total counter
 tracepipe_sink_reclaimed_total 16
+# HELP tracepipe_sink_consumers_removed_total Consumers of gone workers removed from the group (nothing pending, idle past worker.consumer_expiry).
+# TYPE tracepipe_sink_consumers_removed_total counter
+tracepipe_sink_consumers_removed_total 0
 # HELP tracepipe_sink_retries_total Retries after retryable failures, by cause.
 # TYPE tracepipe_sink_retries_total counter
 tracepipe_sink_retries_total{cause="clickhouse"} 17
