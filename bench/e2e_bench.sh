@@ -209,8 +209,12 @@ stream_key="tracepipe:runs:{0}"
 # reset_path: empty table and stream, as if nothing had run (serve stopped).
 reset_path() {
   rcli DEL "$stream_key" tracepipe:dead >/dev/null
-  ch "DROP TABLE IF EXISTS tracepipe.runs_merged$on_cluster" >/dev/null
-  ch "DROP TABLE IF EXISTS tracepipe.runs$on_cluster" >/dev/null
+  # Every table the sink makes, the project index's view before its source:
+  # a view left behind would keep a stale index beside a new runs table.
+  local t
+  for t in runs_merged runs_by_project_mv runs_by_project runs; do
+    ch "DROP TABLE IF EXISTS tracepipe.$t$on_cluster" >/dev/null
+  done
 }
 
 # start_serve: sets serve_pid and serve_url.
