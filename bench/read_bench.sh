@@ -5,7 +5,8 @@
 # start day, then id, kind — a key for project and time-window reads that
 # keeps the deduplication). With BASELINE_TRACEPIPE=path/to/an/older/
 # tracepipe, two builds instead: that one (the baseline) and this one, each
-# with the schema it creates — a change's before and after. For each arm:
+# with the schema it creates — a change's before and after. This build's
+# arms run with clickhouse.project_index PROJECT_INDEX (true). For each arm:
 # `tracepipe serve` on a fresh table,
 # PROJECTS projects written at WRITE_RATE runs/s for WRITE_S s each, then
 # each kind of read alone (`tracepipe load --read-rate READ_RATE
@@ -33,11 +34,14 @@ set -a; . "$dir/stack/stack.env"; set +a
 ch() { curl -sS --fail-with-body "$CLICKHOUSE_URL/" --data-binary "$1"; }
 
 BASELINE_TRACEPIPE=${BASELINE_TRACEPIPE:-}
+PROJECT_INDEX=${PROJECT_INDEX:-true}  # clickhouse.project_index of this build's arms (a baseline build keeps its own)
 declare -A bin_of=([rb_sink]=${BASELINE_TRACEPIPE:-$bin} [rb_candidate]=$bin)
 
 start_serve() {  # TABLE
+  local index=()
+  [[ ${bin_of[$1]} == "$bin" ]] && index=(--project-index "$PROJECT_INDEX")
   "${bin_of[$1]}" serve --stack "$dir/stack" --listen 127.0.0.1:0 --clickhouse-table "$1" --stream "rb:$1" \
-    --read-query-timeout 30s >"$dir/serve-$1.log" 2>&1 &
+    --read-query-timeout 30s "${index[@]}" >"$dir/serve-$1.log" 2>&1 &
   serve_pid=$!
   for _ in $(seq 100); do
     url=$(grep -o 'http://127.0.0.1:[0-9]*' "$dir/serve-$1.log" | head -1 || true)

@@ -64,6 +64,7 @@ struct clickhouse_settings {
   std::string table;
   milliseconds timeout;
   bool async_insert;                    ///< on servers that have it (21.11+)
+  bool project_index;                   ///< keep <table>_by_project for the read API (sink/schema.hpp)
   bool wait_for_async_insert;
   double async_insert_wait_pct;         ///< fraction of inserts that wait (LangSmith's lever)
   std::size_t async_insert_busy_timeout_ms;

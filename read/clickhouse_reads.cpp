@@ -42,7 +42,7 @@ std::variant<std::string, read_reply> ask(sink::clickhouse_client& ch, const std
 
 clickhouse_reads::clickhouse_reads(const config::settings& s)
     : clickhouse_(s.clickhouse), table_{s.clickhouse.database, s.clickhouse.table},
-      timeout_(s.ingest.read_query_timeout) {
+      timeout_(s.ingest.read_query_timeout), indexed_(s.clickhouse.project_index) {
   // A client's own timeout past the server's: the server cancels first and says so.
   clickhouse_.timeout = timeout_ + std::chrono::seconds(2);
   for (std::size_t i = 0; i < s.ingest.read_concurrency; ++i) threads_.emplace_back([this] { serve(); });
@@ -89,7 +89,7 @@ void clickhouse_reads::serve() {
 read_reply clickhouse_reads::answer(sink::clickhouse_client& ch, const ingest::read_call& call) {
   if (const auto* lookup = std::get_if<ingest::session_lookup>(&call.what)) {
     if (!call.project_only.empty() && lookup->name != call.project_only) return {200, "[]"};
-    auto body = ask(ch, session_sql(table_, call, lookup->name), timeout_);
+    auto body = ask(ch, session_sql(table_, call, lookup->name, indexed_), timeout_);
     if (auto* refused = std::get_if<read_reply>(&body)) return *refused;
     const auto& text = std::get<std::string>(body);
     auto count = std::strtoull(text.c_str(), nullptr, 10);
@@ -110,7 +110,7 @@ read_reply clickhouse_reads::answer(sink::clickhouse_client& ch, const ingest::r
   std::vector<std::string> projects;
   if (!q.sessions.empty()) {
     // Session ids are hashes of names: the tenant's names, hashed, say which.
-    auto body = ask(ch, projects_sql(table_, call), timeout_);
+    auto body = ask(ch, projects_sql(table_, call, indexed_), timeout_);
     if (auto* refused = std::get_if<read_reply>(&body)) return *refused;
     const auto& text = std::get<std::string>(body);
     for (std::size_t at = 0; at < text.size();) {
@@ -122,7 +122,7 @@ read_reply clickhouse_reads::answer(sink::clickhouse_client& ch, const ingest::r
     }
     if (projects.empty()) return {200, query_page_json({}, q.limit, q.offset)};
   }
-  auto body = ask(ch, run_query_sql(table_, call, q, projects), timeout_);
+  auto body = ask(ch, run_query_sql(table_, call, q, projects, indexed_), timeout_);
   if (auto* refused = std::get_if<read_reply>(&body)) return *refused;
   auto runs = runs_of(std::get<std::string>(body));
   if (!runs) return error_reply(500, "clickhouse_error", "ClickHouse answered rows that are not runs");

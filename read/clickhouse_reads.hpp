@@ -42,6 +42,7 @@ class clickhouse_reads : public ingest::read_store {
   config::clickhouse_settings clickhouse_;
   sink::schema_names table_;
   std::chrono::milliseconds timeout_;
+  bool indexed_;  ///< clickhouse.project_index: the workers keep the project index
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<job> jobs_;

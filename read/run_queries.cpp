@@ -44,11 +44,11 @@ std::string run_lookup_sql(const sink::schema_names& t, const ingest::read_call&
 }
 
 std::string run_query_sql(const sink::schema_names& t, const ingest::read_call& call, const ingest::run_query& q,
-                          const std::vector<std::string>& projects) {
+                          const std::vector<std::string>& projects, bool indexed) {
   // The page's ids first, from the posts alone (they carry the start time
   // and the filters): only those runs are merged, not every run that
   // matches. With a project, from the project index: one key range.
-  bool by_project = !q.sessions.empty() || !call.project_only.empty();
+  bool by_project = indexed && (!q.sessions.empty() || !call.project_only.empty());
   std::vector<std::string> where{owner_filter(call)};
   if (!by_project) where.insert(where.begin(), "kind = 'post'");
   if (!q.sessions.empty()) where.push_back(fmt::format("project IN {}", quoted_list(projects)));
@@ -69,15 +69,18 @@ std::string run_query_sql(const sink::schema_names& t, const ingest::read_call& 
                      order);
 }
 
-// Both from the project index, whose key starts (tenant, project).
-std::string projects_sql(const sink::schema_names& t, const ingest::read_call& call) {
-  return fmt::format("SELECT DISTINCT project FROM {} WHERE {} LIMIT 10000 FORMAT TSVRaw", sink::project_index(t),
-                     owner_filter(call));
+// Both from the project index where there is one: its key starts (tenant, project).
+std::string projects_sql(const sink::schema_names& t, const ingest::read_call& call, bool indexed) {
+  return fmt::format("SELECT DISTINCT project FROM {} WHERE {}{} LIMIT 10000 FORMAT TSVRaw",
+                     indexed ? sink::project_index(t) : t.qualified(), owner_filter(call),
+                     indexed ? "" : " AND kind = 'post'");
 }
 
-std::string session_sql(const sink::schema_names& t, const ingest::read_call& call, std::string_view name) {
-  return fmt::format("SELECT count(), min(received_at_us) FROM {} WHERE {} AND project = {} FORMAT TSV",
-                     sink::project_index(t), owner_filter(call), sql_string(name));
+std::string session_sql(const sink::schema_names& t, const ingest::read_call& call, std::string_view name,
+                        bool indexed) {
+  return fmt::format("SELECT count(), min(received_at_us) FROM {} WHERE {} AND project = {}{} FORMAT TSV",
+                     indexed ? sink::project_index(t) : t.qualified(), owner_filter(call), sql_string(name),
+                     indexed ? "" : " AND kind = 'post'");
 }
 
 }  // namespace tracepipe::read

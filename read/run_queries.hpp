@@ -24,15 +24,18 @@ std::string run_lookup_sql(const sink::schema_names& t, const ingest::read_call&
 /// that one more says there is a next page. `projects`: the names the
 /// query's session ids stand for (empty with sessions given: no run can
 /// match, and the caller answers without asking).
+/// `indexed`: the project index exists (clickhouse.project_index); a query
+/// naming a project then picks its page there.
 std::string run_query_sql(const sink::schema_names& t, const ingest::read_call& call, const ingest::run_query& q,
-                          const std::vector<std::string>& projects);
+                          const std::vector<std::string>& projects, bool indexed);
 
 /// The tenant's project names, one per line (at most 10,000), to turn
 /// session ids back into names.
-std::string projects_sql(const sink::schema_names& t, const ingest::read_call& call);
+std::string projects_sql(const sink::schema_names& t, const ingest::read_call& call, bool indexed);
 
 /// When the tenant's project first received a run: "count\tmin_received_at_us"
 /// (count: its runs' posts, a re-sent one counted again until a merge).
-std::string session_sql(const sink::schema_names& t, const ingest::read_call& call, std::string_view name);
+std::string session_sql(const sink::schema_names& t, const ingest::read_call& call, std::string_view name,
+                        bool indexed);
 
 }  // namespace tracepipe::read

@@ -315,7 +315,8 @@ void pipeline::report(const insert_action& action, const clickhouse_result& resu
 
 void pipeline::recreate_schema() {
   auto replica = pick_replica();
-  for (const auto& statement : schema_ddl(ctx_.names, ctx_.version, ctx_.limits))
+  for (const auto& statement :
+       schema_ddl(ctx_.names, ctx_.version, ctx_.limits, ctx_.settings.clickhouse.project_index))
     note_reply(replica, replicas_[replica]->query(statement));
 }
 

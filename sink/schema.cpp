@@ -159,11 +159,11 @@ std::string zookeeper_path(const schema_names& n) {
 }
 
 std::vector<std::string> schema_ddl(const schema_names& n, const clickhouse_version& version,
-                                    const table_limits& limits) {
+                                    const table_limits& limits, bool project_index) {
   auto settings = table_settings(n, version, limits);
   std::string payload_columns;
   for (const char* f : payload_fields) payload_columns += fmt::format("  {0} String, {0}_s3 String, {0}_bytes UInt64,\n", f);
-  return {
+  std::vector<std::string> ddl{
       fmt::format("CREATE DATABASE IF NOT EXISTS {}{}", n.database, on_cluster(n)),
       fmt::format(
           "CREATE TABLE IF NOT EXISTS {0}{5} (\n"
@@ -181,10 +181,13 @@ std::vector<std::string> schema_ddl(const schema_names& n, const clickhouse_vers
           n.qualified(), payload_columns, inserted_at_expression(n, version),
           settings.empty() ? std::string() : fmt::format("\nSETTINGS {}", fmt::join(settings, ", ")),
           engine(n), on_cluster(n), sorting_key),
-      project_index_table(n),
-      project_index_view(n),
-      merged_view(n),
   };
+  if (project_index) {
+    ddl.push_back(project_index_table(n));
+    ddl.push_back(project_index_view(n));
+  }
+  ddl.push_back(merged_view(n));
+  return ddl;
 }
 
 std::optional<std::string> limits_mismatch(const schema_names& n, std::string_view engine_full,

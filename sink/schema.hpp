@@ -8,7 +8,7 @@
 // same operation collapse (ReplacingMergeTree). The `<table>_merged` view
 // applies patches: per column, a non-empty value of the patch wins.
 //
-// The project index `<table>_by_project` holds each post's filter columns
+// The project index `<table>_by_project` (clickhouse.project_index) holds each post's filter columns
 // keyed (tenant, project, start_time_us, id), filled by a materialized
 // view: project and time-window reads pick their page's ids there (one key
 // range of narrow rows) and merge only those runs by id, so the runs table
@@ -68,10 +68,10 @@ struct table_limits {
 };
 
 /// CREATE DATABASE, the runs table, the project index and its
-/// materialized view, then the `<table>_merged` view (last) — all IF NOT
-/// EXISTS, and ON CLUSTER when the names have a cluster.
+/// materialized view (with `project_index`), then the `<table>_merged` view
+/// (last) — all IF NOT EXISTS, and ON CLUSTER when the names have a cluster.
 std::vector<std::string> schema_ddl(const schema_names& names, const clickhouse_version& version,
-                                    const table_limits& limits = {});
+                                    const table_limits& limits = {}, bool project_index = true);
 
 /// Why an existing table does not have the limits asked for, judged on its
 /// system.tables engine_full; nullopt when it has them (or none were asked).

@@ -87,9 +87,10 @@ void worker::check_limits(clickhouse_client& server) {
 void worker::create_schema(clickhouse_client& first) {
   // A runs table made before the project index: the index's view sees new
   // inserts only, so the runs already there are copied once.
+  bool index = context_.settings.clickhouse.project_index;
   auto existing = first.query(existing_tables_query(context_.names));
-  bool backfill = existing.ok() && existing.body == context_.names.table + "\n";
-  auto ddl = schema_ddl(context_.names, context_.version, context_.limits);
+  bool backfill = index && existing.ok() && existing.body == context_.names.table + "\n";
+  auto ddl = schema_ddl(context_.names, context_.version, context_.limits, index);
   for (std::size_t i = 0; i < ddl.size(); ++i) {
     auto r = first.query(ddl[i]);
     if (r.kind == failure::none) continue;
@@ -123,8 +124,9 @@ bool worker::check_cluster(const std::vector<std::unique_ptr<clickhouse_client>>
     throw std::runtime_error(*mismatch);
   // ON CLUSTER waits for every replica (distributed_ddl_task_timeout, 180 s):
   // skipped when every replica that answers has the table and its index already.
-  return views.empty() || std::any_of(views.begin(), views.end(), [](const cluster_view& v) {
-           return v.table_engine.empty() || !v.has_project_index;
+  bool index = context_.settings.clickhouse.project_index;
+  return views.empty() || std::any_of(views.begin(), views.end(), [index](const cluster_view& v) {
+           return v.table_engine.empty() || (index && !v.has_project_index);
          });
 }
 

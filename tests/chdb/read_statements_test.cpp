@@ -44,32 +44,38 @@ TEST_F(read_statements, a_run_a_trace_a_project_and_its_session_answer_as_expect
   EXPECT_NE(run.find(R"("status":"success")"), std::string::npos) << run;
   EXPECT_EQ(ok(read::run_lookup_sql(names, {ingest::run_lookup{root}, "t2", ""}, root)), "") << "another tenant's";
 
-  ingest::run_query q;
-  q.trace = root;
-  q.limit = 1;
-  auto page = read::runs_of(ok(read::run_query_sql(names, call, q, {})));
-  ASSERT_TRUE(page);
-  ASSERT_EQ(page->size(), 2u) << "limit + 1 rows: there is a next page";
-  EXPECT_NE(page->at(0).find(child), std::string::npos) << "newest first";
+  for (bool indexed : {true, false}) {  // with the project index, and the runs table alone
+    SCOPED_TRACE(indexed ? "indexed" : "runs table");
+    ingest::run_query q;
+    q.trace = root;
+    q.limit = 1;
+    auto page = read::runs_of(ok(read::run_query_sql(names, call, q, {}, indexed)));
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->size(), 2u) << "limit + 1 rows: there is a next page";
+    EXPECT_NE(page->at(0).find(child), std::string::npos) << "newest first";
 
-  q = {};
-  q.sessions = {read::project_id("t1", "p")};
-  auto project = read::runs_of(ok(read::run_query_sql(names, call, q, {"p"})));
-  ASSERT_TRUE(project);
-  EXPECT_EQ(project->size(), 2u);
-  q.limit = 1;
-  auto first = read::runs_of(ok(read::run_query_sql(names, call, q, {"p"})));
-  ASSERT_EQ(first->size(), 2u) << "one row per id: the re-sent post does not fill the page";
-  EXPECT_NE(first->at(1).find(std::string(R"("id":")") + root), std::string::npos) << first->at(1);
-  q.limit = 10;
-  q.is_root = true;
-  EXPECT_EQ(read::runs_of(ok(read::run_query_sql(names, call, q, {"p"})))->size(), 1u);
+    q = {};
+    q.sessions = {read::project_id("t1", "p")};
+    auto project = read::runs_of(ok(read::run_query_sql(names, call, q, {"p"}, indexed)));
+    ASSERT_TRUE(project);
+    EXPECT_EQ(project->size(), 2u);
+    q.limit = 1;
+    auto first = read::runs_of(ok(read::run_query_sql(names, call, q, {"p"}, indexed)));
+    ASSERT_EQ(first->size(), 2u) << "one row per id: the re-sent post does not fill the page";
+    EXPECT_NE(first->at(1).find(std::string(R"("id":")") + root), std::string::npos) << first->at(1);
+    q.limit = 10;
+    q.is_root = true;
+    EXPECT_EQ(read::runs_of(ok(read::run_query_sql(names, call, q, {"p"}, indexed)))->size(), 1u);
 
-  EXPECT_EQ(ok("SELECT * FROM (" + read::projects_sql(names, call).substr(0, read::projects_sql(names, call).find(" FORMAT")) +
-               ") ORDER BY project"),
-            "p\nq\n")
-      << "the projects of posts: the patch's default one is not a project of the tenant";
-  EXPECT_EQ(ok(read::session_sql(names, call, "p")), "3\t0\n") << "its posts, the re-sent one too";
+    EXPECT_EQ(ok("SELECT * FROM (" + read::projects_sql(names, call, indexed).substr(0, read::projects_sql(names, call, indexed).find(" FORMAT")) +
+                 ") ORDER BY project"),
+              "p\nq\n")
+        << "the projects of posts: the patch's default one is not a project of the tenant";
+    // Its posts; the re-sent one counts again unless its identical block was
+    // deduplicated on insert (26.x's non_replicated_deduplication_window).
+    auto session = ok(read::session_sql(names, call, "p", indexed));
+    EXPECT_TRUE(session == "2\t0\n" || session == "3\t0\n") << session;
+  }
 }
 
 }  // namespace

@@ -61,14 +61,19 @@ struct served {
   ~served() { process->terminate(); }
 };
 
-TEST(JsSdkRead, ReadRunAndListRunsReturnExactlyTheRunsWritten) {
+/// With the project index (clickhouse.project_index) and without: the same answers.
+class JsSdkRead : public ::testing::TestWithParam<bool> {};
+
+TEST_P(JsSdkRead, ReadRunAndListRunsReturnExactlyTheRunsWritten) {
   auto node = find_on_path("node");
   if (!node) GTEST_SKIP() << "node is not on PATH: the LangSmith JS SDK test needs Node.js (run tools/setup.sh)";
   if (!fs::exists(sdk_package))
     GTEST_SKIP() << "the LangSmith JS SDK is not installed at " << sdk_package.parent_path() << " (run tools/setup.sh)";
 
   // Pages of 3 runs, so that listing the trace's 4 takes the SDK's cursor.
-  served serve("js_read", {"--read-max-limit", "3", "--batch-age", "200ms"});
+  bool indexed = GetParam();
+  served serve(indexed ? "js_read_indexed" : "js_read",
+               {"--read-max-limit", "3", "--batch-age", "200ms", "--project-index", indexed ? "true" : "false"});
   std::vector<std::string> env{"LANGSMITH_ENDPOINT=" + serve.url, "PATH=" + std::string(std::getenv("PATH"))};
   auto sdk = run_captured({*node, script_path.string()}, env, std::chrono::seconds(90));
   ASSERT_EQ(sdk.exit_code, 0) << sdk.err << "\n--- serve ---\n" << slurp(serve.log);
@@ -120,6 +125,9 @@ TEST(JsSdkRead, ReadRunAndListRunsReturnExactlyTheRunsWritten) {
   // Newest first, as LangSmith lists: the root started before its children.
   EXPECT_EQ(all.back(), std::string(trace_id));
 }
+
+INSTANTIATE_TEST_SUITE_P(ProjectIndex, JsSdkRead, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "indexed" : "runs_table"; });
 
 TEST(ReadApi, AReadStormGets429BeyondTheCapAndWritesGoOn) {
   served serve("read_storm", {"--read-concurrency", "1"});

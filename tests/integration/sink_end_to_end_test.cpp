@@ -13,6 +13,7 @@ namespace {
 
 TEST(SinkEndToEnd, EveryRunInClickHouseWithBlobsAndPatches) {
   auto s = sink_settings("e2e");
+  s.clickhouse.project_index = true;
   ingest_under_test ingest(s);
   sink::worker worker(s);
   worker.start();
@@ -76,6 +77,7 @@ TEST(SinkEndToEnd, EveryRunInClickHouseWithBlobsAndPatches) {
 
 TEST(SinkEndToEnd, ARunsTableMadeBeforeTheProjectIndexHasItsRunsCopiedIntoIt) {
   auto s = sink_settings("backfill");
+  s.clickhouse.project_index = true;
   clickhouse_probe ch(s);
   auto ddl = sink::schema_ddl({s.clickhouse.database, s.clickhouse.table}, *sink::clickhouse_version::parse("18.16.1"));
   ch.scalar(ddl[0]);

@@ -26,6 +26,7 @@ std::uint64_t inserts_received(clickhouse_probe& replica) {
 TEST(ReplicatedSink, EveryRunOnEveryReplicaInsertsSpreadOverAll) {
   auto s = sink_settings("replicas");
   s.worker.batch_rows = 100;  // a dozen inserts or more: each replica gets some
+  s.clickhouse.project_index = true;
   ASSERT_EQ(s.clickhouse.urls.size(), 3u);
   ASSERT_EQ(s.clickhouse.cluster, "tracepipe");
   std::deque<clickhouse_probe> replicas;  // not movable: a deque constructs in place
@@ -75,6 +76,7 @@ TEST(ReplicatedSink, ABatchResentToAnotherReplicaIsStoredOnce) {
   // What the sink's retry after a timeout comes to: the same bytes, sent
   // to a second replica while the first may still complete its copy.
   auto s = sink_settings("resent");
+  s.clickhouse.project_index = true;
   {
     sink::worker worker(s);
     worker.start();  // creates the replicated schema ON CLUSTER

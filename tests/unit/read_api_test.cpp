@@ -99,22 +99,29 @@ TEST(read_queries, filters_pick_the_posts_of_the_callers_tenant_and_project_from
   q.limit = 10;
   q.offset = 20;
   // A key bound to a project: the page's ids from the project index, one row per id.
-  auto sql = read::run_query_sql(t, call, q, {});
+  auto sql = read::run_query_sql(t, call, q, {}, true);
   for (const auto* part : {"SELECT id FROM db.runs_by_project WHERE tenant = 'acme' AND project = 'bound' AND",
                            "trace_id = '0b5e1d1e-0000-4000-8000-0000000000bb'", "parent_run_id = ''",
                            "ORDER BY start_time_us DESC, id DESC LIMIT 1 BY id LIMIT 20, 11)"})
     EXPECT_NE(sql.find(part), std::string::npos) << part << "\n" << sql;
   // Any project, by trace alone: the posts of the runs table.
   call.project_only.clear();
-  sql = read::run_query_sql(t, call, q, {});
+  sql = read::run_query_sql(t, call, q, {}, true);
   EXPECT_NE(sql.find("SELECT id FROM db.runs WHERE kind = 'post' AND tenant = 'acme'"), std::string::npos) << sql;
   EXPECT_EQ(sql.find("runs_by_project"), std::string::npos) << sql;
   q.sessions = {"0b5e1d1e-0000-4000-8000-0000000000cc"};
-  sql = read::run_query_sql(t, call, q, {"p1", "p2"});
+  sql = read::run_query_sql(t, call, q, {"p1", "p2"}, true);
   EXPECT_NE(sql.find("FROM db.runs_by_project WHERE tenant = 'acme' AND project IN ('p1', 'p2')"), std::string::npos)
       << sql;
-  EXPECT_NE(read::projects_sql(t, call).find("FROM db.runs_by_project WHERE tenant = 'acme'"), std::string::npos);
-  EXPECT_NE(read::session_sql(t, call, "p1").find("FROM db.runs_by_project WHERE tenant = 'acme' AND project = 'p1'"),
+  // Without the index (clickhouse.project_index false): the runs table's posts.
+  sql = read::run_query_sql(t, call, q, {"p1", "p2"}, false);
+  EXPECT_NE(sql.find("FROM db.runs WHERE kind = 'post' AND tenant = 'acme' AND project IN ('p1', 'p2')"),
+            std::string::npos)
+      << sql;
+  EXPECT_NE(read::projects_sql(t, call, false).find("FROM db.runs WHERE tenant = 'acme' AND kind = 'post'"),
+            std::string::npos);
+  EXPECT_NE(read::projects_sql(t, call, true).find("FROM db.runs_by_project WHERE tenant = 'acme'"), std::string::npos);
+  EXPECT_NE(read::session_sql(t, call, "p1", true).find("FROM db.runs_by_project WHERE tenant = 'acme' AND project = 'p1'"),
             std::string::npos);
   call.tenant = "it's";
   EXPECT_NE(read::run_lookup_sql(t, call, id).find("tenant = 'it\\'s'"), std::string::npos);

@@ -52,6 +52,13 @@ TEST(sink_schema, ddl_is_database_table_index_views_all_if_not_exists) {
   }
 }
 
+TEST(sink_schema, without_the_project_index_the_runs_table_and_its_views_only) {
+  auto ddl = schema_ddl(names, v("18.16.1"), {}, false);
+  ASSERT_EQ(ddl.size(), 3u);
+  for (const auto& statement : ddl) EXPECT_FALSE(contains(statement, "_by_project")) << statement;
+  EXPECT_EQ(ddl[2].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged AS", 0), 0u) << ddl[2];
+}
+
 TEST(sink_schema, on_a_cluster_every_statement_runs_on_cluster_and_the_table_is_replicated) {
   const schema_names clustered{"tp_db", "tp_runs", "prod"};
   for (const char* version : {"18.16.1", "24.3.2.23"}) {
