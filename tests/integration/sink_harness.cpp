@@ -4,13 +4,16 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <thread>
 
 #include <simdjson.h>
 
 #include "config/loader.hpp"
+#include "ingest_harness.hpp"
 #include "loadgen/http_client.hpp"
 #include "loadgen/wire_format.hpp"
 #include "sink/schema.hpp"
+#include "sink/worker.hpp"
 #include "stack_fixture.hpp"
 
 namespace tracepipe::test {
@@ -148,6 +151,36 @@ std::vector<std::string> consumer_names(queue::stream_consumer& c) {
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+void expect_gone_consumer_removed(const config::settings& s, queue::stream_consumer& gone, std::size_t ops,
+                                  std::size_t held) {
+  using namespace std::chrono_literals;
+  auto s1 = s, s2 = s;
+  s1.worker.consumer = "w1";
+  s2.worker.consumer = "w2";
+  s1.worker.pipelines = s2.worker.pipelines = 2;
+  sink::worker w1(s1), w2(s2);
+  w1.start();
+  w2.start();
+  clickhouse_probe ch(s);
+  ASSERT_TRUE(eventually([&] { return ch.distinct_ops() == ops; }, 60s)) << ch.distinct_ops() << " of " << ops;
+  const std::vector<std::string> live{"w1-0", "w1-1", "w2-0", "w2-1"};
+  ASSERT_TRUE(eventually([&] { return consumer_names(gone) == live; }, 30s))
+      << "the gone consumer removed once its entries were reclaimed: " << ::testing::PrintToString(consumer_names(gone));
+  // Idle past the expiry (nothing more to read), live consumers still do
+  // not look gone, even to the other worker: their heartbeats.
+  std::this_thread::sleep_for(s.worker.consumer_expiry + 1s);
+  EXPECT_EQ(consumer_names(gone), live);
+  w1.stop();
+  w2.stop();
+  EXPECT_EQ(consumer_names(gone), std::vector<std::string>{}) << "a drained worker leaves the group";
+  // Both workers may see the gone consumer in the same round and each remove it.
+  auto removed = w1.metrics().consumers_removed + w2.metrics().consumers_removed;
+  EXPECT_GE(removed, 1u);
+  EXPECT_LE(removed, 2u);
+  EXPECT_GE(w1.metrics().reclaimed + w2.metrics().reclaimed, held);
+  EXPECT_EQ(ch.duplicates_after_final(), 0u);
 }
 
 }  // namespace tracepipe::test

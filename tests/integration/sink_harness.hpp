@@ -57,4 +57,12 @@ std::size_t send_runs(const std::string& url, const std::vector<loadgen::generat
 /// The group's consumers `c` sees, each once, in name order (a failure to list is a test failure).
 std::vector<std::string> consumer_names(queue::stream_consumer& c);
 
+/// Two workers ("w1", "w2", two pipelines each) on `s` while `gone` — the
+/// consumer of a worker that died — holds `held` entries: all `ops`
+/// operations in ClickHouse once, `gone` removed from the group once its
+/// entries are reclaimed, the live consumers kept while idle past
+/// worker.consumer_expiry (their heartbeats), none left once both drained.
+void expect_gone_consumer_removed(const config::settings& s, queue::stream_consumer& gone, std::size_t ops,
+                                  std::size_t held);
+
 }  // namespace tracepipe::test

@@ -221,7 +221,6 @@ TEST(ClusterWorker, AGoneWorkersConsumerIsRemovedOnEveryShardAndLiveOnesStay) {
   auto s = cluster_ingest_settings("cluster_expiry", 4);
   s.worker.reclaim_idle = 500ms;
   s.worker.consumer_expiry = 3s;
-  s.worker.pipelines = 2;
   ingest_under_test ingest(s);
   auto ops = send_runs(ingest.url(), sink_runs(80, 33));
   // A gone worker holding entries of every shard.
@@ -236,24 +235,7 @@ TEST(ClusterWorker, AGoneWorkersConsumerIsRemovedOnEveryShardAndLiveOnesStay) {
   ASSERT_FALSE(gone.read_new(40, 100ms, held)) << gone.last_error();
   ASSERT_GE(held.size(), 4u);
 
-  auto s1 = s, s2 = s;
-  s1.worker.consumer = "w1";
-  s2.worker.consumer = "w2";
-  sink::worker w1(s1), w2(s2);
-  w1.start();
-  w2.start();
-  clickhouse_probe ch(s);
-  ASSERT_TRUE(eventually([&] { return ch.distinct_ops() == ops; }, 60s)) << ch.distinct_ops() << " of " << ops;
-  const std::vector<std::string> live{"w1-0", "w1-1", "w2-0", "w2-1"};
-  ASSERT_TRUE(eventually([&] { return consumer_names(gone) == live; }, 30s))
-      << ::testing::PrintToString(consumer_names(gone));
-  std::this_thread::sleep_for(4s);  // idle past the expiry: the heartbeats keep them
-  EXPECT_EQ(consumer_names(gone), live);
-  w1.stop();
-  w2.stop();
-  EXPECT_EQ(consumer_names(gone), std::vector<std::string>{}) << "drained workers leave the group";
-  EXPECT_GE(w1.metrics().reclaimed + w2.metrics().reclaimed, held.size());
-  EXPECT_EQ(ch.duplicates_after_final(), 0u);
+  expect_gone_consumer_removed(s, gone, ops, held.size());
   auto c = cluster();
   EXPECT_EQ(entries_in(c, s), 0);
 }
