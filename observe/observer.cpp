@@ -78,6 +78,8 @@ observer::observer(observer_options options)
   if (!o_.metrics_urls.empty()) scraper_.emplace(o_.metrics_urls);
   for (const auto& settings : o_.target.replicas)
     replicas_.push_back(std::make_unique<sink::clickhouse_client>(with_timeout(settings, replica_timeout)));
+  for (const auto& settings : o_.target.replicas)
+    replica_probes_.push_back(std::make_unique<sink::clickhouse_client>(with_timeout(settings, replica_timeout)));
 }
 
 observer::~observer() { end(); }
@@ -277,7 +279,7 @@ void observer::poll_replicas() {
       if (!w.on[r]) ids.push_back(w.id);
     if (ids.empty()) continue;
     // A replica that does not answer just has not shown them yet.
-    auto answer = replicas_[r]->query(probe_query(o_.target.table, ids));
+    auto answer = replica_probes_[r]->query(probe_query(o_.target.table, ids));
     auto now = clock::now();
     if (!answer.ok()) continue;
     auto seen = lines_of(answer.body);

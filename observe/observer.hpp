@@ -123,8 +123,11 @@ class observer final : public loadgen::run_watcher {
   sink::clickhouse_client ch_;          ///< the probes' (probe thread)
   sink::clickhouse_client figures_ch_;  ///< the per-second figures', with a short timeout (sample thread)
   /// Every replica of a cluster, with a short timeout: a frozen one is
-  /// what is measured, and must not stall the sampling.
+  /// what is measured, and must not stall the sampling. One set per thread
+  /// (a client is one connection, not to be shared): the sample thread's,
+  /// and the probe thread's.
   std::vector<std::unique_ptr<sink::clickhouse_client>> replicas_;
+  std::vector<std::unique_ptr<sink::clickhouse_client>> replica_probes_;
   std::minstd_rand pick_{20261206};  ///< which replica a probe reads; guarded by mu_
   std::optional<redis_sampler> redis_;
   std::optional<metrics_sampler> scraper_;
