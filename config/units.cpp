@@ -7,6 +7,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 
 #include <fmt/format.h>
 
@@ -165,6 +168,49 @@ std::optional<long long> parse_integer(std::string_view text) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc{} || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
   return v;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_wall_time(std::string_view text, std::string* error) {
+  auto fail = [&](const char* why) -> std::optional<std::chrono::system_clock::time_point> {
+    if (error) *error = fmt::format("time '{}': {}", text, why);
+    return std::nullopt;
+  };
+  auto t = std::string(common::trim(text));
+  // Whole seconds, then the fraction rounded: a double's 1.8e9 s holds only µs.
+  auto from_seconds = [](double s) {
+    auto whole = std::floor(s);
+    return std::chrono::system_clock::time_point(std::chrono::seconds(static_cast<long long>(whole))) +
+           std::chrono::round<std::chrono::system_clock::duration>(std::chrono::duration<double>(s - whole));
+  };
+  double seconds = 0;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), seconds);
+  if (ec == std::errc{} && end == t.data() + t.size()) {
+    if (!(seconds >= 0 && seconds < 1e11)) return fail("seconds since the epoch must be 0 to 10^11");
+    return from_seconds(seconds);
+  }
+  std::tm tm{};
+  int used = 0;
+  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &used) != 6)
+    return fail("expected RFC 3339 in UTC such as 2026-12-07T16:00:00Z, or seconds since the epoch");
+  std::string_view rest(t.data() + used, t.size() - static_cast<std::size_t>(used));
+  double fraction = 0;
+  if (!rest.empty() && rest.front() == '.') {
+    auto digits = rest.find_first_not_of("0123456789", 1);
+    std::string f = "0" + std::string(rest.substr(0, digits));
+    fraction = std::strtod(f.c_str(), nullptr);
+    rest = digits == std::string_view::npos ? std::string_view{} : rest.substr(digits);
+  }
+  if (rest != "Z" && rest != "z" && rest != "+00:00") return fail("give the time in UTC, ending in Z");
+  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60)
+    return fail("a field is out of range");
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  auto epoch = timegm(&tm);
+  if (epoch < 0) return fail("before 1970");
+  return from_seconds(static_cast<double>(epoch)) +
+         std::chrono::round<std::chrono::system_clock::duration>(std::chrono::duration<double>(fraction));
 }
 
 std::optional<bool> parse_bool(std::string_view text) {

@@ -23,6 +23,12 @@ std::optional<std::chrono::nanoseconds> parse_duration_ns(std::string_view text,
 /// As parse_duration_ns, for values kept in milliseconds: a whole number of
 /// them ("1.5ms" is refused), at most 10^12 (about 31 years).
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, std::string* error = nullptr);
+/// A moment on the wall clock: RFC 3339 in UTC, "2026-12-07T16:00:00Z"
+/// (fractions of a second allowed, "+00:00" for Z), or seconds since the
+/// epoch ("1796659200", "1796659200.5"). Other offsets are refused rather
+/// than guessed. On failure, `error` says why, naming the text.
+std::optional<std::chrono::system_clock::time_point> parse_wall_time(std::string_view text,
+                                                                     std::string* error = nullptr);
 std::optional<long long> parse_integer(std::string_view text);
 std::optional<bool> parse_bool(std::string_view text);
 /// Comma-separated list; blanks trimmed, empty items dropped.

@@ -15,6 +15,7 @@
 #include "observe/observer.hpp"
 #include "observe/reconcile.hpp"
 #include "observe/stack_figures.hpp"
+#include "report/acknowledged_file.hpp"
 #include "report/report_html.hpp"
 
 #include "report/summary.hpp"
@@ -42,10 +43,7 @@ void see_behind_the_target(loadgen::load_result& r, const loadgen::load_options&
   if (o.progress != loadgen::progress_mode::none)
     ro.progress = [](const std::string& line) { std::cerr << line << "\n"; };
   std::optional<observe::reconcile_result> rec;
-  if (timeout.count() > 0) {
-    loadgen::request_plan plan(o.body);  // the same seed and salt: the same ids
-    rec = observe::reconcile(plan, r.accepted_requests, ro);
-  }
+  if (timeout.count() > 0) rec = observe::reconcile(r.acknowledged, ro);
   watch.end();
   observe::attach_stack_figures(r, watch, rec ? &*rec : nullptr, ro);
 }
@@ -82,6 +80,8 @@ void print_stack_figures(const loadgen::load_result& r) {
     std::cerr << fmt::format("tracepipe load: {} error(s) reading the stack, last: {}\n", f.observer_errors, f.error);
 }
 
+}  // namespace
+
 void print_summary(const loadgen::load_result& r) {
   std::string rejected;
   for (auto [s, n] : r.rejected) rejected += fmt::format(" {}×{}", n, s);
@@ -113,6 +113,8 @@ void print_summary(const loadgen::load_result& r) {
   }
 }
 
+namespace {
+
 /// The pages to scrape: those asked for, else the target's own /metrics when
 /// it is tracepipe (a remote platform's API has none: said once, not an error).
 std::vector<std::string> metrics_pages(const load_session& session, const std::string& target) {
@@ -131,6 +133,24 @@ void write_file(const std::filesystem::path& p, const std::string& text) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
   f << text;
   if (!f.flush()) throw std::runtime_error("cannot write " + p.string());
+}
+
+void write_run_files(const std::filesystem::path& dir, const loadgen::load_result& r,
+                     const std::vector<report::threshold_outcome>& outcomes) {
+  write_file(dir / "summary.json", report::summary_json(r, outcomes));
+  write_file(dir / "timeseries.csv", report::timeseries_csv(r));
+  write_file(dir / "acknowledged_ops.txt", report::acknowledged_ops_text(r.acknowledged));
+  write_file(dir / "report.html", report::render_report_html(report::inputs_of(r, outcomes, dir.string())));
+}
+
+int exit_code_of(const std::vector<report::threshold_outcome>& outcomes) {
+  int code = 0;
+  for (const auto& t : outcomes)
+    if (!t.passed) {
+      code = 3;
+      std::cerr << fmt::format("threshold failed: {}  (actual {:.3f})\n", t.t.text, t.actual);
+    }
+  return code;
 }
 
 std::uint64_t fresh_id_salt() {
@@ -199,20 +219,11 @@ session_result run_load_session(load_session& session, std::atomic<bool>& stop) 
   if (session.judge)
     for (auto& o : session.judge(r)) outcomes.push_back(std::move(o));
   std::filesystem::path dir(session.out);
-  if (!session.out.empty()) {
-    write_file(dir / "summary.json", report::summary_json(r, outcomes));
-    write_file(dir / "timeseries.csv", report::timeseries_csv(r));
-    write_file(dir / "report.html", report::render_report_html(report::inputs_of(r, outcomes, dir.string())));
-  }
+  if (!session.out.empty()) write_run_files(dir, r, outcomes);
   print_summary(r);
   if (!session.out.empty()) std::cout << "report: " << (dir / "report.html").string() << "\n";
-  bool failed = false;
-  for (const auto& t : outcomes)
-    if (!t.passed) {
-      failed = true;
-      std::cerr << fmt::format("threshold failed: {}  (actual {:.3f})\n", t.t.text, t.actual);
-    }
-  return {std::move(r), std::move(outcomes), failed ? 3 : 0};
+  int exit_code = exit_code_of(outcomes);
+  return {std::move(r), std::move(outcomes), exit_code};
 }
 
 }  // namespace tracepipe::lab

@@ -46,6 +46,18 @@ struct load_session {
 /// Writes `text` to `path` whole; throws std::runtime_error naming it.
 void write_file(const std::filesystem::path& path, const std::string& text);
 
+/// A run's files in `dir`: summary.json, timeseries.csv, report.html, and
+/// acknowledged_ops.txt (what `tracepipe report merge` reconciles); throws
+/// std::runtime_error naming a file that cannot be written.
+void write_run_files(const std::filesystem::path& dir, const loadgen::load_result& r,
+                     const std::vector<report::threshold_outcome>& outcomes);
+
+/// Each failed threshold on stderr; 3 when one failed, else 0.
+int exit_code_of(const std::vector<report::threshold_outcome>& outcomes);
+
+/// The run's summary on stdout, as `tracepipe load` prints it.
+void print_summary(const loadgen::load_result& r);
+
 /// A salt for run ids that differs between runs (see loadgen/run_ids.hpp).
 std::uint64_t fresh_id_salt();
 

@@ -34,7 +34,8 @@ boost::json::object config_entries(const load_options& o, const body_options& b)
           {"retry_429", o.retry},
           {"retry_errors", o.retry_errors},
           {"max_retries", o.max_retries},
-          {"stages_s_runs_per_s", std::move(stages)}};
+          {"stages_s_runs_per_s", std::move(stages)},
+          {"segment", o.segment.text()}};
 }
 
 }  // namespace tracepipe::loadgen

@@ -14,6 +14,7 @@
 
 #include "loadgen/component_figures.hpp"
 #include "loadgen/histogram.hpp"
+#include "loadgen/run_ids.hpp"
 
 namespace tracepipe::loadgen {
 
@@ -34,10 +35,12 @@ struct second_row {
   component_figures components;                   ///< the columns of component_columns
 };
 
-/// An HTTP request the target answered 2xx: scheduled request k, its part.
-struct accepted_request {
-  std::uint64_t k = 0;
-  int part = 0;
+/// What a reconcile looks up of one load: its id key and the distinct run
+/// operations its accepted requests carried, sorted. Loads of several
+/// generators have keys of their own, so their sets never overlap.
+struct acknowledged_ops {
+  std::uint64_t id_key = 0;
+  std::vector<op_key> ops;
 };
 
 /// What a load run with --stack saw behind the target.
@@ -122,6 +125,9 @@ struct load_result {
   boost::json::object config;  ///< summary.json's "config": what was asked for, in order
   std::uint64_t start_wall_us = 0;                ///< the schedule's second 0, µs since the epoch
   std::vector<accepted_request> accepted_requests;
+  /// What accepted_requests carried: one set per generator (several once merged).
+  std::vector<acknowledged_ops> acknowledged;
+  std::string segment = "0/1";  ///< of several generators (execution_segment::text); merged: "0/2+1/2"
   std::optional<stack_figures> stack;             ///< with --stack
   std::vector<run_phase> phases;                  ///< empty unless a scenario named them
   std::optional<read_figures> reads;              ///< with --read-rate

@@ -29,6 +29,13 @@ struct load_options {
   /// The plan in runs per second (k6-style stages; a constant rate is one
   /// zero-length step stage and one stage of the duration, see constant_stages).
   std::vector<stage> stages;
+  /// One of several generators (`--segment I/N`): this one sends requests
+  /// I, I + N, I + 2N, … of the stages' schedule; the others send the rest.
+  execution_segment segment;
+  /// Set: the schedule's second 0, on the wall clock, so generators on
+  /// several machines begin together (`--start-at`). run_load waits for it,
+  /// and refuses one more than a second past.
+  std::optional<std::chrono::system_clock::time_point> start_at;
   body_options body;
   int connections = 32;
   /// > 0: closed loop instead (for comparison): this many connections, each

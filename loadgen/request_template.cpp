@@ -203,5 +203,13 @@ std::string request_plan::first_post_trace_id(std::uint64_t k, int part) const {
   return run_id(key_, t.first_trace->second ? k - 1 : k, t.first_trace->first);
 }
 
+std::vector<op_key> acknowledged_operations(const request_plan& plan, const std::vector<accepted_request>& accepted) {
+  std::vector<op_key> ops;
+  for (const auto& a : accepted) plan.operations(a.k, a.part, ops);
+  std::sort(ops.begin(), ops.end());
+  ops.erase(std::unique(ops.begin(), ops.end()), ops.end());
+  return ops;
+}
+
 }  // namespace tracepipe::loadgen
 

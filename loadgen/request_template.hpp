@@ -114,4 +114,7 @@ class request_plan {
   std::vector<tmpl> first_;      ///< request 0 in post_patch mode: no previous runs
 };
 
+/// The distinct operations the accepted requests carried, sorted.
+std::vector<op_key> acknowledged_operations(const request_plan& plan, const std::vector<accepted_request>& accepted);
+
 }  // namespace tracepipe::loadgen

@@ -29,6 +29,12 @@ constexpr std::uint64_t op_request(op_key o) { return o >> 15; }
 constexpr std::uint32_t op_slot(op_key o) { return static_cast<std::uint32_t>((o >> 1) & 0x3fff); }
 constexpr bool op_is_patch(op_key o) { return (o & 1) != 0; }
 
+/// An HTTP request the target answered 2xx: scheduled request k, its part.
+struct accepted_request {
+  std::uint64_t k = 0;
+  int part = 0;
+};
+
 /// The operation an (id, kind) row stands for, when the id is one this key
 /// generated (kind "post" or "patch"); nullopt for anyone else's runs.
 std::optional<op_key> parse_op(std::uint64_t key, std::string_view id, std::string_view kind);

@@ -112,11 +112,23 @@ schedule::schedule(const std::vector<stage>& stages) {
     owed = seg.owed_after;
   }
   total_ = std::chrono::nanoseconds{start};
-  total_requests_ = static_cast<std::uint64_t>(std::ceil(owed));
+  whole_requests_ = total_requests_ = static_cast<std::uint64_t>(std::ceil(owed));
+}
+
+schedule schedule::striped(execution_segment s) const {
+  schedule out = *this;
+  out.share_ = s;
+  out.total_requests_ = whole_requests_ > s.index ? (whole_requests_ - s.index + s.count - 1) / s.count : 0;
+  return out;
 }
 
 std::optional<std::chrono::nanoseconds> schedule::intended(std::uint64_t n) const {
   if (n >= total_requests_) return std::nullopt;
+  return intended_whole(share_.index + n * share_.count);
+}
+
+std::optional<std::chrono::nanoseconds> schedule::intended_whole(std::uint64_t n) const {
+  if (n >= whole_requests_) return std::nullopt;
   // The stage where N(t) passes n: zero-area stages (steps, pauses) are
   // skipped since their owed_after equals their owed_before.
   const auto want = static_cast<double>(n);
@@ -144,8 +156,29 @@ double schedule::rate_at(std::chrono::nanoseconds t) const {
                               [](std::int64_t v, const segment& s) { return v < s.start_ns; });
   --seg;
   double f = static_cast<double>(t.count() - seg->start_ns) / static_cast<double>(seg->duration_ns);
-  return seg->from + (seg->to - seg->from) * f;
+  return (seg->from + (seg->to - seg->from) * f) / share_.count;
 }
+
+std::optional<execution_segment> execution_segment::parse(std::string_view text, std::string* error) {
+  auto fail = [&](const std::string& why) -> std::optional<execution_segment> {
+    if (error) *error = "'" + std::string(text) + "': " + why;
+    return std::nullopt;
+  };
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) return fail("expected I/N, e.g. 0/4 (the first of four generators)");
+  auto number = [](std::string_view part, std::uint32_t& out) {
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
+    return ec == std::errc{} && end == part.data() + part.size() && !part.empty();
+  };
+  execution_segment s;
+  if (!number(text.substr(0, slash), s.index) || !number(text.substr(slash + 1), s.count))
+    return fail("I and N must be whole numbers");
+  if (s.count < 1 || s.count > 10000) return fail("N must be 1 to 10000");
+  if (s.index >= s.count) return fail("I counts from 0, so it must be below N");
+  return s;
+}
+
+std::string execution_segment::text() const { return std::to_string(index) + "/" + std::to_string(count); }
 
 pacer::pacer(schedule plan, clock::time_point start) : plan_(std::move(plan)), start_(start), next_due_(due_at(0)) {}
 

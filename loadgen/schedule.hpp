@@ -20,6 +20,19 @@ struct stage {
   double target = 0;  ///< requests per second, 0 ≤ target ≤ schedule::max_rate
 };
 
+/// k6's execution segments, striped: generator `index` of `count` (0-based)
+/// sends requests index, index + count, index + 2·count, … of the whole
+/// schedule, so N generators started together send exactly what one would,
+/// interleaved, whatever the stages' ramps.
+struct execution_segment {
+  std::uint32_t index = 0, count = 1;
+
+  /// "I/N" with 0 ≤ I < N ≤ 10000; nullopt with *error saying why.
+  static std::optional<execution_segment> parse(std::string_view text, std::string* error = nullptr);
+  std::string text() const;  ///< "I/N"
+  bool whole() const { return count == 1; }
+};
+
 /// Request n (0-based) is intended at t_n = the last moment t at which
 /// N(t) ≤ n, where N(t) = ∫₀ᵗ rate is the number of requests owed by t. So
 /// a constant rate gives t_n = n / rate, the first request of a ramp from 0
@@ -47,6 +60,10 @@ class schedule {
   /// outside [0, max_rate] (or NaN) is clamped; validate user input first.
   static schedule constant(double rate, std::chrono::nanoseconds duration);
 
+  /// The same schedule as one of several generators sees it: its request n
+  /// is this schedule's request s.index + n·s.count; rates are divided by s.count.
+  schedule striped(execution_segment s) const;
+
   /// Intended send time of request n, from the schedule's start; nullopt
   /// for n ≥ total_requests(). Non-decreasing in n, never after total().
   std::optional<std::chrono::nanoseconds> intended(std::uint64_t n) const;
@@ -58,6 +75,8 @@ class schedule {
   std::uint64_t total_requests() const { return total_requests_; }
 
  private:
+  std::optional<std::chrono::nanoseconds> intended_whole(std::uint64_t n) const;
+
   /// A stage placed on the time line, with the requests owed before it.
   struct segment {
     std::int64_t start_ns = 0;
@@ -69,7 +88,9 @@ class schedule {
 
   std::vector<segment> segments_;
   std::chrono::nanoseconds total_{0};
-  std::uint64_t total_requests_ = 0;
+  std::uint64_t total_requests_ = 0;   ///< of this segment
+  std::uint64_t whole_requests_ = 0;   ///< of the whole schedule
+  execution_segment share_;
 };
 
 /// Drives a schedule against a steady clock for a send loop: hands out the

@@ -47,21 +47,20 @@ double quantile_ms(std::vector<std::uint64_t>& lags_us, double q) {
   return static_cast<double>(lags_us[i]) / 1000.0;
 }
 
-}  // namespace
-
-std::vector<op_key> acknowledged_operations(const request_plan& plan, const std::vector<accepted_request>& accepted) {
-  std::vector<op_key> ops;
-  for (const auto& a : accepted) plan.operations(a.k, a.part, ops);
-  std::sort(ops.begin(), ops.end());
-  ops.erase(std::unique(ops.begin(), ops.end()), ops.end());
-  return ops;
+std::uint64_t operations_of(const std::vector<acknowledged_ops>& loads) {
+  std::uint64_t n = 0;
+  for (const auto& l : loads) n += l.ops.size();
+  return n;
 }
 
-reconcile_result tally(std::string_view body, const std::vector<op_key>& expected, std::uint64_t key,
+}  // namespace
+
+reconcile_result tally(std::string_view body, const std::vector<acknowledged_ops>& loads,
                        const reconcile_options& o) {
   reconcile_result r;
-  r.expected = expected.size();
-  std::vector<bool> seen(expected.size(), false);
+  r.expected = operations_of(loads);
+  std::vector<std::vector<bool>> seen;
+  for (const auto& l : loads) seen.emplace_back(l.ops.size(), false);
   struct point {
     std::uint64_t second, lag_us;
     bool post;
@@ -70,16 +69,19 @@ reconcile_result tally(std::string_view body, const std::vector<op_key>& expecte
   std::string_view cells[5];
   auto late_us = static_cast<std::uint64_t>(o.late_after.count()) * 1000;
   while (next_row(body, cells)) {
-    auto op = parse_op(key, cells[0], cells[1]);
+    std::optional<op_key> op;
+    std::size_t load = 0;
+    for (; load < loads.size() && !op; ++load) op = parse_op(loads[load].id_key, cells[0], cells[1]);
     if (!op) continue;  // another load's run, or the user's own
+    const auto& expected = loads[--load].ops;
     auto it = std::lower_bound(expected.begin(), expected.end(), *op);
     if (it == expected.end() || *it != *op) {
       ++r.unacknowledged;
       continue;
     }
     auto i = static_cast<std::size_t>(it - expected.begin());
-    if (seen[i]) continue;
-    seen[i] = true;
+    if (seen[load][i]) continue;
+    seen[load][i] = true;
     ++r.found;
     r.duplicates += to_u64(cells[2]) - 1;
     auto inserted = to_u64(cells[3]), received = to_u64(cells[4]);
@@ -108,9 +110,8 @@ reconcile_result tally(std::string_view body, const std::vector<op_key>& expecte
   return r;
 }
 
-reconcile_result reconcile(const request_plan& plan, const std::vector<accepted_request>& accepted,
-                           const reconcile_options& o) {
-  auto expected = acknowledged_operations(plan, accepted);
+reconcile_result reconcile(const std::vector<acknowledged_ops>& loads, const reconcile_options& o) {
+  const auto expected = operations_of(loads);
   sink::clickhouse_client ch(o.target.clickhouse);
   auto t0 = clock_type::now();
   auto deadline = t0 + o.deadline;
@@ -126,9 +127,9 @@ reconcile_result reconcile(const request_plan& plan, const std::vector<accepted_
     auto r = ch.query(operations_count_query(o.target.table, o.target.project, o.since_us));
     auto n = r.ok() ? to_u64(r.body) : 0;
     error = r.ok() ? "" : r.message;
-    if (r.ok() && n >= expected.size()) break;
+    if (r.ok() && n >= expected) break;
     if (give_up()) break;
-    say(fmt::format("reconcile: {} of {} acknowledged operations in ClickHouse{}", n, expected.size(),
+    say(fmt::format("reconcile: {} of {} acknowledged operations in ClickHouse{}", n, expected,
                     error.empty() ? "" : " (" + error + ")"));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
@@ -136,16 +137,16 @@ reconcile_result reconcile(const request_plan& plan, const std::vector<accepted_
   for (;;) {
     auto r = ch.query(reconcile_query(o.target.table, o.target.project, o.since_us));
     if (r.ok()) {
-      result = tally(r.body, expected, plan.id_key(), o);
+      result = tally(r.body, loads, o);
       error.clear();
     } else {
       error = r.message;
     }
     if ((r.ok() && result.lost == 0) || give_up()) break;
-    say(fmt::format("reconcile: {} of {} found, waiting for the rest", result.found, expected.size()));
+    say(fmt::format("reconcile: {} of {} found, waiting for the rest", result.found, expected));
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
-  result.expected = expected.size();
+  result.expected = expected;
   if (!error.empty()) {
     result.error = error;
     result.lost = result.expected - result.found;

@@ -57,16 +57,15 @@ struct reconcile_result {
   std::string error;               ///< non-empty: ClickHouse could not be read (figures incomplete)
 };
 
-/// The distinct operations the accepted requests carried, sorted.
-std::vector<op_key> acknowledged_operations(const request_plan& plan, const std::vector<accepted_request>& accepted);
+using loadgen::acknowledged_ops;
 
-/// One pass over reconcile_query's answer (TSV): which of `expected` are
-/// there, duplicated, late; rows of other ids are ignored. (reconcile()
-/// repeats it until nothing is missing or the deadline passes.)
-reconcile_result tally(std::string_view tsv, const std::vector<op_key>& expected, std::uint64_t id_key,
+/// One pass over reconcile_query's answer (TSV): which of the loads'
+/// acknowledged operations are there, duplicated, late; rows of other ids
+/// are ignored. (reconcile() repeats it until nothing is missing or the
+/// deadline passes.) Several loads: one generator's each, counted as one.
+reconcile_result tally(std::string_view tsv, const std::vector<acknowledged_ops>& loads,
                        const reconcile_options& options);
 
-reconcile_result reconcile(const request_plan& plan, const std::vector<accepted_request>& accepted,
-                           const reconcile_options& options);
+reconcile_result reconcile(const std::vector<acknowledged_ops>& loads, const reconcile_options& options);
 
 }  // namespace tracepipe::observe

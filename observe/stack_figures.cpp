@@ -60,29 +60,36 @@ void attach_stack_figures(load_result& r, const observer& watch, const reconcile
   f.observer_errors = watch.errors();
   f.error = watch.last_error();
   f.late_after_ms = static_cast<double>(options.late_after.count());
-  if (rec) {
-    f.reconciled = true;
-    f.expected = rec->expected;
-    f.found = rec->found;
-    f.lost = rec->lost;
-    f.duplicates = rec->duplicates;
-    f.late = rec->late;
-    f.unacknowledged = rec->unacknowledged;
-    f.timed_out = rec->timed_out;
-    f.waited_s = rec->waited_s;
-    f.lag_us = rec->lag_us;
-    if (!rec->error.empty()) f.error = rec->error;
-    for (auto& row : r.timeseries) row.lag_p50_ms = row.lag_p99_ms = std::nullopt;  // the live ones were estimates
-    for (const auto& s : rec->per_second) {
-      auto& row = row_at(r, s.second);
-      row.inserted_runs = s.runs;
-      row.lag_p50_ms = s.lag_p50_ms;
-      row.lag_p99_ms = s.lag_p99_ms;
-    }
-    for (auto& row : r.timeseries)
-      if (!row.inserted_runs) row.inserted_runs = 0;  // reconciled: a second with nothing inserted is a 0
-  }
   r.stack = std::move(f);
+  if (rec) attach_reconcile(r, *rec);
+}
+
+void attach_reconcile(load_result& r, const reconcile_result& rec) {
+  if (!r.stack) r.stack.emplace();
+  auto& f = *r.stack;
+  f.reconciled = true;
+  f.expected = rec.expected;
+  f.found = rec.found;
+  f.lost = rec.lost;
+  f.duplicates = rec.duplicates;
+  f.late = rec.late;
+  f.unacknowledged = rec.unacknowledged;
+  f.timed_out = rec.timed_out;
+  f.waited_s = rec.waited_s;
+  f.lag_us = rec.lag_us;
+  if (!rec.error.empty()) f.error = rec.error;
+  for (auto& row : r.timeseries) {
+    row.lag_p50_ms = row.lag_p99_ms = std::nullopt;  // the live ones were estimates
+    row.inserted_runs = std::nullopt;
+  }
+  for (const auto& s : rec.per_second) {
+    auto& row = row_at(r, s.second);
+    row.inserted_runs = s.runs;
+    row.lag_p50_ms = s.lag_p50_ms;
+    row.lag_p99_ms = s.lag_p99_ms;
+  }
+  for (auto& row : r.timeseries)
+    if (!row.inserted_runs) row.inserted_runs = 0;  // reconciled: a second with nothing inserted is a 0
 }
 
 }  // namespace tracepipe::observe

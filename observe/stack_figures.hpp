@@ -11,6 +11,10 @@ namespace tracepipe::observe {
 
 using loadgen::load_result;
 
+/// The reconcile's figures into r.stack (made when absent), and its
+/// per-second inserted runs and lag into r's rows.
+void attach_reconcile(load_result& r, const reconcile_result& reconciled);
+
 /// `reconciled` is null when the reconcile was skipped.
 void attach_stack_figures(load_result& r, const observer& watch, const reconcile_result* reconciled,
                           const reconcile_options& options);

@@ -87,15 +87,15 @@ std::vector<std::string_view> split_cells(std::string_view line) {
   }
 }
 
-std::string read_file(const std::filesystem::path& path) {
+}  // namespace
+
+std::string read_text_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw report_file_error(fmt::format("{}: cannot be read (missing?)", path.string()));
   std::ostringstream text;
   text << in.rdbuf();
   return std::move(text).str();
 }
-
-}  // namespace
 
 std::vector<std::optional<double>> timeseries_table::column(std::string_view name) const {
   auto it = columns.find(name);
@@ -166,8 +166,8 @@ report_inputs read_report_files(const std::filesystem::path& dir) {
   auto timeseries = dir / "timeseries.csv";
   report_inputs in;
   in.source = dir.string();
-  in.summary = parse_summary_json(read_file(summary), summary.string());
-  in.timeseries = parse_timeseries_csv(read_file(timeseries), timeseries.string());
+  in.summary = parse_summary_json(read_text_file(summary), summary.string());
+  in.timeseries = parse_timeseries_csv(read_text_file(timeseries), timeseries.string());
   return in;
 }
 

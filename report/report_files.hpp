@@ -71,6 +71,9 @@ struct report_file_error : std::runtime_error {
 summary_values parse_summary_json(std::string_view text, std::string_view file = "summary.json");
 timeseries_table parse_timeseries_csv(std::string_view text, std::string_view file = "timeseries.csv");
 
+/// A file's whole text; throws report_file_error naming it.
+std::string read_text_file(const std::filesystem::path& path);
+
 /// DIR/summary.json and DIR/timeseries.csv; throws report_file_error.
 report_inputs read_report_files(const std::filesystem::path& dir);
 

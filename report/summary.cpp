@@ -106,6 +106,26 @@ json::object reads_of(const loadgen::read_figures& f) {
           {"latency_histogram_us", {{"corrected", f.corrected.to_text()}, {"uncorrected", f.uncorrected.to_text()}}}};
 }
 
+/// What `tracepipe report merge` needs besides the figures above: which
+/// generator this was, its second 0 and every histogram exactly (the
+/// percentiles above cannot be merged; these can).
+void add_merge_inputs(json::object& doc, const load_result& r) {
+  doc["segment"] = r.segment;
+  json::array keys;
+  for (const auto& a : r.acknowledged) keys.push_back(json::string(fmt::format("{:016x}", a.id_key)));
+  doc["id_keys"] = std::move(keys);
+  doc["start_wall_us"] = r.start_wall_us;
+  json::object h;
+  if (r.stack) {
+    h["lag"] = r.stack->lag_us.to_text();
+    h["visible"] = r.stack->visible_us.to_text();
+    h["visible_all_replicas"] = r.stack->visible_all_us.to_text();
+    h["replication_lag"] = r.stack->replication_lag_us.to_text();
+  }
+  if (r.api_probe) h["visible_api"] = r.api_probe->visible_us.to_text();
+  doc["histograms_us"] = std::move(h);
+}
+
 /// The scenario's phases as the report marks them.
 json::array phases_of(const load_result& r) {
   json::array out;
@@ -145,6 +165,7 @@ std::string summary_json(const load_result& r, const std::vector<threshold_outco
                                                              {"failed_polls", r.api_probe->errors}})
                                   : nullptr;
   if (!r.phases.empty()) doc["phases"] = phases_of(r);
+  add_merge_inputs(doc, r);
   doc["thresholds"] = thresholds_of(thresholds);
   return common::json_document(doc);
 }

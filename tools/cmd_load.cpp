@@ -52,6 +52,9 @@ struct load_cli {
   std::string group;  ///< empty: worker.group of the config (file, environment) or its default
   std::vector<std::string> metrics;
   std::int64_t id_salt = -1;
+  // One of several generators.
+  std::string segment;
+  std::string start_at;
   // A read load beside the writes.
   double read_rate = 0;
   std::string read_mix = "get:60,trace:30,project:10";
@@ -90,6 +93,27 @@ void parse_body_mix(load_cli& c) {
                                               : sink::body_compression::none;
 }
 
+/// --segment and --start-at: which share of the schedule this generator
+/// sends, and when every generator begins.
+void parse_generator_share(load_cli& c) {
+  std::string why;
+  if (!c.segment.empty()) {
+    auto s = loadgen::execution_segment::parse(c.segment, &why);
+    if (!s) usage("--segment: " + why);
+    if (c.o.concurrency > 0) usage("--segment splits a schedule: it needs --rate or --stages, not --concurrency");
+    c.o.segment = *s;
+    // Each generator's ids come from a key of its own even when all were
+    // given one --id-salt: their runs never collide, and each reconciles
+    // exactly its own (the merge counts them all).
+    c.o.body.id_salt = loadgen::id_key(c.o.body.id_salt, s->index + 1);
+  }
+  if (!c.start_at.empty()) {
+    auto t = config::parse_wall_time(c.start_at, &why);
+    if (!t) usage("--start-at: " + why);
+    c.o.start_at = *t;
+  }
+}
+
 int run_load_command(load_cli& c) {
   auto& o = c.o;
   std::string why;
@@ -125,6 +149,7 @@ int run_load_command(load_cli& c) {
                : isatty(STDERR_FILENO) ? loadgen::progress_mode::line
                                        : loadgen::progress_mode::every_10s;
   o.body.id_salt = c.id_salt >= 0 ? static_cast<std::uint64_t>(c.id_salt) : fresh_id_salt();
+  parse_generator_share(c);
   load_session session;
   session.reconcile_timeout = parse_ms("--reconcile-timeout", c.reconcile_timeout);
   session.late_after = parse_ms("--late-after", c.late_after);
@@ -248,7 +273,16 @@ void add_load_command(CLI::App& app, action& run) {
   cmd->add_option("--drain-timeout-ms", c.drain_ms, "After the schedule: wait this long for answers and retries")
       ->capture_default_str()
       ->check(CLI::Range(0, 3'600'000));
-  cmd->add_option("--out", c.out, "Directory for summary.json, timeseries.csv and report.html");
+  cmd->add_option("--out", c.out,
+                  "Directory for summary.json, timeseries.csv, report.html and acknowledged_ops.txt (what `tracepipe "
+                  "report merge` needs to merge several generators' runs)");
+  cmd->add_option("--segment", c.segment,
+                  "I/N: this is generator I (from 0) of N sharing one schedule, as k6's execution segments: it sends "
+                  "requests I, I+N, I+2N, … of --rate/--stages (so 1/N of the rate), with run ids of its own. Start "
+                  "all N with the same flags and --start-at, then `tracepipe report merge` their --out directories");
+  cmd->add_option("--start-at", c.start_at,
+                  "When the schedule's second 0 is, on the wall clock: 2026-12-07T16:00:00Z (UTC) or seconds since the "
+                  "epoch. The generator waits until then, so several begin together; more than 1 s late is an error");
   cmd->add_option("--threshold", c.thresholds,
                   "Pass/fail, repeatable: 'http_p99<200ms', 'errors==0', 'rate_ratio>=0.99' (metrics: http_p50 "
                   "http_p90 http_p99 http_p999 http_max http_mean [+_uncorrected], sent accepted errors dropped "

@@ -110,7 +110,7 @@ TEST(loadgen_reconcile_tally, counts_found_lost_duplicates_late_and_unacknowledg
   tsv += row(key, make_op(2, 0, false), 1, start + 600'000, start + 500'000);      // never acknowledged
   tsv += row(id_key(2, 9), make_op(1, 9, false), 1, start, start);                 // someone else's run
   tsv += "foreign-id\tpost\t1\t1\t1\n";
-  auto r = tally(tsv, expected, key, o);
+  auto r = tally(tsv, {{key, expected}}, o);
   EXPECT_EQ(r.expected, 10u);
   EXPECT_EQ(r.found, 8u);
   EXPECT_EQ(r.lost, 2u);
@@ -132,13 +132,29 @@ TEST(loadgen_reconcile_tally, patches_count_as_operations_not_runs) {
   std::vector<op_key> expected{make_op(0, 0, false), make_op(0, 0, true)};
   reconcile_options o;
   o.start_us = start;
-  auto r = tally(row(key, expected[0], 1, start + 10, start) + row(key, expected[1], 1, start + 20, start), expected,
-                 key, o);
+  auto r = tally(row(key, expected[0], 1, start + 10, start) + row(key, expected[1], 1, start + 20, start),
+                 {{key, expected}}, o);
   EXPECT_EQ(r.found, 2u);
   EXPECT_EQ(r.lost, 0u);
   ASSERT_EQ(r.per_second.size(), 1u);
   EXPECT_EQ(r.per_second[0].runs, 1u);
   EXPECT_EQ(r.per_second[0].operations, 2u);
+}
+
+TEST(loadgen_reconcile_tally, several_generators_loads_are_each_matched_by_their_own_key) {
+  const std::uint64_t a = id_key(1, 11), b = id_key(1, 12), start = 1'000'000;
+  std::vector<op_key> ops{make_op(0, 0, false), make_op(0, 1, false)};
+  reconcile_options o;
+  o.start_us = start;
+  // The same operation numbers under two keys are two generators' different runs.
+  auto tsv = row(a, ops[0], 1, start, start) + row(a, ops[1], 2, start, start) + row(b, ops[0], 1, start, start) +
+             row(b, make_op(5, 0, false), 1, start, start);
+  auto r = tally(tsv, {{a, ops}, {b, ops}}, o);
+  EXPECT_EQ(r.expected, 4u);
+  EXPECT_EQ(r.found, 3u);
+  EXPECT_EQ(r.lost, 1u);  // b's slot 1
+  EXPECT_EQ(r.duplicates, 1u);
+  EXPECT_EQ(r.unacknowledged, 1u);  // b's request 5
 }
 
 }  // namespace
