@@ -12,10 +12,8 @@ namespace tracepipe::sink {
 std::optional<cluster_view> ask(clickhouse_client& client, const schema_names& names, std::string* why) {
   cluster_view v{client.settings().url, {}, {}};
   auto clusters = client.query("SELECT cluster, shard_num FROM system.clusters FORMAT TSV");
-  auto table = client.query(fmt::format("SELECT engine FROM system.tables WHERE database = {} AND name = {} FORMAT TSV",
-                                        sql_string(names.database), sql_string(names.table)));
   auto tables = client.query(existing_tables_query(names));
-  for (const auto* r : {&clusters, &table, &tables})
+  for (const auto* r : {&clusters, &tables})
     if (!r->ok()) {
       if (why) *why = r->message;
       return std::nullopt;
@@ -25,8 +23,9 @@ std::optional<cluster_view> ask(clickhouse_client& client, const schema_names& n
     auto tab = line.find('\t');
     if (tab != std::string::npos) v.cluster_rows.emplace_back(line.substr(0, tab), std::atoi(line.c_str() + tab + 1));
   }
-  v.table_engine = table.body.substr(0, table.body.find('\n'));
-  v.has_project_index = tables.body.find(project_index_names(names).table + "\n") != std::string::npos;
+  auto existing = parse_existing_tables(tables.body, names);
+  v.table_engine = existing.runs_engine;
+  v.has_project_index = existing.project_index;
   return v;
 }
 

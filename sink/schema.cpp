@@ -209,8 +209,24 @@ std::optional<std::string> limits_mismatch(const schema_names& n, std::string_vi
 }
 
 std::string existing_tables_query(const schema_names& n) {
-  return fmt::format("SELECT name FROM system.tables WHERE database = {} AND name IN ({}, {}) FORMAT TSVRaw",
+  return fmt::format("SELECT name, engine FROM system.tables WHERE database = {} AND name IN ({}, {}) FORMAT TSVRaw",
                      sql_string(n.database), sql_string(n.table), sql_string(project_index_names(n).table));
+}
+
+existing_tables parse_existing_tables(std::string_view tsv, const schema_names& names) {
+  existing_tables out;
+  auto index = project_index_names(names).table;
+  while (!tsv.empty()) {
+    auto nl = tsv.find('\n');
+    auto line = tsv.substr(0, nl);
+    tsv = nl == std::string_view::npos ? std::string_view{} : tsv.substr(nl + 1);
+    auto tab = line.find('\t');
+    if (tab == std::string_view::npos) continue;
+    auto name = line.substr(0, tab);
+    if (name == names.table) out.runs_engine = std::string(line.substr(tab + 1));
+    else if (name == index) out.project_index = true;
+  }
+  return out;
 }
 
 std::string engine_full_query(const schema_names& n) {

@@ -79,8 +79,15 @@ std::vector<std::string> schema_ddl(const schema_names& names, const clickhouse_
 std::optional<std::string> limits_mismatch(const schema_names& names, std::string_view engine_full,
                                            const table_limits& limits);
 
-/// Which of the runs table and its project index exist: their names, one per line.
+/// Which of the runs table and its project index exist, with their engines:
+/// "name<TAB>engine" lines (existing_tables reads them).
 std::string existing_tables_query(const schema_names& names);
+
+struct existing_tables {
+  std::string runs_engine;     ///< engine of the runs table; empty when there is none
+  bool project_index = false;  ///< its project index exists
+};
+existing_tables parse_existing_tables(std::string_view tsv, const schema_names& names);
 
 /// The table's engine_full from system.tables: one line, empty if no such table.
 std::string engine_full_query(const schema_names& names);

@@ -87,9 +87,12 @@ void worker::check_limits(clickhouse_client& server) {
 void worker::create_schema(clickhouse_client& first) {
   // A runs table made before the project index: the index's view sees new
   // inserts only, so the runs already there are copied once.
-  bool index = context_.settings.clickhouse.project_index;
-  auto existing = first.query(existing_tables_query(context_.names));
-  bool backfill = index && existing.ok() && existing.body == context_.names.table + "\n";
+  bool index = context_.settings.clickhouse.project_index, backfill = false;
+  if (index) {
+    auto r = first.query(existing_tables_query(context_.names));
+    auto existing = parse_existing_tables(r.body, context_.names);
+    backfill = r.ok() && !existing.runs_engine.empty() && !existing.project_index;
+  }
   auto ddl = schema_ddl(context_.names, context_.version, context_.limits, index);
   for (std::size_t i = 0; i < ddl.size(); ++i) {
     auto r = first.query(ddl[i]);

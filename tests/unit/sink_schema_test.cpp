@@ -297,5 +297,20 @@ TEST(sink_schema, part_limits_join_the_table_settings_and_a_table_without_them_i
   EXPECT_TRUE(limits_mismatch(names, "MergeTree SETTINGS parts_to_delay_insert = 200", {20, 0}));
 }
 
+TEST(sink_schema, existing_tables_reads_the_runs_engine_and_the_index_from_one_answer) {
+  schema_names names{"db", "runs"};
+  auto index = project_index_names(names).table;
+  auto both = parse_existing_tables(index + "\tReplicatedReplacingMergeTree\nruns\tReplicatedReplacingMergeTree\n", names);
+  EXPECT_EQ(both.runs_engine, "ReplicatedReplacingMergeTree");
+  EXPECT_TRUE(both.project_index);
+  auto runs_only = parse_existing_tables("runs\tReplacingMergeTree\n", names);
+  EXPECT_EQ(runs_only.runs_engine, "ReplacingMergeTree");
+  EXPECT_FALSE(runs_only.project_index);
+  auto none = parse_existing_tables("", names);
+  EXPECT_TRUE(none.runs_engine.empty());
+  EXPECT_FALSE(none.project_index);
+  EXPECT_NE(existing_tables_query(names).find("SELECT name, engine"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tracepipe::sink
