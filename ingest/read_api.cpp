@@ -8,6 +8,7 @@
 
 #include "common/run_fields.hpp"
 #include "common/url_text.hpp"
+#include "ingest/api_path.hpp"
 
 namespace tracepipe::ingest {
 namespace {
@@ -19,15 +20,6 @@ constexpr std::string_view cursor_prefix = "tp1:";
 
 rejection bad(std::string_view field, std::string why) {
   return {400, "invalid_query", fmt::format("{}: {}", field, why)};
-}
-
-/// The path without "/api/v1", query string and trailing slash.
-std::string_view path_of(std::string_view target) {
-  target = target.substr(0, target.find('?'));
-  constexpr std::string_view prefix = "/api/v1";
-  if (target.starts_with(prefix)) target.remove_prefix(prefix.size());
-  if (target.size() > 1 && target.back() == '/') target.remove_suffix(1);
-  return target;
 }
 
 std::optional<rejection> uuid_into(std::string_view field, element v, std::optional<std::string>& out) {
@@ -140,7 +132,7 @@ std::optional<std::size_t> offset_of(std::string_view cursor) {
 
 std::variant<read_request, rejection> parse_read(bool is_post, std::string_view target, std::string_view body,
                                                  std::size_t max_limit) {
-  auto path = path_of(target);
+  auto path = api_path(target);
   if (is_post) return parse_query(body, max_limit);
   if (path == "/sessions") {
     std::string malformed;

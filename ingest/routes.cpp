@@ -12,22 +12,13 @@
 #include "common/json_out.hpp"
 #include "common/text.hpp"
 #include "ingest/api_keys.hpp"
+#include "ingest/api_path.hpp"
 #include "ingest/decompress.hpp"
 #include "ingest/multipart.hpp"
 #include "ingest/multipart_runs.hpp"
 
 namespace tracepipe::ingest {
 namespace {
-
-/// Self-hosted LangSmith serves the API under /api/v1 too; SDKs pointed at
-/// either URL work.
-std::string_view path_of(std::string_view target) {
-  target = target.substr(0, target.find('?'));
-  constexpr std::string_view prefix = "/api/v1";
-  if (target.substr(0, prefix.size()) == prefix) target.remove_prefix(prefix.size());
-  if (target.size() > 1 && target.back() == '/') target.remove_suffix(1);
-  return target;
-}
 
 bool needs_key(route r) {
   return r == route::post_run || r == route::patch_run || r == route::batch || r == route::multipart || is_read(r);
@@ -77,7 +68,7 @@ std::optional<rejection> read_runs(route which, request& req, std::string_view b
   if (!common::iequals(media_type(content_type), "application/json"))
     return rejection{415, "unsupported_media_type",
                      fmt::format("expected Content-Type application/json, got '{}'", content_type)};
-  auto target = path_of(req.target());
+  auto target = api_path(req.target());
   if (which == route::post_run) return reader.read_single_post(body, ops);
   if (which == route::patch_run) return reader.read_patch(body, target.substr(std::string_view("/runs/").size()), ops);
   return reader.read_batch(body, ops);
@@ -105,7 +96,7 @@ outcome read_outcome(request& req, service& svc, outcome o) {
 }  // namespace
 
 route route_of(http::verb method, std::string_view target) {
-  auto path = path_of(target);
+  auto path = api_path(target);
   bool get = method == http::verb::get || method == http::verb::head;
   if (path == "/info") return get ? route::info : route::other;
   if (path == "/ok" || path == "/health" || path == "/livez") return get ? route::ok : route::other;
@@ -126,11 +117,15 @@ rejection reads_full(const config::ingest_settings& s) {
           fmt::format("{} reads are in progress (ingest.read_concurrency); retry later", s.read_concurrency)};
 }
 
-outcome refuse(route which, const rejection& r) {
+std::string rejection_body(const rejection& r) {
   // Details may quote client bytes: keep valid UTF-8, mark the rest.
   boost::json::object body{{"error", common::valid_utf8_or_marked(r.error)},
                            {"detail", common::valid_utf8_or_marked(r.detail)}};
-  auto o = answer(which, r.status, boost::json::serialize(body));
+  return boost::json::serialize(body);
+}
+
+outcome refuse(route which, const rejection& r) {
+  auto o = answer(which, r.status, rejection_body(r));
   o.retry_after = r.status == 429 || r.status == 503;
   return o;
 }

@@ -53,5 +53,7 @@ rejection reads_full(const config::ingest_settings& s);
 
 /// {"error": …, "detail": …} with the status.
 outcome refuse(route which, const rejection& r);
+/// The JSON body of every refusal, reads' too: {"error": …, "detail": …}.
+std::string rejection_body(const rejection& r);
 
 }  // namespace tracepipe::ingest

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "common/json_out.hpp"
+#include "ingest/routes.hpp"
 #include "read/run_json.hpp"
 #include "read/run_queries.hpp"
 
@@ -16,12 +16,9 @@ using ingest::read_reply;
 constexpr int timeout_exceeded = 159;  // TIMEOUT_EXCEEDED: max_execution_time passed
 constexpr int unknown_table = 60;      // UNKNOWN_TABLE: no worker has made the schema yet
 
-read_reply error_reply(unsigned status, std::string_view error, std::string_view detail) {
-  std::string body = "{\"error\":";
-  common::append_json_string(body, error);
-  body += ",\"detail\":";
-  common::append_json_string(body, detail);
-  return {status, body + "}"};
+read_reply error_reply(unsigned status, std::string error, std::string detail) {
+  ingest::rejection r{status, std::move(error), std::move(detail)};
+  return {status, ingest::rejection_body(r)};
 }
 
 /// One statement's body, or the reply that says why there is none.
@@ -42,10 +39,10 @@ std::variant<std::string, read_reply> ask(sink::clickhouse_client& ch, const std
 
 clickhouse_reads::clickhouse_reads(const config::settings& s)
     : clickhouse_(s.clickhouse), table_{s.clickhouse.database, s.clickhouse.table},
-      timeout_(s.ingest.read_query_timeout), indexed_(s.clickhouse.project_index) {
+      timeout_(s.ingest.read_query_timeout), indexed_(s.clickhouse.project_index),
+      concurrency_(s.ingest.read_concurrency) {
   // A client's own timeout past the server's: the server cancels first and says so.
   clickhouse_.timeout = timeout_ + std::chrono::seconds(2);
-  for (std::size_t i = 0; i < s.ingest.read_concurrency; ++i) threads_.emplace_back([this] { serve(); });
 }
 
 clickhouse_reads::~clickhouse_reads() { stop(); }
@@ -67,6 +64,9 @@ void clickhouse_reads::read(ingest::read_call call, std::function<void(read_repl
     std::lock_guard lock(mutex_);
     if (stopping_) return;
     jobs_.push_back({std::move(call), std::move(done)});
+    // Threads (and their connections) start as reads need them: an ingest
+    // that is only written to keeps none.
+    if (jobs_.size() > idle_ && threads_.size() < concurrency_) threads_.emplace_back([this] { serve(); });
   }
   wake_.notify_one();
 }
@@ -77,7 +77,9 @@ void clickhouse_reads::serve() {
     job j;
     {
       std::unique_lock lock(mutex_);
+      ++idle_;
       wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      --idle_;
       if (stopping_) return;
       j = std::move(jobs_.front());
       jobs_.pop_front();

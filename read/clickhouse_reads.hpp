@@ -47,7 +47,9 @@ class clickhouse_reads : public ingest::read_store {
   std::condition_variable wake_;
   std::deque<job> jobs_;
   bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  std::size_t concurrency_;  ///< threads at most (ingest.read_concurrency)
+  std::size_t idle_ = 0;     ///< threads waiting for a job
+  std::vector<std::thread> threads_;  ///< started by read(), joined by stop()
 };
 
 }  // namespace tracepipe::read
