@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/text.hpp"
+#include "loadgen/detail/mix_text.hpp"
 #include "common/url_text.hpp"
 #include "loadgen/detail/seeded_random.hpp"
 #include "loadgen/http_client.hpp"
@@ -36,28 +37,15 @@ std::string read_mix::text() const { return fmt::format("get:{:g},trace:{:g},pro
 
 std::optional<read_mix> parse_read_mix(std::string_view text, std::string* error) {
   read_mix m{0, 0, 0};
-  for (std::size_t at = 0; at <= text.size();) {
-    auto next = std::min(text.find(',', at), text.size());
-    auto item = common::trim(text.substr(at, next - at));
-    at = next + 1;
-    auto colon = item.find(':');
-    auto name = common::trim(item.substr(0, colon));
-    double* slot = name == "get" ? &m.get : name == "trace" ? &m.trace : name == "project" ? &m.project : nullptr;
+  auto items = detail::parse_weighted_list(text, error);
+  if (!items) return std::nullopt;
+  for (const auto& w : *items) {
+    double* slot = w.name == "get" ? &m.get : w.name == "trace" ? &m.trace : w.name == "project" ? &m.project : nullptr;
     if (!slot) {
-      if (error) *error = fmt::format("'{}' is not a read (get, trace, project)", name);
+      if (error) *error = fmt::format("'{}' is not a read (get, trace, project)", w.name);
       return std::nullopt;
     }
-    double weight = 1;
-    if (colon != std::string_view::npos) {
-      std::string w(common::trim(item.substr(colon + 1)));
-      char* end = nullptr;
-      weight = std::strtod(w.c_str(), &end);
-      if (w.empty() || end != w.c_str() + w.size() || !std::isfinite(weight) || weight < 0) {
-        if (error) *error = fmt::format("'{}': the weight is not a number of 0 or more", item);
-        return std::nullopt;
-      }
-    }
-    *slot = weight;
+    *slot = w.weight;
   }
   if (m.get + m.trace + m.project <= 0) {
     if (error) *error = "every weight is 0";

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/text.hpp"
+#include "loadgen/detail/mix_text.hpp"
 #include "config/units.hpp"
 #include "loadgen/detail/seeded_random.hpp"
 
@@ -37,10 +38,7 @@ bool parse_size(std::string_view s, std::size_t& out, std::string* why) {
   return true;
 }
 
-bool parse_number(std::string_view s, double& out) {
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return !s.empty() && ec == std::errc{} && end == s.data() + s.size() && std::isfinite(out);
-}
+using detail::parse_number;
 
 /// "2KB" or "1KB-20KB".
 bool parse_range(std::string_view s, std::size_t& min, std::size_t& max, std::string* why) {

@@ -8,18 +8,14 @@
 #include <fmt/format.h>
 
 #include "common/text.hpp"
+#include "loadgen/detail/mix_text.hpp"
 #include "loadgen/detail/seeded_random.hpp"
 
 namespace tracepipe::loadgen {
 
 namespace {
 
-template <typename T>
-bool parse_number(std::string_view s, T& out) {
-  s = common::trim(s);
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return !s.empty() && ec == std::errc{} && end == s.data() + s.size();
-}
+using detail::parse_number;
 
 struct type_names {
   std::string_view type;
@@ -77,20 +73,15 @@ std::optional<run_type_mix> run_type_mix::parse(std::string_view text, std::stri
   };
   std::vector<weighted> types;
   double sum = 0;
-  for (std::size_t at = 0; at <= text.size();) {
-    auto next = std::min(text.find(',', at), text.size());
-    auto item = common::trim(text.substr(at, next - at));
-    at = next + 1;
-    auto colon = item.find(':');
-    const auto* known = find_type(common::trim(item.substr(0, colon)));
-    double weight = 1;
+  std::string error;
+  auto items = detail::parse_weighted_list(text, &error);
+  if (!items) return fail(error);
+  for (const auto& w : *items) {
+    const auto* known = find_type(w.name);
     if (!known)
-      return fail(fmt::format("'{}' is not a run type (chain, llm, tool, retriever, embedding, prompt, parser)",
-                              item.substr(0, colon)));
-    if (colon != std::string_view::npos && (!parse_number(item.substr(colon + 1), weight) ||
-                                            !std::isfinite(weight) || weight <= 0))
-      return fail(fmt::format("'{}': the weight is not a number above 0", item));
-    types.push_back({known->type, sum += weight});
+      return fail(fmt::format("'{}' is not a run type (chain, llm, tool, retriever, embedding, prompt, parser)", w.name));
+    if (w.weight <= 0) return fail(fmt::format("'{}': the weight is not a number above 0", w.item));
+    types.push_back({known->type, sum += w.weight});
   }
   return run_type_mix(std::move(types), common::trim(text));
 }
