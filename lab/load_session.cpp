@@ -195,7 +195,9 @@ session_result run_load_session(load_session& session, std::atomic<bool>& stop) 
     if (ro.stages.empty()) {
       std::chrono::nanoseconds total{0};
       for (const auto& st : o.stages) total += st.duration;
-      ro.stages = {{std::chrono::nanoseconds(0), session.reads_per_s}, {total, session.reads_per_s}};
+      // One of N generators reads its share too: the merged run reads at the rate asked for.
+      double rate = session.reads_per_s / o.segment.count;
+      ro.stages = {{std::chrono::nanoseconds(0), rate}, {total, rate}};
     }
     targets.emplace();
     o.reads_of = &*targets;

@@ -299,7 +299,8 @@ void add_load_command(CLI::App& app, action& run) {
   cmd->add_option("--read-rate", c.read_rate,
                   "Reads per second beside the writes, over the same schedule (open loop, own corrected latency, "
                   "errors and 429s in summary.json's \"reads\"; thresholds read_p99<…, read_error_ratio<…): what "
-                  "users reading the platform do to the same ClickHouse")
+                  "users reading the platform do to the same ClickHouse. With --segment I/N, this generator reads "
+                  "1/N of it")
       ->check(CLI::Range(0.0, 100000.0));
   cmd->add_option("--read-mix", c.read_mix,
                   "What the reads are, by weight: get (GET /runs/{id} of a run acknowledged a moment ago), trace "
