@@ -7,19 +7,27 @@
 #        (benchmark baseline), chromium (renders
 #        report.html in tests/report), clang + libFuzzer's runtime (fuzz/)
 #   npm: s3rver, the LangSmith JS SDK and libchdb into ./.deps (git-ignored)
+#   bash tools/setup.sh --build-only   only what building the tracepipe target
+#                                      needs (the container image's build stage,
+#                                      deploy/image/Dockerfile): no servers, no npm
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deps="$root/.deps"
 
-apt_packages=(
-  build-essential cmake pkg-config clang libclang-rt-14-dev
+build_packages=(
+  build-essential cmake pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libhiredis-dev libcurl4-openssl-dev libsimdjson-dev
-  libzstd-dev libjemalloc-dev zlib1g-dev libyaml-cpp-dev libcli11-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+  libzstd-dev libjemalloc-dev zlib1g-dev libyaml-cpp-dev libcli11-dev libfmt-dev libssl-dev
+)
+apt_packages=(
+  "${build_packages[@]}" clang libclang-rt-14-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools clickhouse-server clickhouse-client zookeeper
   wrk nginx-light curl procps
   chromium
 )
+build_only=0
+if [ "${1:-}" = --build-only ]; then build_only=1; apt_packages=("${build_packages[@]}"); fi
 
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -27,7 +35,9 @@ for p in "${apt_packages[@]}"; do
 done
 # node and npm run s3rver and the JS SDK test; the machine image may bring its
 # own Node (newer than Debian's, and conflicting with Debian's npm package).
-command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+if ((!build_only)); then
+  command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+fi
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -43,6 +53,8 @@ if ((${#missing[@]})); then
   $sudo_cmd apt-get update -q
   $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+if ((build_only)); then echo "setup: ok (build only)"; exit 0; fi
 
 # Exact versions: the JS SDK test asserts what this SDK version sends.
 mkdir -p "$deps"
