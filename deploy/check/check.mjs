@@ -34,15 +34,18 @@ console.log(`image    deploy/image/Dockerfile: build stage runs tools/setup.sh -
 // Every overlay, rendered.
 const info = new Map();  // doc → {kustomization, source}
 const overlays = new Map();  // "local" → docs of overlays/local and overlays/local/rehearsal
+const broken = new Set();  // overlays with a kustomization that did not render
 const kubectl = kubectlVersion();
 let compared = 0;
 for (const dir of kustomizations(`${root}/deploy/overlays`)) {
   const where = relative(root, dir);
+  const name = relative(`${root}/deploy/overlays`, dir).split("/")[0];
   let rendered;
   try {
     rendered = render(dir, root);
   } catch (e) {
     fail(`${where}: ${e.message}`);
+    broken.add(name);
     continue;
   }
   if (kubectl) {
@@ -53,7 +56,6 @@ for (const dir of kustomizations(`${root}/deploy/overlays`)) {
       fail(`${where}: kubectl kustomize: ${e.message.split("\n").slice(0, 3).join(" ")}`);
     }
   }
-  const name = relative(`${root}/deploy/overlays`, dir).split("/")[0];
   if (!overlays.has(name)) overlays.set(name, []);
   for (const { doc, source } of rendered) {
     info.set(doc, { kustomization: where, source });
@@ -104,7 +106,15 @@ console.log(`schema   ${kinds.join(", ")}: validate() of kubernetes-models / @ku
 // The rules and the tracepipe commands, per overlay.
 const pendingUse = new Set();
 const report = (doc, field, problem) => fail(`${locate(doc, field)}: ${problem}`);
-for (const docs of overlays.values()) checkOverlay(docs, { binary, report, pendingUse, imageUser: image.user });
+for (const [name, docs] of overlays) {
+  // A kustomization that did not render leaves its siblings' references dangling: its failure is the news.
+  if (broken.has(name)) continue;
+  try {
+    checkOverlay(docs, { binary, report, pendingUse, imageUser: image.user });
+  } catch (e) {
+    fail(`overlays/${name}: the check itself failed: ${e.stack.split("\n").slice(0, 2).join(" ")}`);
+  }
+}
 console.log(`commands every tracepipe container's subcommand, --flags and TRACEPIPE_* variables against its --help and \`tracepipe config\`; config file keys; $(VARS); secret files`);
 if (pendingUse.size)
   console.log(`         pending, not in this binary (built on main in the same change; deploy/check/pending.mjs): ${[...pendingUse].sort().join(", ")}`);

@@ -72,7 +72,7 @@ export function environmentOf(container, configMaps, report) {
     const cm = configMaps.get(source.configMapRef.name);
     if (!cm) report(`envFrom[${i}]`, `ConfigMap ${source.configMapRef.name} is not in this overlay's manifests`);
     for (const [name, value] of Object.entries(cm?.data ?? {}))
-      env.push({ name, value, from: `ConfigMap ${source.configMapRef.name}` });
+      env.push({ name, value, from: `envFrom[${i}] (ConfigMap ${source.configMapRef.name})` });
   }
   for (const [i, e] of (container.env ?? []).entries()) {
     let value = e.value;
@@ -131,7 +131,7 @@ export function checkContainer(doc, container, ctx) {
     for (const [key, value] of configFileOf(container, podSpec, configMaps, file, at)) {
       if (!keys.has(key)) at("args", `${file} (ConfigMap): unknown configuration key '${key}' (not in \`tracepipe config\`)`);
       else settings.set(key, value);
-      checkSecretFile(value, `${file}: ${key}`, container, at);
+      checkSecretFile(value, `${file}: ${key}`, "args", container, at);
     }
   }
   const envNames = binary.envNames();
@@ -141,7 +141,7 @@ export function checkContainer(doc, container, ctx) {
       at(e.from, `${e.name}: not a tracepipe environment variable (not in \`tracepipe config\` nor 'tracepipe ${run?.command} --help')`);
     const key = binary.keys.find((k) => k.env.includes(e.name));
     if (key && e.value !== undefined) settings.set(key.key, e.value);
-    checkSecretFile(e.value, `${e.from} ${e.name}`, container, at);
+    checkSecretFile(e.value, e.name, e.from, container, at);
   }
   for (const [flag, value] of run?.flags ?? []) {
     const key = binary.keys.find((k) => k.flag === flag);
@@ -159,11 +159,11 @@ export function checkContainer(doc, container, ctx) {
 }
 
 /// file:/run/secrets/tracepipe/KEY: a documented key of the Secret, mounted there.
-function checkSecretFile(value, what, container, at) {
+function checkSecretFile(value, what, field, container, at) {
   const m = typeof value === "string" && value.match(/^file:(.*)$/);
   if (!m) return;
   if (dirname(m[1]) !== secretDir || !secretKeys.includes(basename(m[1])))
-    at("env", `${what}: ${m[1]} is not a key of the Secret ${secretName} at ${secretDir} (deploy/README.md: ${secretKeys.join(", ")})`);
+    at(field, `${what}: ${m[1]} is not a key of the Secret ${secretName} (deploy/README.md: ${secretKeys.join(", ")})`);
   else if (!(container.volumeMounts ?? []).some((v) => v.mountPath === secretDir))
     at("volumeMounts", `${what} reads ${m[1]}, but nothing is mounted at ${secretDir}`);
 }

@@ -56,7 +56,7 @@ function checkPod(doc, spec, { report, configMaps, docs, imageUser }) {
       report(`volumes[${i}]`, `PersistentVolumeClaim ${claim} is not in this overlay's manifests`);
   }
   if (spec.securityContext?.runAsNonRoot !== true) report("securityContext.runAsNonRoot", "must be true");
-  if (imageUser !== undefined && spec.securityContext?.runAsUser !== imageUser)
+  if (Number.isInteger(imageUser) && spec.securityContext?.runAsUser !== imageUser)
     report("securityContext.runAsUser", `${spec.securityContext?.runAsUser}: the image's USER is ${imageUser}`);
   for (const c of containersOf(doc)) {
     const at = (field, problem) => report(`containers[${c.name}].${field}`, problem);
@@ -166,8 +166,9 @@ function checkGenerators(docs, runs, ctx) {
     const out = g.run.flags.get("--out") ?? "";
     if (!out.includes("$(JOB_COMPLETION_INDEX)")) at(`containers[${g.container.name}].args`, `--out ${out}: each generator needs its own directory, $(JOB_COMPLETION_INDEX) in it`);
     if (!g.run.flags.has("--start-at")) at(`containers[${g.container.name}].args`, "no --start-at: the generators would not begin together");
-    const dirs = Array.from({ length: n || 0 }, (_, i) => out.replaceAll("$(JOB_COMPLETION_INDEX)", String(i)));
     if (merges.length === 0) at("", "no Job runs `tracepipe report merge` over the generators' results");
+    if (!n) continue;  // the merge's directories follow from N
+    const dirs = Array.from({ length: n }, (_, i) => out.replaceAll("$(JOB_COMPLETION_INDEX)", String(i)));
     for (const m of merges) {
       const got = [...m.run.positionals].sort().join(" ");
       if (got !== [...dirs].sort().join(" "))
@@ -177,7 +178,7 @@ function checkGenerators(docs, runs, ctx) {
   }
 }
 
-function claimAt({ doc, container }, path) {
+function claimAt({ doc, container }, path = "") {
   const mount = (container.volumeMounts ?? []).find((v) => path.startsWith(`${v.mountPath}/`));
   return podSpecOf(doc).volumes?.find((v) => v.name === mount?.name)?.persistentVolumeClaim?.claimName;
 }
