@@ -29,6 +29,8 @@ took() { local now; now=$(date +%s); echo "test.sh: $1 in $((now - t)) s (total 
 bash "$root/tools/build.sh" tracepipe fault_tests replica_tests redis_cluster_tests scenario_tests chdb_statement_test \
   bench_body ingest_micro_bench
 took "setup + optimised build"
+bash "$root/deploy/check.sh" "$root/build/tracepipe"  # the Kubernetes manifests and the image, offline
+took "deploy/ check"
 # The sanitized build (~11 min of both cores) compiles meanwhile, as an idle
 # task (SCHED_IDLE): the fault tests keep the CPU they ask for — their loads
 # run at fixed rates and wait on servers much of the time — and the compile
