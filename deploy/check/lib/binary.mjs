@@ -41,7 +41,7 @@ export class Binary {
   }
 
   exportsMetric(name) {
-    return /^[a-z_:][a-z0-9_:]*$/.test(name) && this.bytes.includes(Buffer.from(`${name}\0`));
+    return typeof name === "string" && /^[a-z_:][a-z0-9_:]*$/.test(name) && this.bytes.includes(Buffer.from(`${name}\0`));
   }
 
   /// Debian packages providing the shared libraries the binary links

@@ -14,6 +14,8 @@ export function checkOverlay(docs, ctx) {
   for (const doc of docs) {
     const report = (field, problem) => ctx.report(doc, field, problem);
     if (doc.kind === "Secret") report("", "a Secret in the manifests: secrets are created out of band (deploy/README.md)");
+    // Without one, kubectl puts it in whatever namespace its context names.
+    if (doc.kind !== "Namespace" && !doc.metadata?.namespace) report("metadata.namespace", "missing (set namespace: in the kustomization)");
     const spec = podSpecOf(doc);
     if (!spec) continue;
     checkPod(doc, spec, { ...ctx, report, configMaps, docs });
@@ -136,8 +138,10 @@ function checkTriggers(doc, worker, docs, ctx) {
       queue = true;
       const metric = t.type === "metrics-api" ? m.valueLocation : (m.query ?? "").match(/tracepipe_\w+/)?.[0];
       if (!ctx.binary.exportsMetric(metric)) at(i, `${metric}: not a metric tracepipe exports`);
-      const host = (m.url ?? m.serverAddress ?? "").replace(/^\w+:\/\//, "").split(/[:/]/)[0];
-      if (!host.includes(".")) at(i, `${m.url ?? m.serverAddress}: KEDA connects from its own namespace; give a fully qualified name`);
+      const url = m.url ?? m.serverAddress ?? "";
+      if (!url.replace(/^\w+:\/\//, "").split(/[:/]/)[0].includes(".")) at(i, `${url}: KEDA connects from its own namespace; give a fully qualified name`);
+      const missing = missingService(url, docs, doc.metadata.namespace);
+      if (missing) at(i, missing);
     }
   }
   if (!queue) ctx.report(doc, "spec.triggers", "no trigger on the queue (redis-streams, redis-cluster-streams, metrics-api or prometheus)");
@@ -166,6 +170,8 @@ function checkGenerators(docs, runs, ctx) {
     const out = g.run.flags.get("--out") ?? "";
     if (!out.includes("$(JOB_COMPLETION_INDEX)")) at(`containers[${g.container.name}].args`, `--out ${out}: each generator needs its own directory, $(JOB_COMPLETION_INDEX) in it`);
     if (!g.run.flags.has("--start-at")) at(`containers[${g.container.name}].args`, "no --start-at: the generators would not begin together");
+    const missing = missingService(g.run.flags.get("--target") ?? "", docs, g.doc.metadata.namespace);
+    if (missing) at(`containers[${g.container.name}].args`, `--target ${missing}`);
     if (merges.length === 0) at("", "no Job runs `tracepipe report merge` over the generators' results");
     if (!n) continue;  // the merge's directories follow from N
     const dirs = Array.from({ length: n }, (_, i) => out.replaceAll("$(JOB_COMPLETION_INDEX)", String(i)));
@@ -176,6 +182,18 @@ function checkGenerators(docs, runs, ctx) {
       if (claimAt(m, dirs[0]) !== claimAt(g, out)) ctx.report(m.doc, "volumes", `the run directories are not on the generators' volume (${claimAt(g, out)})`);
     }
   }
+}
+
+/// An in-cluster address (service[.namespace[.svc[.cluster.local]]][:port])
+/// names a Service of the overlay, on one of its ports; other hosts are not ours.
+function missingService(url, docs, namespace) {
+  const m = url.replace(/^\w+:\/\//, "").match(/^([a-z0-9-]+)(?:\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?)?(?::(\d+))?(?:\/|$)/);
+  if (!m) return null;
+  const [, name, ns = namespace, port = "80"] = m;
+  const service = docs.find((d) => d.kind === "Service" && d.metadata.name === name && d.metadata.namespace === ns);
+  if (!service) return `${url}: no Service ${name} in namespace ${ns} in this overlay's manifests`;
+  if (!service.spec.ports.some((p) => p.port === Number(port))) return `${url}: Service ${name} has no port ${port}`;
+  return null;
 }
 
 function claimAt({ doc, container }, path = "") {
