@@ -37,7 +37,8 @@ const overlays = new Map();  // "local" → docs of overlays/local and overlays/
 const broken = new Set();  // overlays with a kustomization that did not render
 const kubectl = kubectlVersion();
 let compared = 0;
-for (const dir of kustomizations(`${root}/deploy/overlays`)) {
+const dirs = kustomizations(`${root}/deploy/overlays`);
+for (const dir of dirs) {
   const where = relative(root, dir);
   const name = relative(`${root}/deploy/overlays`, dir).split("/")[0];
   let rendered;
@@ -64,7 +65,7 @@ for (const dir of kustomizations(`${root}/deploy/overlays`)) {
 }
 const all = [...info.keys()];
 console.log(`render   ${info.size} documents from ${[...overlays.keys()].map((o) => `overlays/${o}`).join(", ")} ` +
-  (kubectl ? `(kubectl ${kubectl.replace(/Client Version: /, "")}; the fallback renderer gives the same in ${compared})` : "(the fallback renderer: kubectl is not on this machine)"));
+  (kubectl ? `(kubectl ${kubectl.replace(/Client Version: /, "")}; the fallback renderer gives the same documents for ${compared} of ${dirs.length} kustomizations)` : "(the fallback renderer: kubectl is not on this machine)"));
 
 function compare(where, theirs, ours) {
   const key = (d) => `${d.kind}/${d.metadata?.namespace ?? ""}/${d.metadata?.name}`;
@@ -105,17 +106,18 @@ console.log(`schema   ${kinds.join(", ")}: validate() of kubernetes-models / @ku
 
 // The rules and the tracepipe commands, per overlay.
 const pendingUse = new Set();
+const stats = { containers: 0, flags: 0, variables: 0, keys: 0 };
 const report = (doc, field, problem) => fail(`${locate(doc, field)}: ${problem}`);
 for (const [name, docs] of overlays) {
   // A kustomization that did not render leaves its siblings' references dangling: its failure is the news.
   if (broken.has(name)) continue;
   try {
-    checkOverlay(docs, { binary, report, pendingUse, imageUser: image.user });
+    checkOverlay(docs, { binary, report, pendingUse, stats, imageUser: image.user });
   } catch (e) {
     fail(`overlays/${name}: the check itself failed: ${e.stack.split("\n").slice(0, 2).join(" ")}`);
   }
 }
-console.log(`commands every tracepipe container's subcommand, --flags and TRACEPIPE_* variables against its --help and \`tracepipe config\`; config file keys; $(VARS); secret files`);
+console.log(`commands ${stats.containers} tracepipe containers: subcommands, ${stats.flags} --flags (their --help), ${stats.variables} TRACEPIPE_* variables and ${stats.keys} config file keys (\`tracepipe config\`), $(VARS), secret files`);
 if (pendingUse.size)
   console.log(`         pending, not in this binary (built on main in the same change; deploy/check/pending.mjs): ${[...pendingUse].sort().join(", ")}`);
 const unneeded = pending.flatMap((p) => Object.keys(p.flags).filter((f) => binary.help(p.command)?.flags.has(f)).map((f) => `${p.command} ${f}`));

@@ -123,12 +123,16 @@ export function checkContainer(doc, container, ctx) {
   const at = (field, problem) => report(`containers[${container.name}].${field}`, problem);
   const run = parseInvocation(container, binary, at, pendingUse);
   const env = environmentOf(container, configMaps, at);
+  ctx.stats.containers++;
+  ctx.stats.flags += run?.flags.size ?? 0;
+  ctx.stats.variables += env.filter((e) => e.name.startsWith("TRACEPIPE_")).length;
   const keys = new Map(binary.keys.map((k) => [k.key, k]));
   const settings = binary.defaults();
 
   const file = run?.flags.get("--config");
   if (file) {
     for (const [key, value] of configFileOf(container, podSpec, configMaps, file, at)) {
+      ctx.stats.keys++;
       if (!keys.has(key)) at("args", `${file} (ConfigMap): unknown configuration key '${key}' (not in \`tracepipe config\`)`);
       else settings.set(key, value);
       checkSecretFile(value, `${file}: ${key}`, "args", container, at);
