@@ -28,8 +28,8 @@ console.log(`deploy/check: ${binary.version} (${process.argv[2]}), ${binary.keys
 // The image definition.
 const image = checkImage(root, binary);
 image.problems.forEach(fail);
-console.log(`image    deploy/image/Dockerfile: build stage runs tools/setup.sh --build-only; runtime stage installs the packages of ` +
-  `${binary.neededPackages().size} linked libraries; USER ${image.user}\n         setup.sh's build packages → runtime: ${image.notes.join(", ")}`);
+console.log(`image    deploy/image/Dockerfile: its stages against tools/setup.sh --build-only and the ${binary.neededPackages().size} libraries ` +
+  `the binary links; USER\n         setup.sh's build packages → runtime: ${image.notes.join(", ")}`);
 
 // Every overlay, rendered.
 const info = new Map();  // doc → {kustomization, source}
@@ -51,8 +51,7 @@ for (const dir of dirs) {
   }
   if (kubectl) {
     try {
-      compare(where, kubectlRender(dir), rendered.map((r) => r.doc));
-      compared++;
+      if (compare(where, kubectlRender(dir), rendered.map((r) => r.doc))) compared++;
     } catch (e) {
       fail(`${where}: kubectl kustomize: ${e.message.split("\n").slice(0, 3).join(" ")}`);
     }
@@ -70,12 +69,14 @@ console.log(`render   ${info.size} documents from ${[...overlays.keys()].map((o)
 function compare(where, theirs, ours) {
   const key = (d) => `${d.kind}/${d.metadata?.namespace ?? ""}/${d.metadata?.name}`;
   const mine = new Map(ours.map((d) => [key(d), d]));
+  const before = problems.length;
   if (theirs.length !== ours.length) fail(`${where}: kubectl kustomize gives ${theirs.length} documents, the fallback renderer ${ours.length}`);
   for (const d of theirs) {
     const other = mine.get(key(d));
     const diff = other ? firstDifference(d, other, "") : "(missing)";
     if (diff !== null) fail(`${where}: ${key(d)}: kubectl kustomize and the fallback renderer differ at ${diff}`);
   }
+  return problems.length === before;
 }
 
 function firstDifference(a, b, path) {
