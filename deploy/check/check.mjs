@@ -11,7 +11,6 @@ import { checkImage } from "./lib/image.mjs";
 import { kubectlRender, kubectlVersion, kustomizations, podSpecOf, render } from "./lib/render.mjs";
 import { checkOverlay } from "./lib/rules.mjs";
 import { checkFields, validateModels } from "./lib/schema.mjs";
-import { pending } from "./pending.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const started = Date.now();
@@ -106,23 +105,18 @@ const kinds = [...new Set(all.map((d) => d.kind))].sort();
 console.log(`schema   ${kinds.join(", ")}: validate() of kubernetes-models / @kubernetes-models/keda, and unknown fields (TypeScript)`);
 
 // The rules and the tracepipe commands, per overlay.
-const pendingUse = new Set();
 const stats = { containers: 0, flags: 0, variables: 0, keys: 0 };
 const report = (doc, field, problem) => fail(`${locate(doc, field)}: ${problem}`);
 for (const [name, docs] of overlays) {
   // A kustomization that did not render leaves its siblings' references dangling: its failure is the news.
   if (broken.has(name)) continue;
   try {
-    checkOverlay(docs, { binary, report, pendingUse, stats, imageUser: image.user });
+    checkOverlay(docs, { binary, report, stats, imageUser: image.user });
   } catch (e) {
     fail(`overlays/${name}: the check itself failed: ${e.stack.split("\n").slice(0, 2).join(" ")}`);
   }
 }
 console.log(`commands ${stats.containers} tracepipe containers: subcommands, ${stats.flags} --flags (their --help), ${stats.variables} TRACEPIPE_* variables and ${stats.keys} config file keys (\`tracepipe config\`), $(VARS), secret files`);
-if (pendingUse.size)
-  console.log(`         pending, not in this binary (built on main in the same change; deploy/check/pending.mjs): ${[...pendingUse].sort().join(", ")}`);
-const unneeded = pending.flatMap((p) => Object.keys(p.flags).filter((f) => binary.help(p.command)?.flags.has(f)).map((f) => `${p.command} ${f}`));
-if (unneeded.length) console.log(`         this binary has ${unneeded.join(", ")}: those entries of deploy/check/pending.mjs are no longer needed`);
 console.log("rules    references, ports, probes, scrape annotations, drain vs grace period, KEDA streams and metrics, generators' N, resources, security");
 
 const took = ((Date.now() - started) / 1000).toFixed(1);

@@ -7,7 +7,6 @@
 // order), which rules.mjs checks further.
 import { dirname, basename } from "node:path";
 import { parseYaml, podSpecOf } from "./render.mjs";
-import { pending } from "../pending.mjs";
 
 /// The Secret's keys, as deploy/README.md documents them.
 export const secretName = "tracepipe";
@@ -21,14 +20,14 @@ export function runsTracepipe(container) {
 }
 
 /// Parses a tracepipe container's arguments. report(field, problem) is called
-/// for each problem; pendingUse collects allow-listed flags the binary lacks.
-export function parseInvocation(container, binary, report, pendingUse) {
+/// for each problem.
+export function parseInvocation(container, binary, report) {
   const args = [...(container.command?.slice(1) ?? []), ...(container.args ?? [])];
   const field = container.command ? "command/args" : "args";
   const path = [];
   while (path.length < args.length && !args[path.length].startsWith("-")) {
     const candidate = [...path, args[path.length]].join(" ");
-    if (!binary.help(candidate) && !pending.some((p) => p.command === candidate)) break;
+    if (!binary.help(candidate)) break;
     path.push(args[path.length]);
   }
   const command = path.join(" ");
@@ -37,8 +36,6 @@ export function parseInvocation(container, binary, report, pendingUse) {
     return null;
   }
   const help = binary.help(command);
-  const allowed = pending.find((p) => p.command === command)?.flags ?? {};
-  if (!help) pendingUse.add(`'tracepipe ${command}' (the subcommand)`);
   const flags = new Map();
   const positionals = [];
   for (let i = path.length; i < args.length; i++) {
@@ -48,13 +45,9 @@ export function parseInvocation(container, binary, report, pendingUse) {
       continue;
     }
     const [name, inline] = token.split(/=(.*)/s);
-    let takesValue = help?.flags.get(name);
-    if (takesValue === undefined && name in allowed) {
-      takesValue = allowed[name];
-      pendingUse.add(`tracepipe ${command} ${name}`);
-    }
+    const takesValue = help.flags.get(name);
     if (takesValue === undefined) {
-      report(`${field}[${i}]`, `unknown flag ${name} for 'tracepipe ${command}' (not in its --help${name in allowed ? "" : " nor deploy/check/pending.mjs"})`);
+      report(`${field}[${i}]`, `unknown flag ${name} for 'tracepipe ${command}' (not in its --help)`);
       continue;
     }
     const value = inline ?? (takesValue ? args[++i] : undefined);
@@ -118,10 +111,10 @@ export function configFileOf(container, podSpec, configMaps, file, report) {
 
 /// Checks one tracepipe container; returns its effective settings.
 export function checkContainer(doc, container, ctx) {
-  const { binary, configMaps, report, pendingUse } = ctx;
+  const { binary, configMaps, report } = ctx;
   const podSpec = podSpecOf(doc);
   const at = (field, problem) => report(`containers[${container.name}].${field}`, problem);
-  const run = parseInvocation(container, binary, at, pendingUse);
+  const run = parseInvocation(container, binary, at);
   const env = environmentOf(container, configMaps, at);
   ctx.stats.containers++;
   ctx.stats.flags += run?.flags.size ?? 0;
