@@ -231,6 +231,12 @@ std::vector<key> make_keys() {
 
   add("ingest.listen", I_, "--listen", "127.0.0.1:8080", "HOST:PORT",
       "Address the HTTP front end listens on; port 0 picks a free one (printed at start).", listen_into());
+  add("ingest.reuse_port", I_, "--reuse-port", "false", "bool",
+      "Set SO_REUSEPORT on the listening socket, so that several ingest processes listen on one port and the "
+      "kernel spreads new connections over them, as a Kubernetes Service spreads them over pods: where there is "
+      "no load balancer (one machine, the fault tests). Every process on the port must set it; a connection stays "
+      "with the process that accepted it.",
+      bool_into(at(&S::ingest, &I::reuse_port)));
   add("ingest.threads", I_, "--threads", "1", "count", "I/O threads serving HTTP connections.",
       count_into(at(&S::ingest, &I::threads), 1, 256));
   add("ingest.body_limit", I_, "--body-limit", "25MiB", "bytes",

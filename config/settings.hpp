@@ -32,6 +32,7 @@ struct api_key {
 
 struct ingest_settings {
   std::string listen;                    ///< HOST:PORT
+  bool reuse_port;                       ///< SO_REUSEPORT: several processes on one port
   int threads;                           ///< I/O threads
   std::size_t body_limit;                ///< bytes on the wire
   std::size_t decompressed_limit;        ///< bytes after gzip/zstd

@@ -11,6 +11,8 @@ namespace tracepipe::ingest {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+/// SO_REUSEPORT, which Asio has no public option for.
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 server::server(asio::io_context& ioc, std::shared_ptr<service> svc)
     : ioc_(ioc), svc_(std::move(svc)), acceptor_(asio::make_strand(ioc)), pause_(acceptor_.get_executor()) {}
@@ -26,6 +28,9 @@ tcp::endpoint server::listen(const std::string& host_port) {
   tcp::endpoint ep = *results.begin();
   acceptor_.open(ep.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  // ingest.reuse_port: several processes listen on this port and the kernel
+  // spreads new connections over them (a Service over pods, on one machine).
+  if (!ec && svc_->settings.reuse_port) acceptor_.set_option(reuse_port(true), ec);
   if (!ec) acceptor_.bind(ep, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::runtime_error(fmt::format("cannot listen on {}: {}", host_port, ec.message()));

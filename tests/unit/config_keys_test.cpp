@@ -39,7 +39,7 @@ TEST(keys, every_key_is_documented_and_its_default_parses) {
     EXPECT_FALSE(problem) << "default '" << k.default_text << "': " << problem.value_or("");
     EXPECT_EQ(find_key(k.name), &k);
   }
-  EXPECT_EQ(keys().size(), 72u);  // README's configuration table lists each
+  EXPECT_EQ(keys().size(), 73u);  // README's configuration table lists each
 }
 
 TEST(keys, env_name_and_find_key) {
@@ -66,6 +66,7 @@ TEST(defaults, equal_the_documented_defaults) {
   EXPECT_EQ(s.redis.reconnect_delay, 200ms);
   EXPECT_EQ(s.redis.depth_interval, 100ms);
   EXPECT_EQ(s.ingest.listen, "127.0.0.1:8080");
+  EXPECT_FALSE(s.ingest.reuse_port);
   EXPECT_EQ(s.ingest.threads, 1);
   EXPECT_EQ(s.ingest.body_limit, 25 * MiB);
   EXPECT_EQ(s.ingest.decompressed_limit, 100 * MiB);
