@@ -43,6 +43,19 @@ bool ready(const std::string& url) {
   }
 }
 
+/// One command on a connection of its own to the stack's Redis. A failed
+/// connection: null with *error set, or, without `error`, an exception.
+queue::owned_reply redis_reply(const std::vector<std::string>& args, std::string* error = nullptr) {
+  auto url = stack_env().at("REDIS_URL");
+  auto port = std::stoi(url.substr(url.rfind(':') + 1));
+  auto c = queue::blocking_redis::connect("127.0.0.1", port, std::chrono::seconds(5));
+  if (!c) throw std::runtime_error("cannot connect to the stack's Redis at " + url);
+  auto r = c->command(std::vector<std::string_view>(args.begin(), args.end()));
+  if (!r && !error) throw std::runtime_error(args.at(0) + ": " + std::string(c->error()));
+  if (!r) *error = c->error();
+  return r;
+}
+
 /// A count of summary.json; 0 when absent (e.g. no 429 in "rejected").
 std::uint64_t u64(simdjson::simdjson_result<simdjson::dom::element> e) {
   std::uint64_t v = 0;
@@ -73,8 +86,8 @@ write_path::write_path(std::string name)
 
 write_path::~write_path() {
   if (load_) load_->kill_hard();
-  if (ingest_) ingest_->kill_hard();
-  workers_.clear();  // each killed on destruction
+  ingests_.clear();  // each killed on destruction
+  workers_.clear();
 }
 
 std::string write_path::url() const { return fmt::format("http://127.0.0.1:{}", port_); }
@@ -85,16 +98,18 @@ child_process& write_path::start_ingest(const child_process::environment& env, s
   std::vector<std::string> argv = {TRACEPIPE_BINARY, "ingest", "--stack", stack_dir(), "--stream", stream_,
                                    "--listen", fmt::format("127.0.0.1:{}", port_), "--threads", "2"};
   argv.insert(argv.end(), extra.begin(), extra.end());
-  ingest_ = std::make_unique<child_process>(argv, log_path("ingest"), env);
+  auto log = log_path(ingests_.empty() ? "ingest" : fmt::format("ingest-{}", ingests_.size() + 1));
+  auto& ingest = ingests_.emplace_back(argv, log, env);
+  // With --reuse-port another ingest may answer /ready on the port: this
+  // one's own log says it listens.
   auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!ready(url())) {
-    if (auto status = ingest_->wait_exit(0ms))
-      throw std::runtime_error(fmt::format("ingest exited at start (status {}); see {}", *status, log_path("ingest")));
-    if (std::chrono::steady_clock::now() > deadline)
-      throw std::runtime_error("ingest not ready within 20 s; see " + log_path("ingest"));
+  while (slurp(log).find("listening on") == std::string::npos || !ready(url())) {
+    if (auto status = ingest.wait_exit(0ms))
+      throw std::runtime_error(fmt::format("ingest exited at start (status {}); see {}", *status, log));
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("ingest not ready within 20 s; see " + log);
     std::this_thread::sleep_for(50ms);
   }
-  return *ingest_;
+  return ingest;
 }
 
 child_process& write_path::start_worker(const child_process::environment& env, std::vector<std::string> extra) {
@@ -174,6 +189,31 @@ std::vector<replica_holding> write_path::holdings() const {
   return out;
 }
 
+write_path::group_pending write_path::pending() const {
+  // [count, first id, last id, [[consumer, "count"] …]]; the last is nil when nothing is pending.
+  auto r = redis_reply({"XPENDING", stream_ + ":{0}", group_});
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 4)
+    throw std::runtime_error("XPENDING: " + std::string(r->str ? r->str : "unexpected reply"));
+  group_pending out;
+  out.total = static_cast<std::uint64_t>(r->element[0]->integer);
+  auto* by = r->element[3];
+  for (std::size_t i = 0; by->type == REDIS_REPLY_ARRAY && i < by->elements; ++i)
+    out.by_consumer[by->element[i]->element[0]->str] = std::stoull(by->element[i]->element[1]->str);
+  return out;
+}
+
+std::vector<std::string> write_path::consumers() const {
+  // One flat [key, value …] array per consumer.
+  auto r = redis_reply({"XINFO", "CONSUMERS", stream_ + ":{0}", group_});
+  if (r->type != REDIS_REPLY_ARRAY) throw std::runtime_error("XINFO CONSUMERS: " + std::string(r->str ? r->str : ""));
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < r->elements; ++i)
+    for (std::size_t k = 0; k + 1 < r->element[i]->elements; k += 2)
+      if (std::string_view(r->element[i]->element[k]->str) == "name") out.emplace_back(r->element[i]->element[k + 1]->str);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::string write_path::clickhouse_scalar(const std::string& sql, const std::string& url) const {
   auto r = (url.empty() ? clickhouse() : clickhouse(url)).query(sql);
   if (r.kind != sink::failure::none) throw std::runtime_error("ClickHouse: " + r.message + " in: " + sql);
@@ -188,13 +228,10 @@ std::uint64_t peak_rss_bytes(int pid) {
 }
 
 std::string redis_command(const std::vector<std::string>& args) {
-  auto url = stack_env().at("REDIS_URL");
-  auto port = std::stoi(url.substr(url.rfind(':') + 1));
-  auto c = queue::blocking_redis::connect("127.0.0.1", port, std::chrono::seconds(5));
-  if (!c) throw std::runtime_error("cannot connect to the stack's Redis at " + url);
-  auto r = c->command(std::vector<std::string_view>(args.begin(), args.end()));
+  std::string error;
+  auto r = redis_reply(args, &error);
   std::string out;
-  if (!r) out = "error: " + std::string(c->error());
+  if (!r) out = "error: " + error;
   else if (r->type == REDIS_REPLY_INTEGER) out = std::to_string(r->integer);
   else if (r->str) out = std::string(r->str, r->len);
   return out;

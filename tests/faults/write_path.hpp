@@ -1,12 +1,14 @@
 #pragma once
 // One fault scenario's write path as real processes on the test stack:
 // `tracepipe ingest` on a port fixed for the scenario (so it can be killed
-// and started again under the same URL), `tracepipe worker`s, and
+// and started again under the same URL; with --reuse-port several share it),
+// `tracepipe worker`s, and
 // `tracepipe load --stack` driving it and reconciling every acknowledged
 // operation at the end. Each scenario has its own stream, consumer group and
 // ClickHouse database; logs go to the stack's logs/ directory.
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,10 +67,12 @@ class write_path {
   explicit write_path(std::string name);
   ~write_path();  ///< kills whatever of it still runs
 
-  /// Starts ingest and waits until /ready answers 200.
+  /// Starts an ingest and waits until it listens and /ready answers 200.
+  /// Each has a log of its own: "ingest", then "ingest-2", "ingest-3" …
   child_process& start_ingest(const child_process::environment& env = {}, std::vector<std::string> extra = {});
-  child_process& ingest() { return *ingest_; }
-  /// Starts a worker with its own consumer name (fast reclaim and retries).
+  child_process& ingest() { return ingests_.back(); }  ///< the last started
+  /// Starts a worker with its own consumer name (fast reclaim and retries):
+  /// w1, w2 … in start order, its pipelines' consumers w1-0, w1-1 …
   child_process& start_worker(const child_process::environment& env = {}, std::vector<std::string> extra = {});
   /// Starts `tracepipe load --stack` against ingest; its report goes to the stack's dir.
   void start_load(const load_plan& plan);
@@ -76,6 +80,7 @@ class write_path {
   jepsen_counts finish_load();
 
   std::string url() const;
+  int port() const { return port_; }
   const std::string& database() const { return database_; }
   /// First column of the first row of `sql` on the stack's (first) ClickHouse, or on `url`.
   std::string clickhouse_scalar(const std::string& sql, const std::string& url = {}) const;
@@ -84,12 +89,21 @@ class write_path {
   /// The log file of a process of this scenario.
   std::string log_path(const std::string& process) const;
 
+  /// The group's pending entries (XPENDING's summary): in all, and by consumer.
+  struct group_pending {
+    std::uint64_t total = 0;
+    std::map<std::string, std::uint64_t> by_consumer;  ///< only those holding some
+  };
+  group_pending pending() const;
+  /// The group's consumers as XINFO CONSUMERS lists them, in name order.
+  std::vector<std::string> consumers() const;
+
  private:
   std::string name_, stream_, group_, database_;
   int port_ = 0;
   int workers_started_ = 0;
-  std::unique_ptr<child_process> ingest_, load_;
-  std::deque<child_process> workers_;
+  std::unique_ptr<child_process> load_;
+  std::deque<child_process> ingests_, workers_;  // a deque: references stay valid as more start
   std::string out_dir_;
 };
 
