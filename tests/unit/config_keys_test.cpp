@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <string>
@@ -39,7 +41,16 @@ TEST(keys, every_key_is_documented_and_its_default_parses) {
     EXPECT_FALSE(problem) << "default '" << k.default_text << "': " << problem.value_or("");
     EXPECT_EQ(find_key(k.name), &k);
   }
-  EXPECT_EQ(keys().size(), 73u);  // README's configuration table lists each
+  EXPECT_EQ(keys().size(), 73u);
+}
+
+TEST(keys, readmes_configuration_table_lists_every_key) {
+  std::ifstream in(std::string(TRACEPIPE_SOURCE_DIR) + "/README.md");
+  std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(readme.empty());
+  for (const auto& k : keys())
+    EXPECT_NE(readme.find("| `" + k.name + "` | `" + k.flag + "` |"), std::string::npos)
+        << k.name << ": README's table (paste `tracepipe config`'s output there)";
 }
 
 TEST(keys, env_name_and_find_key) {
