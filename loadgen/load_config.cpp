@@ -1,5 +1,6 @@
 // summary.json's "config": what a load run was asked for, the defaults it
-// resolved included, so that the same load can be run again from it.
+// resolved included, so that the same load can be run again from it; and
+// the rest of the result's description of the load.
 #include "common/json_document.hpp"
 #include "loadgen/load_runner.hpp"
 
@@ -36,6 +37,16 @@ boost::json::object config_entries(const load_options& o, const body_options& b)
           {"max_retries", o.max_retries},
           {"stages_s_runs_per_s", std::move(stages)},
           {"segment", o.segment.text()}};
+}
+
+void describe_load(load_result& r, const load_options& o, const body_options& b, const schedule& plan, bool closed) {
+  r.duration_s = std::chrono::duration<double>(plan.total()).count();
+  r.runs_per_request = b.runs_per_request;
+  r.target_rate =
+      closed || r.duration_s <= 0 ? 0 : static_cast<double>(plan.total_requests()) * b.runs_per_request / r.duration_s;
+  r.target = o.target;
+  r.config = config_entries(o, b);
+  r.segment = o.segment.text();
 }
 
 }  // namespace tracepipe::loadgen

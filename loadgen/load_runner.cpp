@@ -4,7 +4,6 @@
 #include <deque>
 #include <memory>
 #include <stdexcept>
-#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,9 +13,9 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include "loadgen/common_start.hpp"
 #include "loadgen/detail/second_rows.hpp"
 #include "loadgen/target_url.hpp"
-#include "queue/wall_clock.hpp"
 
 namespace tracepipe::loadgen {
 
@@ -61,18 +60,13 @@ class driver {
     endpoints_ = resolve_target(ioc_, url_, o_.target);
     for (int i = 0; i < (closed_ ? o_.concurrency : o_.connections); ++i) conns_.push_back(std::make_unique<conn>(ioc_));
     for (auto it = conns_.rbegin(); it != conns_.rend(); ++it) idle_.push_back(it->get());
-    start_ = wait_for_start();
+    auto start = wait_for_start(o_.start_at, o_.stop, o_.progress != progress_mode::none ? o_.progress_out : nullptr,
+                                o_.segment.text());
+    start_ = start.steady;
     pacer_.emplace(schedule_, start_);
     window_end_ = start_ + schedule_.total();
-    r_.duration_s = std::chrono::duration<double>(schedule_.total()).count();
-    r_.runs_per_request = rpr_;
-    r_.target_rate = closed_ || r_.duration_s <= 0 ? 0 : static_cast<double>(schedule_.total_requests()) * rpr_ / r_.duration_s;
-    r_.target = o_.target;
-    r_.config = config_entries(o_, plan_.options());
-    r_.start_wall_us = o_.start_at ? static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                                    o_.start_at->time_since_epoch())
-                                                                    .count())
-                                   : queue::wall_clock_us();
+    describe_load(r_, o_, plan_.options(), schedule_, closed_);
+    r_.start_wall_us = start.wall_us;
     if (o_.watch) o_.watch->begin(start_);
     if (o_.on_start) o_.on_start(start_);
     if (closed_) start_closed_loop();
@@ -82,7 +76,6 @@ class driver {
     r_.elapsed_s = std::chrono::duration<double>(clock_type::now() - start_).count();
     r_.achieved_rate = r_.duration_s > 0 ? static_cast<double>(runs_in_window_) / r_.duration_s : 0;
     r_.acknowledged = {{plan_.id_key(), acknowledged_operations(plan_, r_.accepted_requests)}};
-    r_.segment = o_.segment.text();
     progress_.finish();
     return std::move(r_);
   }
@@ -103,26 +96,6 @@ class driver {
   };
 
   // --- the schedule -------------------------------------------------------
-
-  /// Second 0: now, or the wall-clock start every generator was given, as
-  /// a steady-clock instant (slept until here; a stop request ends the wait).
-  clock_type::time_point wait_for_start() {
-    auto now = clock_type::now();
-    if (!o_.start_at) return now;
-    auto ahead = *o_.start_at - std::chrono::system_clock::now();
-    if (ahead < -std::chrono::seconds(1))
-      throw std::runtime_error(fmt::format(
-          "--start-at: the start time passed {:.1f} s ago: this generator would not start with the others (give a "
-          "time far enough ahead for every generator to be running)",
-          -std::chrono::duration<double>(ahead).count()));
-    auto start = now + std::chrono::duration_cast<clock_type::duration>(ahead);
-    if (o_.progress != progress_mode::none && o_.progress_out)
-      *o_.progress_out << fmt::format("load: segment {} waits {:.1f} s for the common start\n", o_.segment.text(),
-                                      std::chrono::duration<double>(ahead).count());
-    while (clock_type::now() < start && !(o_.stop && o_.stop->load()))
-      std::this_thread::sleep_for(std::min<clock_type::duration>(start - clock_type::now(), std::chrono::milliseconds(100)));
-    return start;
-  }
 
   void on_pace(beast::error_code ec) {
     if (ec == asio::error::operation_aborted || schedule_over_) return;

@@ -74,4 +74,9 @@ load_result run_load(const load_options& options);
 /// were resolved (such as the ring's size).
 boost::json::object config_entries(const load_options& o, const body_options& body);
 
+/// What the result says of the load asked for, before a request is sent:
+/// its length, rates, target, config and segment. `plan` is this
+/// generator's schedule in requests (its segment's share); closed loop: no target rate.
+void describe_load(load_result& r, const load_options& o, const body_options& body, const schedule& plan, bool closed);
+
 }  // namespace tracepipe::loadgen

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/units.hpp"
+#include "loadgen/common_start.hpp"
 #include "loadgen/schedule.hpp"
 
 namespace tracepipe::loadgen {
@@ -81,6 +82,27 @@ TEST(config_wall_time, rfc3339_utc_and_epoch_seconds) {
   EXPECT_FALSE(config::parse_wall_time("tomorrow", &why));
   EXPECT_NE(why.find("RFC 3339"), std::string::npos) << why;
   EXPECT_FALSE(config::parse_wall_time("-5", &why));
+}
+
+TEST(loadgen_common_start, second_0_is_the_wall_time_given_on_the_steady_clock_and_never_more_than_1s_late) {
+  auto wall = *config::parse_wall_time("2026-12-07T16:00:00Z");
+  std::chrono::steady_clock::time_point steady{std::chrono::seconds(1000)};
+  auto ahead = plan_start(wall + 2500ms, wall, steady);
+  EXPECT_EQ(ahead.steady, steady + 2500ms);
+  EXPECT_EQ(ahead.wall_us, 1796659202'500'000u);
+  EXPECT_EQ(ahead.wait, 2500ms);
+  auto now = plan_start(std::nullopt, wall, steady);
+  EXPECT_EQ(now.steady, steady);
+  EXPECT_EQ(now.wall_us, 1796659200'000'000u);
+  auto a_little_late = plan_start(wall - 900ms, wall, steady);  // a generator's clock a hair behind: still together
+  EXPECT_EQ(a_little_late.steady, steady - 900ms);
+  EXPECT_EQ(a_little_late.wait, 0ms);
+  try {
+    plan_start(wall - 1500ms, wall, steady);
+    ADD_FAILURE() << "a start 1.5 s past was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("passed 1.5 s ago"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
