@@ -42,10 +42,7 @@ int run_merge_session(const merge_session& session, std::atomic<bool>& stop) {
   try {
     for (const auto& dir : session.runs) runs.push_back({dir, report::read_saved_run(dir)});
     merged = report::merge_runs(runs);
-  } catch (const report::report_file_error& e) {
-    std::cerr << "tracepipe report merge: " << e.what() << "\n";
-    return 1;
-  } catch (const std::invalid_argument& e) {
+  } catch (const std::exception& e) {  // a file missing or malformed (report_file_error), or runs that are not one load
     std::cerr << "tracepipe report merge: " << e.what() << "\n";
     return 1;
   }
