@@ -1,5 +1,5 @@
 #pragma once
-// Writing JSON text: string escaping and base64, appended in place (ingest's error
+// Writing JSON text: string escaping, appended in place (ingest's error
 // answers, the sink's JSONEachRow rows, loadgen's summary.json).
 #include <string>
 #include <string_view>
@@ -12,7 +12,5 @@ void append_json_string(std::string& out, std::string_view s);
 /// s with every byte of an invalid UTF-8 sequence replaced by '?': for text
 /// that quotes client bytes.
 std::string valid_utf8_or_marked(std::string_view s);
-/// Appends standard base64 of bytes (no quotes).
-void append_base64(std::string& out, std::string_view bytes);
 
 }  // namespace tracepipe::common

@@ -13,6 +13,7 @@
 #include "common/text.hpp"
 #include "ingest/api_keys.hpp"
 #include "ingest/api_path.hpp"
+#include "ingest/credentials.hpp"
 #include "ingest/decompress.hpp"
 #include "ingest/multipart.hpp"
 #include "ingest/multipart_runs.hpp"
@@ -85,8 +86,8 @@ outcome read_outcome(request& req, service& svc, outcome o) {
   if (auto* r = std::get_if<rejection>(&parsed)) return refuse(o.which, *r);
   read_call call{std::move(std::get<read_request>(parsed)), std::string(req["x-tenant-id"]), {}};
   if (!s.api_keys.empty()) {
-    const auto* key = match_api_key(req["x-api-key"], s.api_keys);
-    if (!key) return refuse(o.which, {401, "unauthorized", "missing or invalid x-api-key"});
+    const auto* key = match_api_key(presented_key(req), s.api_keys);
+    if (!key) return refuse(o.which, {401, "unauthorized", "missing or invalid x-api-key (or Basic credentials)"});
     call.project_only = key->project;
   }
   o.read = std::move(call);
@@ -149,8 +150,8 @@ std::optional<outcome> check_header(const http::request_header<>& header, servic
   }
   if (!needs_key(which)) return std::nullopt;
   const auto& s = svc.settings;
-  if (!s.api_keys.empty() && !match_api_key(header["x-api-key"], s.api_keys))
-    return refuse(which, {401, "unauthorized", "missing or invalid x-api-key"});
+  if (!s.api_keys.empty() && !match_api_key(presented_key(header), s.api_keys))
+    return refuse(which, {401, "unauthorized", "missing or invalid x-api-key (or Basic credentials)"});
   if (is_read(which)) {
     if (!svc.reads)
       return refuse(which, {503, "reads_unavailable", "this ingest serves no reads (it was started without ClickHouse)"});
@@ -206,8 +207,8 @@ outcome handle(request& req, service& svc, run_reader& reader) {
   // The header check let the key in; matched again here (one hash) to know
   // its project, rather than carry it through the session.
   if (!s.api_keys.empty()) {
-    const auto* key = match_api_key(req["x-api-key"], s.api_keys);
-    if (!key) return refuse(which, {401, "unauthorized", "missing or invalid x-api-key"});
+    const auto* key = match_api_key(presented_key(req), s.api_keys);
+    if (!key) return refuse(which, {401, "unauthorized", "missing or invalid x-api-key (or Basic credentials)"});
     if (auto r = bind_project(*key, o.ops)) {
       o.ops.clear();
       return refuse(which, *r);

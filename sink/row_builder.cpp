@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/base64.hpp"
 #include "common/json_members.hpp"
 #include "common/json_out.hpp"
 #include "common/run_fields.hpp"

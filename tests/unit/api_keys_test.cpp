@@ -2,6 +2,7 @@
 // (ingest/api_keys), and the run reader's note of a named project.
 #include "config/api_keys.hpp"
 #include "ingest/api_keys.hpp"
+#include "ingest/credentials.hpp"
 #include "ingest/run_reader.hpp"
 
 #include <gtest/gtest.h>
@@ -117,6 +118,22 @@ TEST(run_reader, notes_whether_the_payload_named_a_project) {
     ASSERT_FALSE(reader.read_single_post(run(c.extra), ops)) << c.extra;
     EXPECT_EQ(ops[0].project, c.project) << c.extra;
     EXPECT_EQ(ops[0].project_named, c.named) << c.extra;
+  }
+}
+
+TEST(presented_key, x_api_key_else_the_secret_of_basic_credentials) {
+  boost::beast::http::request_header<> h;
+  EXPECT_EQ(ingest::presented_key(h), "");
+  h.set(boost::beast::http::field::authorization, "Basic cGstbGYtMTpzay1sZi0yOnRhaWw=");  // pk-lf-1:sk-lf-2:tail
+  EXPECT_EQ(ingest::presented_key(h), "sk-lf-2:tail");
+  h.set(boost::beast::http::field::authorization, "basic cGstbGYtMTpzay1sZi0yOnRhaWw=");
+  EXPECT_EQ(ingest::presented_key(h), "sk-lf-2:tail");
+  h.set("x-api-key", "lsv2-key");
+  EXPECT_EQ(ingest::presented_key(h), "lsv2-key");
+  h.erase("x-api-key");
+  for (const char* bad : {"Bearer cGs6c2s=", "Basic not*base64", "Basic cGs=" /* "pk", no colon */, "Basic"}) {
+    h.set(boost::beast::http::field::authorization, bad);
+    EXPECT_EQ(ingest::presented_key(h), "") << bad;
   }
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/base64.hpp"
 #include "ingest/run_op.hpp"
 #include "ingest/stream_fields.hpp"
 #include "loadgen/run_factory.hpp"
@@ -100,30 +101,9 @@ inline ingest::run_op patch_op(const loadgen::generated_run& r, bool with_output
 }
 
 inline std::string base64_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  unsigned bits = 0;
-  int count = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    int v = value(c);
-    EXPECT_GE(v, 0) << "not base64: " << c;
-    bits = (bits << 6) | static_cast<unsigned>(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out += static_cast<char>((bits >> count) & 0xff);
-    }
-  }
-  EXPECT_EQ(in.size() % 4, 0u) << "padded to a multiple of 4";
-  return out;
+  auto bytes = common::decode_base64(in);
+  EXPECT_TRUE(bytes) << "not base64: " << in;
+  return bytes.value_or("");
 }
 
 /// One rendered row, parsed back: every column as its JSON value.
