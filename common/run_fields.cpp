@@ -4,7 +4,6 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
-#include <ctime>
 
 #include <fmt/format.h>
 
@@ -39,6 +38,27 @@ bool same_uuid(std::string_view a, std::string_view b) {
   for (std::size_t i = 0; i < a.size(); ++i)
     if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   return true;
+}
+
+/// The UTC calendar fields of a time in µs since the epoch (also before 1970),
+/// computed with <chrono>'s civil calendar in whole days and µs. Not fmt's
+/// time_point formatter: fmt 9 converts any sys_time to system_clock's
+/// nanoseconds first, which overflows int64 (UB) past 2262-04-11 and before
+/// 1677 — the test's 9999-12-31 (UBSan: signed integer overflow in chrono.h).
+struct civil_time {
+  int year;
+  unsigned month, day;
+  long hours, minutes, seconds, micros;
+};
+
+civil_time split_us(std::int64_t us) {
+  using namespace std::chrono;
+  const microseconds t{us};
+  const auto day = floor<days>(t);
+  const year_month_day ymd{sys_days{day}};
+  const hh_mm_ss<microseconds> hms{t - day};
+  return {int(ymd.year()),       unsigned(ymd.month()),  unsigned(ymd.day()),         hms.hours().count(),
+          hms.minutes().count(), hms.seconds().count(), hms.subseconds().count()};
 }
 
 }  // namespace
@@ -142,12 +162,15 @@ std::optional<std::string> check_dotted_order(std::string_view dotted, std::stri
 }
 
 std::string iso8601_of_us(std::int64_t us) {
-  auto secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;  // floor, for times before 1970
-  auto t = static_cast<std::time_t>(secs);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                     utc.tm_hour, utc.tm_min, utc.tm_sec, us - secs * 1000000);
+  auto c = split_us(us);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:06d}", c.year, c.month, c.day, c.hours, c.minutes,
+                     c.seconds, c.micros);
+}
+
+std::string dotted_time(std::int64_t us) {
+  auto c = split_us(us);
+  return fmt::format("{:04d}{:02d}{:02d}T{:02d}{:02d}{:02d}{:06d}Z", c.year, c.month, c.day, c.hours, c.minutes,
+                     c.seconds, c.micros);
 }
 
 }  // namespace tracepipe::common

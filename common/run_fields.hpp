@@ -22,6 +22,9 @@ std::optional<std::int64_t> parse_iso8601_us(std::string_view s);
 /// Microseconds since the epoch → "2024-05-01T12:00:00.123456" (UTC, as
 /// LangSmith's API writes its times).
 std::string iso8601_of_us(std::int64_t us);
+/// Microseconds since the epoch → "%Y%m%dT%H%M%S%fZ", a dotted_order
+/// segment's time (the SDKs' microsecond form).
+std::string dotted_time(std::int64_t us);
 /// Epoch numbers: seconds, milliseconds or microseconds, told apart by size
 /// (the JS SDK sends Date.now() milliseconds, others send seconds).
 std::optional<std::int64_t> epoch_number_to_us(double v);

@@ -5,44 +5,12 @@
 
 #include <fmt/format.h>
 
+#include "common/run_fields.hpp"
 #include "loadgen/detail/seeded_random.hpp"
 
 namespace tracepipe::loadgen {
 
-namespace {
-/// The UTC calendar fields of a time in µs since the epoch (also before 1970),
-/// computed with <chrono>'s civil calendar in whole days and µs. Not fmt's
-/// time_point formatter: fmt 9 converts any sys_time to system_clock's
-/// nanoseconds first, which overflows int64 (UB) past 2262-04-11 and before
-/// 1677 — the test's 9999-12-31 (UBSan: signed integer overflow in chrono.h).
-struct civil_time {
-  int year;
-  unsigned month, day;
-  long hours, minutes, seconds, micros;
-};
-
-civil_time split_us(std::int64_t us) {
-  using namespace std::chrono;
-  const microseconds t{us};
-  const auto day = floor<days>(t);
-  const year_month_day ymd{sys_days{day}};
-  const hh_mm_ss<microseconds> hms{t - day};
-  return {int(ymd.year()),       unsigned(ymd.month()),  unsigned(ymd.day()),         hms.hours().count(),
-          hms.minutes().count(), hms.seconds().count(), hms.subseconds().count()};
-}
-}  // namespace
-
-std::string dotted_time(std::int64_t us) {
-  auto c = split_us(us);
-  return fmt::format("{:04d}{:02d}{:02d}T{:02d}{:02d}{:02d}{:06d}Z", c.year, c.month, c.day, c.hours, c.minutes,
-                     c.seconds, c.micros);
-}
-
-std::string iso_time(std::int64_t us) {
-  auto c = split_us(us);
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:06d}Z", c.year, c.month, c.day, c.hours, c.minutes,
-                     c.seconds, c.micros);
-}
+std::string iso_time(std::int64_t us) { return common::iso8601_of_us(us) + "Z"; }
 
 std::string run_factory::uuid() {
   auto hi = rng_(), lo = rng_();

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/run_fields.hpp"
 #include "loadgen/size_distribution.hpp"
 #include "loadgen/trace_mix.hpp"
 
@@ -62,8 +63,7 @@ class run_factory {
   std::int64_t clock_us_ = 1'700'000'000'000'000;
 };
 
-/// "%Y%m%dT%H%M%S%fZ" of a time in µs since the epoch.
-std::string dotted_time(std::int64_t us);
+using common::dotted_time;
 /// "2024-05-01T12:00:00.123456Z"; patches carry epoch milliseconds instead,
 /// as the JS SDK sends them, so both forms are exercised.
 std::string iso_time(std::int64_t us);
