@@ -26,6 +26,10 @@ constexpr metric_doc docs[] = {
      "Connections closed unanswered, by reason: read_timeout (no whole request within ingest.read_timeout), "
      "max_connections (over ingest.max_connections at accept), accept_error (accept failed, e.g. out of file "
      "descriptors; accepting pauses 100 ms)."},
+    {"tracepipe_ingest_otlp_spans_total", "counter",
+     "OTLP spans received, by outcome: accepted (enqueued as runs), rejected (no valid ids or start time; "
+     "answered in partial_success), parent_elsewhere (accepted, but the parent span was not in the same export, "
+     "so the run's dotted_order starts at the span itself)."},
 };
 
 void header(std::string& out, const metric_doc& d) { common::metric_header(out, d.name, d.type, d.help); }
@@ -42,6 +46,7 @@ std::string_view route_label(route r) {
     case route::patch_run: return "PATCH /runs/{id}";
     case route::batch: return "/runs/batch";
     case route::multipart: return "/runs/multipart";
+    case route::otlp_traces: return "OTLP /v1/traces";
     case route::read_run: return "GET /runs/{id}";
     case route::query_runs: return "/runs/query";
     case route::sessions: return "/sessions";
@@ -87,6 +92,10 @@ std::string metrics::render(std::uint64_t queue_depth, std::uint64_t inflight_by
   for (int r = 0; r < static_cast<int>(drop_reason::count_); ++r)
     out += fmt::format("{}{{reason=\"{}\"}} {}\n", docs[8].name, drop_label(static_cast<drop_reason>(r)),
                        drops_[r].load(std::memory_order_relaxed));
+  header(out, docs[9]);
+  const char* outcomes[] = {"accepted", "rejected", "parent_elsewhere"};
+  for (int i = 0; i < 3; ++i)
+    out += fmt::format("{}{{outcome=\"{}\"}} {}\n", docs[9].name, outcomes[i], otlp_spans_[i].load(std::memory_order_relaxed));
   return out;
 }
 

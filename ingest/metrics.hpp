@@ -12,7 +12,10 @@
 namespace tracepipe::ingest {
 
 /// Routes as labelled in metrics.
-enum class route { info, ok, ready, metrics, post_run, patch_run, batch, multipart, read_run, query_runs, sessions, other, count_ };
+enum class route {
+  info, ok, ready, metrics, post_run, patch_run, batch, multipart, otlp_traces, read_run, query_runs, sessions, other,
+  count_
+};
 /// GET /runs/{id}, POST /runs/query, GET /sessions: answered from ClickHouse.
 constexpr bool is_read(route r) { return r == route::read_run || r == route::query_runs || r == route::sessions; }
 std::string_view route_label(route r);
@@ -34,6 +37,11 @@ class metrics {
   }
   common::histogram& enqueue_latency() { return enqueue_latency_; }
   void count_drop(drop_reason r) { drops_[static_cast<int>(r)].fetch_add(1, std::memory_order_relaxed); }
+  void count_otlp_spans(std::uint64_t accepted, std::uint64_t rejected, std::uint64_t parent_elsewhere) {
+    otlp_spans_[0] += accepted;
+    otlp_spans_[1] += rejected;
+    otlp_spans_[2] += parent_elsewhere;
+  }
 
   /// Prometheus text exposition; gauges are read at render time.
   std::string render(std::uint64_t queue_depth, std::uint64_t inflight_bytes, std::uint64_t connections,
@@ -44,6 +52,7 @@ class metrics {
   std::atomic<std::uint64_t> runs_enqueued_{0};
   std::atomic<std::uint64_t> bytes_enqueued_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<int>(drop_reason::count_)> drops_{};
+  std::array<std::atomic<std::uint64_t>, 3> otlp_spans_{};  ///< accepted, rejected, parent_elsewhere
   common::histogram enqueue_latency_{common::latency_bounds_us()};
 };
 

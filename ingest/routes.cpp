@@ -17,12 +17,22 @@
 #include "ingest/decompress.hpp"
 #include "ingest/multipart.hpp"
 #include "ingest/multipart_runs.hpp"
+#include "ingest/otlp/export.hpp"
 
 namespace tracepipe::ingest {
 namespace {
 
 bool needs_key(route r) {
-  return r == route::post_run || r == route::patch_run || r == route::batch || r == route::multipart || is_read(r);
+  return r == route::post_run || r == route::patch_run || r == route::batch || r == route::multipart ||
+         r == route::otlp_traces || is_read(r);
+}
+
+/// LangSmith's spellings (its Python SDK posts to a bare /otel; self-hosted
+/// serves them under /api/v1 too, which api_path takes off), Langfuse's, and
+/// the OTLP default an exporter given only this server's address posts to.
+bool is_otlp_traces_path(std::string_view path) {
+  return path == "/otel/v1/traces" || path == "/otel" || path == "/api/public/otel/v1/traces" ||
+         path == "/v1/traces";
 }
 
 outcome answer(route which, unsigned status, std::string body) {
@@ -54,6 +64,25 @@ std::string_view media_type(std::string_view content_type) {
   auto t = content_type.substr(0, semi);
   while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
   return t;
+}
+
+/// An OTLP export: its runs, and the answer (in the request's encoding) to
+/// give once they are enqueued.
+std::optional<rejection> read_otlp(request& req, std::string_view body, run_reader& reader, service& svc,
+                                   outcome& o) {
+  auto e = otlp::encoding_of(req[http::field::content_type]);
+  if (!e) return rejection{415, "unsupported_media_type", "OTLP/HTTP takes application/x-protobuf or application/json"};
+  // One JSON parser per ingest thread, as each thread has its own run_reader.
+  thread_local simdjson::dom::parser json_parser;
+  auto read = otlp::read_export(*e, body, {req["langsmith-project"], reader.limits().default_project}, json_parser);
+  if (auto* r = std::get_if<rejection>(&read)) return *r;
+  auto& runs = std::get<otlp::export_runs>(read);
+  svc.metrics.count_otlp_spans(runs.ops.size(), runs.rejected, runs.parent_elsewhere);
+  o.ops = std::move(runs.ops);
+  o.status = 200;
+  o.body = otlp::answer_body(*e, runs);
+  o.content_type = otlp::content_type_of(*e);
+  return std::nullopt;
 }
 
 std::optional<rejection> read_runs(route which, request& req, std::string_view body, std::size_t max_parts,
@@ -107,6 +136,7 @@ route route_of(http::verb method, std::string_view target) {
   if (path == "/runs/batch") return method == http::verb::post ? route::batch : route::other;
   if (path == "/runs/multipart") return method == http::verb::post ? route::multipart : route::other;
   if (path == "/runs/query") return method == http::verb::post ? route::query_runs : route::other;
+  if (is_otlp_traces_path(path)) return method == http::verb::post ? route::otlp_traces : route::other;
   if (path == "/sessions") return get ? route::sessions : route::other;
   if (path.substr(0, 6) == "/runs/" && path.find('/', 6) == std::string_view::npos)
     return method == http::verb::patch ? route::patch_run : get ? route::read_run : route::other;
@@ -131,6 +161,17 @@ outcome refuse(route which, const rejection& r) {
   return o;
 }
 
+outcome refuse(const http::request_header<>& header, const rejection& r) {
+  auto which = route_of(header.method(), header.target());
+  if (which != route::otlp_traces) return refuse(which, r);
+  // OTLP clients read a google.rpc.Status in the encoding they sent.
+  auto e = otlp::encoding_of(header[http::field::content_type]).value_or(otlp::encoding::json);
+  auto o = answer(which, r.status, otlp::status_body(e, r.status, fmt::format("{}: {}", r.error, r.detail)));
+  o.content_type = otlp::content_type_of(e);
+  o.retry_after = r.status == 429 || r.status == 503;
+  return o;
+}
+
 std::uint64_t declared_body_bytes(const http::request_header<>& header, const config::ingest_settings& s) {
   auto length = header[http::field::content_length];
   std::uint64_t n = 0;
@@ -151,24 +192,29 @@ std::optional<outcome> check_header(const http::request_header<>& header, servic
   if (!needs_key(which)) return std::nullopt;
   const auto& s = svc.settings;
   if (!s.api_keys.empty() && !match_api_key(presented_key(header), s.api_keys))
-    return refuse(which, {401, "unauthorized", "missing or invalid x-api-key (or Basic credentials)"});
+    return refuse(header, {401, "unauthorized", "missing or invalid x-api-key (or Basic credentials)"});
+  if (which == route::otlp_traces && !otlp::encoding_of(header[http::field::content_type]))
+    return refuse(header, {415, "unsupported_media_type",
+                           fmt::format("OTLP/HTTP takes Content-Type application/x-protobuf or application/json, got "
+                                       "'{}'",
+                                       header[http::field::content_type])});
   if (is_read(which)) {
     if (!svc.reads)
-      return refuse(which, {503, "reads_unavailable", "this ingest serves no reads (it was started without ClickHouse)"});
-    if (svc.reads_in_flight.load() >= s.read_concurrency) return refuse(which, reads_full(s));
+      return refuse(header, {503, "reads_unavailable", "this ingest serves no reads (it was started without ClickHouse)"});
+    if (svc.reads_in_flight.load() >= s.read_concurrency) return refuse(header, reads_full(s));
     return std::nullopt;
   }
   if (!svc.redis_ready())
-    return refuse(which, {503, "queue_unavailable", "Redis is not reachable; retry later"});
+    return refuse(header, {503, "queue_unavailable", "Redis is not reachable; retry later"});
   auto depth = svc.depth.depth();
   if (depth >= s.queue_high_watermark)
-    return refuse(which, {429, "queue_full",
+    return refuse(header, {429, "queue_full",
                           fmt::format("the queue holds {} entries (high watermark {}); retry later", depth,
                                       s.queue_high_watermark)});
   auto inflight = svc.inflight_bytes.load();
   auto wanted = declared_body_bytes(header, s);
   if (inflight > 0 && inflight + wanted > s.inflight_high_watermark)
-    return refuse(which, {429, "too_much_inflight",
+    return refuse(header, {429, "too_much_inflight",
                           fmt::format("requests in progress hold {} bytes and this one may need {} (high watermark "
                                       "{}); retry later",
                                       inflight, wanted, s.inflight_high_watermark)});
@@ -197,24 +243,29 @@ outcome handle(request& req, service& svc, run_reader& reader) {
   o.which = which;
   if (is_read(which)) return read_outcome(req, svc, std::move(o));
   auto decoded = decode_body(req[http::field::content_encoding], req.body(), s.decompressed_limit, *o.decoded);
-  if (auto* r = std::get_if<rejection>(&decoded)) return refuse(which, *r);
-  if (auto r = read_runs(which, req, std::get<std::string_view>(decoded), s.max_parts, reader, o.ops)) {
+  if (auto* r = std::get_if<rejection>(&decoded)) return refuse(req, *r);
+  auto body = std::get<std::string_view>(decoded);
+  auto problem = which == route::otlp_traces ? read_otlp(req, body, reader, svc, o)
+                                             : read_runs(which, req, body, s.max_parts, reader, o.ops);
+  if (problem) {
     o.ops.clear();
-    return refuse(which, *r);
+    return refuse(req, *problem);
   }
   if (o.ops.size() > s.max_runs_per_request)
-    return refuse(which, {413, "too_many_runs", fmt::format("more than {} runs in one request", s.max_runs_per_request)});
+    return refuse(req, {413, "too_many_runs", fmt::format("more than {} runs in one request", s.max_runs_per_request)});
   // The header check let the key in; matched again here (one hash) to know
   // its project, rather than carry it through the session.
   if (!s.api_keys.empty()) {
     const auto* key = match_api_key(presented_key(req), s.api_keys);
-    if (!key) return refuse(which, {401, "unauthorized", "missing or invalid x-api-key (or Basic credentials)"});
+    if (!key) return refuse(req, {401, "unauthorized", "missing or invalid x-api-key (or Basic credentials)"});
     if (auto r = bind_project(*key, o.ops)) {
       o.ops.clear();
-      return refuse(which, *r);
+      return refuse(req, *r);
     }
   }
-  o.status = 202;
+  // LangSmith's routes answer 202 {"accepted": N} once the runs are enqueued;
+  // a route that set its own answer gets that.
+  if (o.body.empty()) o.status = 202;
   return o;
 }
 

@@ -22,6 +22,8 @@ using request = http::request<http::string_body>;
 
 struct outcome {
   route which = route::other;
+  /// The answer; with ops, the answer once they are enqueued (an empty body:
+  /// 202 {"accepted": N}).
   unsigned status = 200;
   std::string body;
   std::string content_type = "application/json";
@@ -53,6 +55,9 @@ rejection reads_full(const config::ingest_settings& s);
 
 /// {"error": …, "detail": …} with the status.
 outcome refuse(route which, const rejection& r);
+/// The same, in the request's route's own form: OTLP clients get a
+/// google.rpc.Status in the encoding they sent.
+outcome refuse(const http::request_header<>& header, const rejection& r);
 /// The JSON body of every refusal, reads' too: {"error": …, "detail": …}.
 std::string rejection_body(const rejection& r);
 

@@ -84,8 +84,8 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
                                          fmt::format("request headers exceed {} bytes", svc_.settings.header_limit)}),
                    false);
   if (ec == http::error::body_limit)
-    return respond(refuse(route::other, {413, "body_too_large",
-                                         fmt::format("the body exceeds {} bytes", svc_.settings.body_limit)}),
+    return respond(refuse(parser_->get(), {413, "body_too_large",
+                                           fmt::format("the body exceeds {} bytes", svc_.settings.body_limit)}),
                    false);
   if (ec) {
     if (ec.category() != beast::error_code(http::error::end_of_stream).category()) return close();  // socket errors: nobody to tell
@@ -129,8 +129,8 @@ void session::read_body_some() {
 // watermark, this one is refused mid-body rather than buffered further.
 void session::on_read_body_some(beast::error_code ec, std::size_t) {
   if (ec == http::error::body_limit)
-    return respond(refuse(route::other, {413, "body_too_large",
-                                         fmt::format("the body exceeds {} bytes", svc_.settings.body_limit)}),
+    return respond(refuse(parser_->get(), {413, "body_too_large",
+                                           fmt::format("the body exceeds {} bytes", svc_.settings.body_limit)}),
                    false);
   if (ec == beast::error::timeout) svc_.metrics.count_drop(drop_reason::read_timeout);
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted) return close();
@@ -141,7 +141,7 @@ void session::on_read_body_some(beast::error_code ec, std::size_t) {
   hold(parser_->get().body().size());
   auto inflight = svc_.inflight_bytes.load();
   if (!parser_->is_done() && inflight > svc_.settings.inflight_high_watermark && inflight > reserved_bytes_)
-    return respond(refuse(route_of(parser_->get().method(), parser_->get().target()),
+    return respond(refuse(parser_->get(),
                           {429, "too_much_inflight",
                            fmt::format("requests in progress hold {} bytes (high watermark {}); retry later", inflight,
                                        svc_.settings.inflight_high_watermark)}),
@@ -179,7 +179,7 @@ void session::on_enqueued(boost::system::error_code ec, const std::string& detai
   auto keep_alive = parser_->get().keep_alive();
   if (ec) {
     auto why = detail.empty() ? ec.message() : detail;
-    return respond(refuse(pending_.which, {503, "queue_unavailable",
+    return respond(refuse(parser_->get(), {503, "queue_unavailable",
                                            fmt::format("the runs could not be enqueued: {}; retry later", why)}),
                    keep_alive);
   }
@@ -190,8 +190,9 @@ void session::on_enqueued(boost::system::error_code ec, const std::string& detai
   svc_.metrics.count_enqueued(pending_.ops.size(), bytes);
   outcome ok;
   ok.which = pending_.which;
-  ok.status = 202;
-  ok.body = fmt::format(R"({{"accepted":{}}})", pending_.ops.size());
+  ok.status = pending_.status;
+  ok.content_type = pending_.content_type;
+  ok.body = pending_.body.empty() ? fmt::format(R"({{"accepted":{}}})", pending_.ops.size()) : pending_.body;
   respond(std::move(ok), keep_alive);
 }
 

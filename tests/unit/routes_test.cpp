@@ -58,6 +58,16 @@ TEST(route_of, every_path_and_method) {
       {verb::get, "/api/v1/sessions", route::sessions},
       {verb::post, "/sessions", route::other},
       {verb::patch, "/runs/anything", route::patch_run},  // the id is checked when the body is read
+      // OTLP/HTTP traces: LangSmith's spellings and Langfuse's
+      {verb::post, "/otel/v1/traces", route::otlp_traces},
+      {verb::post, "/otel", route::otlp_traces},
+      {verb::post, "/otel/", route::otlp_traces},
+      {verb::post, "/api/v1/otel", route::otlp_traces},
+      {verb::post, "/api/v1/otel/v1/traces", route::otlp_traces},
+      {verb::post, "/api/public/otel/v1/traces", route::otlp_traces},
+      {verb::get, "/otel/v1/traces", route::other},
+      {verb::post, "/otel/v1/logs", route::other},
+      {verb::post, "/v1/traces", route::otlp_traces},
       {verb::patch, with_id("/runs/", "/share"), route::other},
       // /api/v1 prefix
       {verb::get, "/api/v1/info", route::info},
@@ -98,6 +108,7 @@ TEST(route_of, every_path_and_method) {
       {verb::post, "runs", route::other},
       {verb::get, "/info//", route::other},
       {verb::post, "/v1/runs", route::other},
+      {verb::post, "/api/public/ingestion/v1/traces", route::other},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(route_of(c.method, c.target), c.want)
