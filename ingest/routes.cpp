@@ -80,6 +80,7 @@ std::optional<rejection> read_otlp(request& req, std::string_view body, run_read
   svc.metrics.count_otlp_spans(runs.ops.size(), runs.rejected, runs.parent_elsewhere);
   o.ops = std::move(runs.ops);
   o.status = 200;
+  o.own_answer = true;
   o.body = otlp::answer_body(*e, runs);
   o.content_type = otlp::content_type_of(*e);
   return std::nullopt;
@@ -263,9 +264,7 @@ outcome handle(request& req, service& svc, run_reader& reader) {
       return refuse(req, *r);
     }
   }
-  // LangSmith's routes answer 202 {"accepted": N} once the runs are enqueued;
-  // a route that set its own answer gets that.
-  if (o.body.empty()) o.status = 202;
+  if (!o.own_answer) o.status = 202;
   return o;
 }
 

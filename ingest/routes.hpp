@@ -22,10 +22,11 @@ using request = http::request<http::string_body>;
 
 struct outcome {
   route which = route::other;
-  /// The answer; with ops, the answer once they are enqueued (an empty body:
-  /// 202 {"accepted": N}).
+  /// The answer; with ops, the answer once they are enqueued: 202
+  /// {"accepted": N} unless the route set its own (own_answer).
   unsigned status = 200;
   std::string body;
+  bool own_answer = false;
   std::string content_type = "application/json";
   bool retry_after = false;     ///< 429/503: tell the client when to come back
   std::vector<run_op> ops;      ///< non-empty: enqueue, then answer 202

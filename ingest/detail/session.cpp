@@ -192,7 +192,7 @@ void session::on_enqueued(boost::system::error_code ec, const std::string& detai
   ok.which = pending_.which;
   ok.status = pending_.status;
   ok.content_type = pending_.content_type;
-  ok.body = pending_.body.empty() ? fmt::format(R"({{"accepted":{}}})", pending_.ops.size()) : pending_.body;
+  ok.body = pending_.own_answer ? pending_.body : fmt::format(R"({{"accepted":{}}})", pending_.ops.size());
   respond(std::move(ok), keep_alive);
 }
 
