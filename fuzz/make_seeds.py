@@ -188,6 +188,61 @@ for s, b in ch_bodies:
 add("clickhouse_reply_fuzz", ch(500, "", 389))
 add("clickhouse_reply_fuzz", ch(200, "Ok.\n", 241))
 
+
+# otlp_export_fuzz: first byte 0 protobuf / 1 JSON (+2: a Langsmith-Project header), then the export.
+def varint(n):
+    out = b""
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def ld(field, data):  # a length-delimited field
+    return varint(field << 3 | 2) + varint(len(data)) + data
+
+
+def fixed64(field, n):
+    return varint(field << 3 | 1) + struct.pack("<Q", n)
+
+
+def kv(key, value):  # KeyValue with a string AnyValue
+    return ld(1, key.encode()) + ld(2, ld(1, value.encode()))
+
+
+def span(trace, span_id, parent, name, attrs, start=1700000000000000000):
+    out = ld(1, trace) + ld(2, span_id) + (ld(4, parent) if parent else b"") + ld(5, name.encode())
+    out += fixed64(7, start) + fixed64(8, start + 10**9)
+    for k, v in attrs:
+        out += ld(9, kv(k, v))
+    out += ld(11, fixed64(1, start) + ld(2, b"exception") + ld(3, kv("exception.message", "boom")))
+    return out + ld(15, ld(2, b"failed") + varint(3 << 3) + varint(2))
+
+
+trace_bytes, root_span, child_span = bytes(range(1, 17)), bytes(range(17, 25)), bytes(range(33, 41))
+spans = [span(trace_bytes, child_span, root_span, "chat", [("gen_ai.operation.name", "chat"),
+                                                            ("gen_ai.prompt.0.content", "hi")]),
+         span(trace_bytes, root_span, None, "agent", [("langsmith.span.kind", "chain"),
+                                                      ("gen_ai.prompt", '{"q":"why"}')])]
+proto_export = ld(1, ld(2, ld(1, ld(1, b"scope")) + b"".join(ld(2, x) for x in spans)))
+add("otlp_export_fuzz", b"\x00" + proto_export)
+add("otlp_export_fuzz", b"\x02" + proto_export[:-7])
+add("otlp_export_fuzz", b"\x00")
+json_span = {"traceId": trace_bytes.hex(), "spanId": child_span.hex(), "parentSpanId": root_span.hex(),
+             "name": "chat", "kind": 3, "startTimeUnixNano": "1700000000000123000", "endTimeUnixNano": 1700000001000000000,
+             "attributes": [{"key": "gen_ai.usage.input_tokens", "value": {"intValue": "12"}},
+                            {"key": "l", "value": {"arrayValue": {"values": [{"boolValue": True},
+                                                                              {"kvlistValue": {"values": []}}]}}},
+                            {"key": "b", "value": {"bytesValue": "AQID"}}],
+             "events": [{"name": "gen_ai.user.message", "attributes": [{"key": "content", "value": {"stringValue": "x"}}]}],
+             "status": {"code": 2, "message": "m"}}
+json_export = {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "s"},
+                                                                                   "spans": [json_span]}]}]}
+add("otlp_export_fuzz", b"\x01" + json.dumps(json_export).encode())
+add("otlp_export_fuzz", b"\x03" + json.dumps(json_export).replace(trace_bytes.hex(), "AQIDBAUGBwgJCgsMDQ4PEA==").encode())
+add("otlp_export_fuzz", b"\x01{}")
+
 for target, items in seeds.items():
     d = os.path.join(here, "corpus", target)
     os.makedirs(d, exist_ok=True)
