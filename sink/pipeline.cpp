@@ -96,8 +96,7 @@ void pipeline::take(std::vector<queue::stream_message>& messages) {
   auto dequeued = queue::wall_clock_us();
   auto now = clock::now();
   for (auto& m : messages) {
-    std::size_t bytes = 0;
-    for (const auto& [k, v] : m.fields) bytes += v.size();
+    auto bytes = rows_.row_bytes(m);
     auto received = received_at_us(m);
     // The batch age counts from when ingest received the run, not from now:
     // the lag bound (≈ 2 × batch age) then holds while pipelines are busy

@@ -237,4 +237,14 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
   return std::nullopt;
 }
 
+std::size_t row_builder::row_bytes(const queue::stream_message& m) const {
+  std::size_t n = 0;
+  for (const auto& [name, value] : m.fields) {
+    std::string_view key = name;
+    bool part = key.starts_with(field::part_prefix) && !key.ends_with(field::content_type_suffix);
+    if (!(part && offload(value.size()))) n += value.size();
+  }
+  return n;
+}
+
 }  // namespace tracepipe::sink

@@ -53,6 +53,13 @@ class row_builder {
 
   const row_options& options() const { return options_; }
 
+  /// The bytes of `m` that stay in its row: every field but the multipart
+  /// parts build() sends to S3. A batch's byte limit counts these, so that a
+  /// batch stands for what its INSERT writes (inline payloads fill it, and
+  /// make a part, sooner). A payload inside the run JSON (the batch
+  /// endpoint) counts whole: its size is known only once the row is built.
+  std::size_t row_bytes(const queue::stream_message& m) const;
+
  private:
   bool offload(std::size_t size) const {
     return options_.mode == blob_mode::always || (options_.mode == blob_mode::automatic && size > options_.threshold);

@@ -127,6 +127,22 @@ TEST_F(sink_row_builder, mode_never_keeps_large_fields_inline) {
   EXPECT_TRUE(base64_decode(*a["big"].base64) == attachment);
 }
 
+TEST_F(sink_row_builder, row_bytes_leave_out_the_parts_that_go_to_s3) {
+  auto r = run(64 * 1024);
+  auto op = post_op(r, false);
+  op.parts.push_back({"inputs", "application/json", r.inputs_json});
+  op.parts.push_back({"outputs", "application/json", "{\"small\":1}"});
+  std::string attachment(100 * 1024, '\x7f');
+  op.parts.push_back({"attachment.big", "application/octet-stream", attachment});
+  auto e = make_entry(op);
+  std::size_t all = 0;
+  for (const auto& [k, v] : e->message.fields) all += v.size();
+  auto bytes = [&](blob_mode mode) { return row_builder({.mode = mode, .threshold = 1024, .bucket = "b"}).row_bytes(e->message); };
+  EXPECT_EQ(bytes(blob_mode::never), all);
+  EXPECT_EQ(bytes(blob_mode::automatic), all - r.inputs_json.size() - attachment.size());
+  EXPECT_EQ(bytes(blob_mode::always), all - r.inputs_json.size() - attachment.size() - std::string("{\"small\":1}").size());
+}
+
 TEST_F(sink_row_builder, attachments_small_inline_as_base64_large_to_s3) {
   auto r = run();
   auto op = post_op(r);
