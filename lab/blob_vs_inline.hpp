@@ -4,6 +4,7 @@
 // large ones offloaded to S3 (auto) — each on fresh tables and streams
 // through a write path in this process (each side needs its own blob mode),
 // then compared (report/blob_compare.hpp).
+#include <chrono>
 #include <string>
 
 #include "lab/stop_flags.hpp"
@@ -23,6 +24,13 @@ struct blob_vs_inline_options {
   std::string inputs_text, outputs_text;  ///< as given, for compare.json
   std::uint64_t seed = 7;
   int batch_size = 50;
+  /// worker.batch_bytes on both sides: with inline payloads a batch fills,
+  /// and becomes a part, sooner — the effect compared. 2 MiB: LangSmith's
+  /// helm async_insert_max_data_size, for which the client batch stands in
+  /// on ClickHouse 18.16 (no async inserts).
+  std::size_t flush_bytes = std::size_t{2} << 20;
+  /// worker.batch_age on both sides: the busy timeout's stand-in (LangSmith: 3 s).
+  std::chrono::milliseconds flush_age{3000};
 };
 
 /// Runs both sides and writes compare.json, compare.html and each run's own

@@ -17,6 +17,8 @@ struct compare_cli {
   std::string capacity_duration = "10s";
   std::string inputs_size = "75%:500B-4KB,20%:4KB-16KB,5%:24KB-256KB";
   std::string outputs_size = "85%:200B-2KB,15%:2KB-32KB";
+  std::string flush_bytes = "2MiB";
+  std::string flush_age = "3s";
 };
 
 double seconds_of(const std::string& flag, const std::string& text) {
@@ -44,6 +46,11 @@ lab::blob_vs_inline_options options_of(const compare_cli& c) {
   o.outputs = sizes_of("--outputs-size", c.outputs_size);
   o.inputs_text = c.inputs_size;
   o.outputs_text = c.outputs_size;
+  auto flush = config::parse_bytes(c.flush_bytes);
+  if (!flush || *flush == 0) usage("--flush-bytes: '" + c.flush_bytes + "' is not a size above 0 such as 2MiB or 25MB");
+  o.flush_bytes = *flush;
+  o.flush_age = std::chrono::milliseconds(static_cast<long long>(seconds_of("--flush-age", c.flush_age) * 1000));
+  if (o.flush_age.count() <= 0) usage("--flush-age must be above 0");
   return o;
 }
 
@@ -78,6 +85,17 @@ void add_compare_command(CLI::App& app, action& run) {
   cmd->add_option("--outputs-size", c.outputs_size, "Sizes of each run's outputs")->capture_default_str();
   cmd->add_option("--seed", c.o.seed, "Payloads, sizes and shapes: the same on both sides")->capture_default_str();
   cmd->add_option("--batch-size", c.o.batch_size, "Runs per request")->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--flush-bytes", c.flush_bytes,
+                  "Inline payload bytes at which a worker's batch is inserted, on both sides (worker.batch_bytes). "
+                  "It stands in for the server's async-insert buffer, which ClickHouse 18.16 lacks: each flush is one "
+                  "part. Default: LangSmith's helm chart's async_insert_max_data_size; its external-ClickHouse docs "
+                  "suggest 25MB")
+      ->capture_default_str();
+  cmd->add_option("--flush-age", c.flush_age,
+                  "Age at which a worker's batch is inserted however small, on both sides (worker.batch_age): the "
+                  "stand-in for the async-insert busy timeout (LangSmith's profile: async_insert_busy_timeout_max_ms "
+                  "3000)")
+      ->capture_default_str();
   cmd->callback([&run] {
     run = [] {
       auto o = options_of(c);
