@@ -37,8 +37,6 @@
 #include "child_process.hpp"
 #include "ingest_harness.hpp"
 
-extern char** environ;
-
 namespace tracepipe::test {
 namespace {
 
@@ -49,15 +47,8 @@ const fs::path sdk_package = fs::path(TRACEPIPE_SOURCE_DIR) / ".deps/node_module
 
 /// This process's environment without any LANGSMITH_*/LANGCHAIN_* setting,
 /// plus `extra`.
-std::vector<std::string> sdk_env(const std::map<std::string, std::string>& extra) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv(*e);
-    if (kv.rfind("LANGSMITH_", 0) == 0 || kv.rfind("LANGCHAIN_", 0) == 0) continue;
-    env.push_back(std::move(kv));
-  }
-  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
-  return env;
+std::vector<std::string> sdk_env(const std::vector<std::pair<std::string, std::string>>& extra) {
+  return environment_without({"LANGSMITH_", "LANGCHAIN_"}, extra);
 }
 
 // --- JSON helpers ----------------------------------------------------------

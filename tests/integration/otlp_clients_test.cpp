@@ -23,8 +23,6 @@
 #include "sink_harness.hpp"
 #include "trace.pb.h"
 
-extern char** environ;
-
 namespace tracepipe::test {
 namespace {
 
@@ -34,26 +32,16 @@ using namespace std::chrono_literals;
 const fs::path scripts = fs::path(TRACEPIPE_SOURCE_DIR) / "tests/integration/js_sdk";
 const std::string api_key = "otlp-test-key";
 
-/// This process's environment without LANGSMITH_*/OTEL_* settings, plus `extra`.
-std::vector<std::string> client_env(const std::map<std::string, std::string>& extra) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv(*e);
-    if (kv.rfind("LANGSMITH_", 0) == 0 || kv.rfind("LANGCHAIN_", 0) == 0 || kv.rfind("OTEL_", 0) == 0) continue;
-    env.push_back(std::move(kv));
-  }
-  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
-  return env;
-}
 
 /// Runs a script with node; its one line of JSON output, parsed.
 simdjson::dom::element run_script(simdjson::dom::parser& parser, const std::vector<std::string>& args,
-                                  const std::map<std::string, std::string>& env) {
+                                  const std::vector<std::pair<std::string, std::string>>& env) {
   auto node = find_on_path("node");
   if (!node) throw std::runtime_error("node is not on PATH (tools/setup.sh installs it)");
   std::vector<std::string> argv{*node};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto run = run_captured(argv, client_env(env), 120s);
+  // Only the settings given: none of this shell's LangSmith or OTel ones.
+  auto run = run_captured(argv, environment_without({"LANGSMITH_", "LANGCHAIN_", "OTEL_"}, env), 120s);
   if (run.exit_code != 0)
     throw std::runtime_error("the client failed (exit " + std::to_string(run.exit_code) + "): " + run.err + run.out);
   return parser.parse(run.out);

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+extern char** environ;
+
 namespace tracepipe::test {
 
 child_process::child_process(const std::vector<std::string>& argv, const std::string& log_path,
@@ -84,6 +86,19 @@ std::optional<std::string> wait_for_in_log(const std::filesystem::path& log, con
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+std::vector<std::string> environment_without(const std::vector<std::string>& dropped_prefixes,
+                                             const std::vector<std::pair<std::string, std::string>>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string_view kv(*e);
+    bool dropped = false;
+    for (const auto& prefix : dropped_prefixes) dropped = dropped || kv.starts_with(prefix);
+    if (!dropped) env.emplace_back(kv);
+  }
+  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+  return env;
 }
 
 std::optional<std::string> find_on_path(const std::string& name) {

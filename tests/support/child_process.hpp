@@ -44,6 +44,12 @@ struct captured_run {
 captured_run run_captured(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                           std::chrono::seconds timeout);
 
+/// This process's environment ("K=V") without the variables whose names
+/// start with one of `dropped_prefixes`, plus `extra`: a client started
+/// with only the settings the test gives it.
+std::vector<std::string> environment_without(const std::vector<std::string>& dropped_prefixes,
+                                             const std::vector<std::pair<std::string, std::string>>& extra);
+
 /// The first executable `name` in a directory of $PATH.
 std::optional<std::string> find_on_path(const std::string& name);
 
