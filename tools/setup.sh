@@ -6,7 +6,7 @@
 #        clickhouse-server, zookeeper (replicated stacks; Java 17), wrk, nginx
 #        (benchmark baseline), chromium (renders
 #        report.html in tests/report), clang + libFuzzer's runtime (fuzz/)
-#   npm: s3rver, the LangSmith JS SDK, OpenTelemetry JS and libchdb into ./.deps (git-ignored)
+#   npm: s3rver, the LangSmith and Langfuse JS SDKs, OpenTelemetry JS and libchdb into ./.deps (git-ignored)
 #   bash tools/setup.sh --build-only   only what building the tracepipe target
 #                                      needs (the container image's build stage,
 #                                      deploy/image/Dockerfile): no servers, no npm
@@ -65,10 +65,10 @@ chdb_lib="$deps/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so"  # ClickHouse 2
 otel_packages=(@opentelemetry/api@1.9.0 @opentelemetry/sdk-trace-base@2.12.1 @opentelemetry/context-async-hooks@2.12.1
                @opentelemetry/exporter-trace-otlp-proto@0.223.1 @opentelemetry/exporter-trace-otlp-http@0.223.1)
 if [ ! -x "$deps/node_modules/.bin/s3rver" ] || [ ! -d "$deps/node_modules/langsmith" ] || [ ! -f "$chdb_lib" ] ||
-   [ ! -d "$deps/node_modules/@opentelemetry/exporter-trace-otlp-http" ]; then
-  echo "setup: npm install s3rver, langsmith, OpenTelemetry JS and @chdb/lib-linux-x64-gnu (~180 MB) into $deps"
+   [ ! -d "$deps/node_modules/@opentelemetry/exporter-trace-otlp-http" ] || [ ! -d "$deps/node_modules/langfuse" ]; then
+  echo "setup: npm install s3rver, langsmith, langfuse, OpenTelemetry JS and @chdb/lib-linux-x64-gnu (~180 MB) into $deps"
   (cd "$deps" && [ -f package.json ] || echo '{"private":true}' > package.json
-   npm install --no-audit --no-fund --loglevel=error s3rver@3.7.1 langsmith@0.3.87 @chdb/lib-linux-x64-gnu@26.5.3 \
-     "${otel_packages[@]}" >/dev/null)
+   npm install --no-audit --no-fund --loglevel=error s3rver@3.7.1 langsmith@0.3.87 langfuse@3.39.2 \
+     @chdb/lib-linux-x64-gnu@26.5.3 "${otel_packages[@]}" >/dev/null)
 fi
 echo "setup: ok"
