@@ -13,7 +13,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-600}
 shift || true
 build="$root/build-sanitize"
-all_targets=(http_request_fuzz run_reader_fuzz multipart_fuzz redis_reply_fuzz clickhouse_reply_fuzz otlp_export_fuzz)
+all_targets=(http_request_fuzz run_reader_fuzz multipart_fuzz redis_reply_fuzz clickhouse_reply_fuzz otlp_export_fuzz
+             langfuse_reader_fuzz)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora in fuzz/corpus/<target>/ from the unit tests' own
 cases (tests/unit/run_reader_test.cpp, multipart_test.cpp, multipart_runs_test.cpp,
-routes_test.cpp, clickhouse_error_test.cpp, queue_test.cpp). Re-run after
+routes_test.cpp, clickhouse_error_test.cpp, queue_test.cpp, langfuse_reader_test.cpp). Re-run after
 changing it; the output is committed (small files, a few dozen per target).
 Files named regression-* are inputs that found a bug: kept as they are."""
 import gzip, hashlib, json, os, struct
@@ -242,6 +242,35 @@ json_export = {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": 
 add("otlp_export_fuzz", b"\x01" + json.dumps(json_export).encode())
 add("otlp_export_fuzz", b"\x03" + json.dumps(json_export).replace(trace_bytes.hex(), "AQIDBAUGBwgJCgsMDQ4PEA==").encode())
 add("otlp_export_fuzz", b"\x01{}")
+
+# langfuse_reader_fuzz: POST /api/public/ingestion bodies (langfuse_reader_test's events).
+def lf(eid, typ, body, ts="2024-05-01T12:00:00.000Z"):
+    return {"id": eid, "timestamp": ts, "type": typ, "body": body}
+
+
+lf_events = [
+    lf("e1", "trace-create", {"id": "t", "name": "chat", "tags": ["a"], "metadata": {"k": "v"}, "public": True}),
+    lf("e2", "span-create", {"id": "s", "traceId": "t", "startTime": "2024-05-01T12:00:00.100+02:00"}),
+    lf("e3", "span-update", {"id": "s", "endTime": "2024-05-01T12:00:01Z", "level": "ERROR"}),
+    lf("e4", "generation-create", {"id": "g", "traceId": "t", "model": "m", "usageDetails": {"input": 3},
+                                   "promptName": "p", "promptVersion": 2}),
+    lf("e5", "generation-update", {"id": "g", "costDetails": {"input": 0.1}}),
+    lf("e6", "score-create", {"id": "sc", "traceId": "t", "name": "q", "value": 1, "dataType": "BOOLEAN"}),
+    lf("e7", "event-create", {"id": "ev", "traceId": "t"}),
+    lf("e8", "agent-create", {"id": "a"}),
+    lf("e9", "sdk-log", {"log": "hello"}),
+    lf("e10", "observation-create", {"id": "o", "type": "EVENT"}),
+    lf("e11", "dataset-run-item-create", {"id": "d"}),
+    lf("e12", "span-create", {"name": "no id"}),
+    lf("e13", "trace-create", {}, "yesterday"),
+    lf("e14", "run-create", {"id": "x"}),
+    {"id": 5, "type": "trace-create"}, 17,
+]
+add("langfuse_reader_fuzz", json.dumps({"batch": lf_events, "metadata": {"sdk_name": "langfuse-js"}}))
+for e in lf_events:
+    add("langfuse_reader_fuzz", json.dumps({"batch": [e]}))
+for b in ('{"batch":[]}', '{"events":[]}', '[]', '{"batch":null}', '{"batch":[' + '[' * 70 + ']' * 70 + ']}'):
+    add("langfuse_reader_fuzz", b)
 
 for target, items in seeds.items():
     d = os.path.join(here, "corpus", target)
