@@ -242,6 +242,10 @@ std::vector<key> make_keys() {
   add("ingest.body_limit", I_, "--body-limit", "25MiB", "bytes",
       "Largest request body accepted as sent on the wire (413 above), like self-hosted LangSmith.",
       bytes_into(at(&S::ingest, &I::body_limit)));
+  add("ingest.langfuse_body_limit", I_, "--langfuse-body-limit", "4.5MiB", "bytes",
+      "Largest body of Langfuse's POST /api/public/ingestion as sent (413 above): Langfuse's own limit, its "
+      "bodyParser's 4.5mb; at most ingest.body_limit.",
+      bytes_into(at(&S::ingest, &I::langfuse_body_limit)));
   add("ingest.decompressed_limit", I_, "--decompressed-limit", "100MiB", "bytes",
       "Largest request body after gzip/zstd decompression (413 above); stops compression bombs.",
       bytes_into(at(&S::ingest, &I::decompressed_limit)));

@@ -35,6 +35,7 @@ struct ingest_settings {
   bool reuse_port;                       ///< SO_REUSEPORT: several processes on one port
   int threads;                           ///< I/O threads
   std::size_t body_limit;                ///< bytes on the wire
+  std::size_t langfuse_body_limit;       ///< bytes on the wire, POST /api/public/ingestion
   std::size_t decompressed_limit;        ///< bytes after gzip/zstd
   std::size_t header_limit;              ///< bytes of request line + headers
   std::size_t max_runs_per_request;      ///< post + patch operations

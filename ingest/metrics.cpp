@@ -14,8 +14,8 @@ struct metric_doc {
 /// The one table of ingest metrics (README's /metrics table mirrors it).
 constexpr metric_doc docs[] = {
     {"tracepipe_ingest_requests_total", "counter", "HTTP requests answered, by route and status code."},
-    {"tracepipe_ingest_runs_enqueued_total", "counter", "Run operations (posts and patches) added to the streams."},
-    {"tracepipe_ingest_bytes_enqueued_total", "counter", "Bytes of run JSON and parts added to the streams."},
+    {"tracepipe_ingest_runs_enqueued_total", "counter", "Run operations (posts and patches) and Langfuse events added to the streams."},
+    {"tracepipe_ingest_bytes_enqueued_total", "counter", "Bytes of run JSON, parts and Langfuse event JSON added to the streams."},
     {"tracepipe_ingest_enqueue_latency_us", "histogram",
      "Time from handing a request's runs to Redis until every XADD was acknowledged, microseconds."},
     {"tracepipe_queue_depth", "gauge", "Entries in the run streams (all shards), last sample; the backlog."},
@@ -50,6 +50,7 @@ std::string_view route_label(route r) {
     case route::read_run: return "GET /runs/{id}";
     case route::query_runs: return "/runs/query";
     case route::sessions: return "/sessions";
+    case route::langfuse_ingestion: return "/api/public/ingestion";
     default: return "other";
   }
 }

@@ -13,8 +13,9 @@ namespace tracepipe::ingest {
 
 /// Routes as labelled in metrics.
 enum class route {
-  info, ok, ready, metrics, post_run, patch_run, batch, multipart, otlp_traces, read_run, query_runs, sessions, other,
-  count_
+  info, ok, ready, metrics, post_run, patch_run, batch, multipart, otlp_traces, read_run, query_runs, sessions,
+  langfuse_ingestion,  ///< POST /api/public/ingestion (ingest/langfuse/)
+  other, count_
 };
 /// GET /runs/{id}, POST /runs/query, GET /sessions: answered from ClickHouse.
 constexpr bool is_read(route r) { return r == route::read_run || r == route::query_runs || r == route::sessions; }
@@ -27,7 +28,7 @@ std::string_view drop_label(drop_reason r);
 class metrics {
  public:
   /// Statuses ingest answers with; anything else is counted as "other".
-  static constexpr std::array<unsigned, 16> statuses{200, 202, 400, 401, 404, 405, 408, 413,
+  static constexpr std::array<unsigned, 17> statuses{200, 202, 207, 400, 401, 404, 405, 408, 413,
                                                      415, 422, 429, 431, 500, 503, 504, 0};
 
   void count_request(route r, unsigned status);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <map>
+#include <memory>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -24,7 +26,7 @@ namespace {
 
 bool needs_key(route r) {
   return r == route::post_run || r == route::patch_run || r == route::batch || r == route::multipart ||
-         r == route::otlp_traces || is_read(r);
+         r == route::otlp_traces || r == route::langfuse_ingestion || is_read(r);
 }
 
 /// LangSmith's spellings (its Python SDK posts to a bare /otel; self-hosted
@@ -124,7 +126,46 @@ outcome read_outcome(request& req, service& svc, outcome o) {
   return o;
 }
 
+/// simdjson parsers are per thread, as the session's run readers.
+langfuse::event_reader& event_reader_for(std::size_t json_depth) {
+  thread_local std::map<std::size_t, std::unique_ptr<langfuse::event_reader>> readers;
+  auto& r = readers[json_depth];
+  if (!r) r = std::make_unique<langfuse::event_reader>(json_depth);
+  return *r;
+}
+
+/// Langfuse's ingestion: every event judged on its own, the good ones to
+/// enqueue in the project of the key (or the default one), the answer 207.
+outcome langfuse_outcome(request& req, service& svc, outcome o) {
+  const auto& s = svc.settings;
+  auto content_type = req[http::field::content_type];
+  if (!common::iequals(media_type(content_type), "application/json"))
+    return refuse(o.which, {415, "unsupported_media_type",
+                            fmt::format("expected Content-Type application/json, got '{}'", content_type)});
+  auto decoded = decode_body(req[http::field::content_encoding], req.body(), s.decompressed_limit, *o.decoded);
+  if (auto* r = std::get_if<rejection>(&decoded)) return refuse(o.which, *r);
+  std::string project = s.default_project;
+  if (!s.api_keys.empty()) {
+    const auto* key = match_api_key(presented_key(req), s.api_keys);
+    if (!key) return refuse(o.which, {401, "unauthorized", "missing or invalid x-api-key (or Basic credentials)"});
+    if (!key->project.empty()) project = key->project;
+  }
+  langfuse::batch_result result;
+  if (auto r = event_reader_for(s.json_depth).read(std::get<std::string_view>(decoded), result))
+    return refuse(o.which, *r);
+  for (auto& e : result.events) e.project = project;
+  o.status = 207;
+  o.own_answer = true;
+  o.body = langfuse::answer_body(result);
+  o.events = std::move(result.events);
+  return o;
+}
+
 }  // namespace
+
+std::size_t body_limit_of(route which, const config::ingest_settings& s) {
+  return which == route::langfuse_ingestion ? s.langfuse_body_limit : s.body_limit;
+}
 
 route route_of(http::verb method, std::string_view target) {
   auto path = api_path(target);
@@ -139,6 +180,7 @@ route route_of(http::verb method, std::string_view target) {
   if (path == "/runs/query") return method == http::verb::post ? route::query_runs : route::other;
   if (is_otlp_traces_path(path)) return method == http::verb::post ? route::otlp_traces : route::other;
   if (path == "/sessions") return get ? route::sessions : route::other;
+  if (path == "/api/public/ingestion") return method == http::verb::post ? route::langfuse_ingestion : route::other;
   if (path.substr(0, 6) == "/runs/" && path.find('/', 6) == std::string_view::npos)
     return method == http::verb::patch ? route::patch_run : get ? route::read_run : route::other;
   return route::other;
@@ -177,7 +219,7 @@ std::uint64_t declared_body_bytes(const http::request_header<>& header, const co
   auto length = header[http::field::content_length];
   std::uint64_t n = 0;
   auto [p, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
-  return ec == std::errc{} ? std::min<std::uint64_t>(n, s.body_limit) : 0;
+  return ec == std::errc{} ? std::min<std::uint64_t>(n, body_limit_of(route_of(header.method(), header.target()), s)) : 0;
 }
 
 std::optional<outcome> check_header(const http::request_header<>& header, service& svc) {
@@ -199,6 +241,15 @@ std::optional<outcome> check_header(const http::request_header<>& header, servic
                            fmt::format("OTLP/HTTP takes Content-Type application/x-protobuf or application/json, got "
                                        "'{}'",
                                        header[http::field::content_type])});
+  // Over the route's own limit but under ingest.body_limit, which the parser
+  // already holds the Content-Length to; a chunked body meets the route's
+  // limit in the parser (the session sets it after this check).
+  if (auto length = header[http::field::content_length]; which == route::langfuse_ingestion && !length.empty()) {
+    std::uint64_t n = 0;
+    std::from_chars(length.data(), length.data() + length.size(), n);
+    if (n > s.langfuse_body_limit)
+      return refuse(header, {413, "body_too_large", fmt::format("the body exceeds {} bytes", s.langfuse_body_limit)});
+  }
   if (is_read(which)) {
     if (!svc.reads)
       return refuse(header, {503, "reads_unavailable", "this ingest serves no reads (it was started without ClickHouse)"});
@@ -243,6 +294,7 @@ outcome handle(request& req, service& svc, run_reader& reader) {
   outcome o;
   o.which = which;
   if (is_read(which)) return read_outcome(req, svc, std::move(o));
+  if (which == route::langfuse_ingestion) return langfuse_outcome(req, svc, std::move(o));
   auto decoded = decode_body(req[http::field::content_encoding], req.body(), s.decompressed_limit, *o.decoded);
   if (auto* r = std::get_if<rejection>(&decoded)) return refuse(req, *r);
   auto body = std::get<std::string_view>(decoded);

@@ -1,7 +1,8 @@
 #pragma once
 // Request handling without I/O: given a request (first its header, then the
-// whole of it) decide the answer, or the run operations to enqueue before
-// answering 202. The session in server.cpp performs what this decides.
+// whole of it) decide the answer, or the run operations (or Langfuse events)
+// to enqueue before answering 202 (207). The session in server.cpp performs
+// what this decides.
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include <boost/beast/http.hpp>
 
+#include "ingest/langfuse/event_reader.hpp"
 #include "ingest/metrics.hpp"
 #include "ingest/read_api.hpp"
 #include "ingest/run_op.hpp"
@@ -30,6 +32,8 @@ struct outcome {
   std::string content_type = "application/json";
   bool retry_after = false;     ///< 429/503: tell the client when to come back
   std::vector<run_op> ops;      ///< non-empty: enqueue, then answer 202
+  /// Non-empty: enqueue, then give the route's own answer (Langfuse's 207).
+  std::vector<langfuse::event> events;
   std::optional<read_call> read;  ///< set: ask the read store, answer what it says
   /// Decompressed body; ops' part views may point into it, so it lives on
   /// the heap where moving the outcome cannot move it.
@@ -41,6 +45,10 @@ route route_of(http::verb method, std::string_view target);
 /// Decided on the header alone, before the body is read: unknown route,
 /// missing key, Redis down, over the watermarks. nullopt: read the body.
 std::optional<outcome> check_header(const http::request_header<>& header, service& svc);
+
+/// The largest body the route takes as sent: ingest.langfuse_body_limit for
+/// Langfuse's ingestion (its own 4.5 MB), ingest.body_limit for the others.
+std::size_t body_limit_of(route which, const config::ingest_settings& s);
 
 /// The body size a request declares (Content-Length, at most body_limit; 0
 /// when chunked or absent). Only a request's own admission looks at it: bytes

@@ -36,4 +36,31 @@ std::vector<queue::stream_entry> stream_entries(const std::vector<run_op>& ops, 
   return entries;
 }
 
+std::vector<queue::stream_entry> stream_entries(const std::vector<langfuse::event>& events, std::string_view tenant,
+                                                std::uint64_t received_at_us, std::size_t shards,
+                                                std::deque<std::string>& storage) {
+  std::vector<queue::stream_entry> entries;
+  entries.reserve(events.size());
+  const auto& received = storage.emplace_back(std::to_string(received_at_us));
+  for (const auto& ev : events) {
+    queue::stream_entry e;
+    // A whole trace shares a shard, as runs do: its observations and scores name it.
+    e.shard = queue::shard_of(ev.trace_id, shards);
+    namespace field = queue::entry_field;
+    e.fields.reserve(10);
+    e.fields.emplace_back(field::kind, field::langfuse_kind);
+    e.fields.emplace_back(field::entity, common::langfuse::to_string(ev.stored_as));
+    e.fields.emplace_back(field::body_id, ev.body_id);
+    e.fields.emplace_back(field::event_id, ev.event_id);
+    e.fields.emplace_back(field::trace_id, ev.trace_id);
+    e.fields.emplace_back(field::project, ev.project);
+    if (!tenant.empty()) e.fields.emplace_back(field::tenant, tenant);
+    e.fields.emplace_back(field::received_at_us, received);
+    e.fields.emplace_back(field::bytes, storage.emplace_back(std::to_string(ev.json.size())));
+    e.fields.emplace_back(field::event, ev.json);
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
 }  // namespace tracepipe::ingest

@@ -14,6 +14,15 @@
 //   part.<name>     a multipart field part (part.inputs …) or attachment
 //                   (part.attachment.<name>), bytes exactly as sent
 //   part.<name>.content_type   that part's content type
+// A Langfuse ingestion event (ingest/langfuse/) is one entry of its own kind:
+//   kind            langfuse
+//   entity          trace | observation | score: the table its row goes to
+//   body_id         the event's body.id (the trace, observation or score)
+//   event_id        the envelope's id (unique per event: a create and its
+//                   update differ; a re-sent event keeps it)
+//   trace_id        body.traceId, or body.id for a trace: the shard key
+//   project, tenant, received_at_us, bytes   as for runs
+//   event           the whole event {id, timestamp, type, body, metadata}, compact JSON
 // An entry the sink cannot write goes to the dead-letter stream with all its
 // fields, after four of the dead-letter stream's own (the dead_letter_* names).
 #include <string>
@@ -29,6 +38,13 @@ inline constexpr std::string_view tenant = "tenant";
 inline constexpr std::string_view received_at_us = "received_at_us";
 inline constexpr std::string_view bytes = "bytes";
 inline constexpr std::string_view run = "run";
+
+/// The kind of a Langfuse event's entry, and its own fields.
+inline constexpr std::string_view langfuse_kind = "langfuse";
+inline constexpr std::string_view entity = "entity";
+inline constexpr std::string_view body_id = "body_id";
+inline constexpr std::string_view event_id = "event_id";
+inline constexpr std::string_view event = "event";
 
 /// What every part field starts with, and what an attachment's does.
 inline constexpr std::string_view part_prefix = "part.";

@@ -47,7 +47,8 @@ void session::run() {
 void session::do_read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(svc_.settings.header_limit));
-  parser_->body_limit(svc_.settings.body_limit);
+  body_limit_ = svc_.settings.body_limit;
+  parser_->body_limit(body_limit_);
   // Deadlines that bytes trickling in never extend: a fresh connection has
   // read_timeout from its accept for its whole first request, headers and
   // body; a kept-alive one idle_timeout for its next request to begin, then
@@ -85,7 +86,7 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
                    false);
   if (ec == http::error::body_limit)
     return respond(refuse(parser_->get(), {413, "body_too_large",
-                                           fmt::format("the body exceeds {} bytes", svc_.settings.body_limit)}),
+                                           fmt::format("the body exceeds {} bytes", body_limit_)}),
                    false);
   if (ec) {
     if (ec.category() != beast::error_code(http::error::end_of_stream).category()) return close();  // socket errors: nobody to tell
@@ -97,6 +98,8 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
     bool no_body = !parser_->chunked() && parser_->content_length().value_or(0) == 0;
     return respond(std::move(*early), no_body && header.keep_alive());
   }
+  body_limit_ = body_limit_of(route_of(header.method(), header.target()), svc_.settings);
+  parser_->body_limit(body_limit_);  // a route's own limit, for a chunked body
   if (beast::iequals(header[http::field::expect], "100-continue")) {
     auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
     return http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
@@ -130,7 +133,7 @@ void session::read_body_some() {
 void session::on_read_body_some(beast::error_code ec, std::size_t) {
   if (ec == http::error::body_limit)
     return respond(refuse(parser_->get(), {413, "body_too_large",
-                                           fmt::format("the body exceeds {} bytes", svc_.settings.body_limit)}),
+                                           fmt::format("the body exceeds {} bytes", body_limit_)}),
                    false);
   if (ec == beast::error::timeout) svc_.metrics.count_drop(drop_reason::read_timeout);
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted) return close();
@@ -162,9 +165,12 @@ void session::process() {
   // A decompressed body is held too until the answer is written.
   hold(reserved_bytes_ + o.decoded->size());
   if (o.read) return ask_store(std::move(o), req.keep_alive());
-  if (o.ops.empty()) return respond(std::move(o), req.keep_alive());
+  if (o.ops.empty() && o.events.empty()) return respond(std::move(o), req.keep_alive());
   pending_ = std::move(o);
-  entries_ = stream_entries(pending_.ops, req["x-tenant-id"], received_at, svc_.producer.shards(), entry_storage_);
+  entries_ = pending_.events.empty()
+                 ? stream_entries(pending_.ops, req["x-tenant-id"], received_at, svc_.producer.shards(), entry_storage_)
+                 : stream_entries(pending_.events, req["x-tenant-id"], received_at, svc_.producer.shards(),
+                                  entry_storage_);
   enqueue_start_ = clock::now();
   // The producer answers on the Redis strand; come back to ours.
   svc_.producer.enqueue(entries_, [self = shared_from_this()](boost::system::error_code ec, std::string detail) {
@@ -187,7 +193,8 @@ void session::on_enqueued(boost::system::error_code ec, const std::string& detai
   config::failpoint("ingest.before_reply");
   std::uint64_t bytes = 0;
   for (const auto& op : pending_.ops) bytes += op.bytes();
-  svc_.metrics.count_enqueued(pending_.ops.size(), bytes);
+  for (const auto& e : pending_.events) bytes += e.json.size();
+  svc_.metrics.count_enqueued(entries_.size(), bytes);
   outcome ok;
   ok.which = pending_.which;
   ok.status = pending_.status;

@@ -48,6 +48,7 @@ class session : public std::enable_shared_from_this<session> {
   outcome pending_;                      ///< the request's decision while its runs are enqueued
   std::vector<queue::stream_entry> entries_;  ///< point into pending_ and entry_storage_
   std::deque<std::string> entry_storage_;
+  std::size_t body_limit_ = 0;           ///< of the request being read: ingest.body_limit, or its route's own
   std::uint64_t reserved_bytes_ = 0;     ///< body bytes (and decompressed ones) counted in svc_.inflight_bytes
   bool in_request_ = false;
   bool first_request_ = true;

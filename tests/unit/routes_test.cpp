@@ -57,6 +57,9 @@ TEST(route_of, every_path_and_method) {
       {verb::get, "/sessions", route::sessions},
       {verb::get, "/api/v1/sessions", route::sessions},
       {verb::post, "/sessions", route::other},
+      {verb::post, "/api/public/ingestion", route::langfuse_ingestion},
+      {verb::post, "/api/public/ingestion/", route::langfuse_ingestion},
+      {verb::get, "/api/public/ingestion", route::other},
       {verb::patch, "/runs/anything", route::patch_run},  // the id is checked when the body is read
       // OTLP/HTTP traces: LangSmith's spellings and Langfuse's
       {verb::post, "/otel/v1/traces", route::otlp_traces},
