@@ -49,6 +49,10 @@ void add_sink_keys(Add& add) {
   add("clickhouse.table", C_, "--clickhouse-table", "runs", "name",
       "Runs table; created on start if absent, with a <table>_merged view that applies patches.",
       text_into(at(&S::clickhouse, &C::table)));
+  add("clickhouse.langfuse_table_prefix", C_, "--langfuse-table-prefix", "langfuse_", "name",
+      "Prefix of the tables Langfuse's ingestion events go to, beside the runs table: <prefix>traces, "
+      "<prefix>observations, <prefix>scores; created on start if absent.",
+      text_into(at(&S::clickhouse, &C::langfuse_table_prefix)));
   add("clickhouse.timeout", C_, "--clickhouse-timeout", "30s", "duration",
       "An insert or query not answered within this time is retried.", duration_into(at(&S::clickhouse, &C::timeout)));
   add("clickhouse.project_index", C_, "--project-index", "false", "bool",

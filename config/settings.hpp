@@ -64,6 +64,7 @@ struct clickhouse_settings {
   std::string password;
   std::string database;
   std::string table;
+  std::string langfuse_table_prefix;    ///< Langfuse's tables: <prefix>traces, <prefix>observations, <prefix>scores
   milliseconds timeout;
   bool async_insert;                    ///< on servers that have it (21.11+)
   bool project_index;                   ///< keep <table>_by_project for the read API (sink/schema.hpp)

@@ -26,6 +26,7 @@ std::optional<cluster_view> ask(clickhouse_client& client, const schema_names& n
   auto existing = parse_existing_tables(tables.body, names);
   v.table_engine = existing.runs_engine;
   v.has_project_index = existing.project_index;
+  v.has_langfuse_tables = existing.langfuse_tables;
   return v;
 }
 

@@ -22,6 +22,7 @@ struct cluster_view {
   std::vector<std::pair<std::string, int>> cluster_rows;
   std::string table_engine;  ///< engine of the runs table there; empty if it has none
   bool has_project_index = false;
+  bool has_langfuse_tables = false;  ///< all three
 };
 
 /// Queries system.clusters and system.tables on `client`; nullopt (and

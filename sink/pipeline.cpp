@@ -11,6 +11,7 @@
 #include "queue/wall_clock.hpp"
 #include "sink/detail/consumer_for.hpp"
 #include "sink/detail/reap_consumers.hpp"
+#include "sink/langfuse_schema.hpp"
 
 namespace tracepipe::sink {
 namespace {
@@ -232,7 +233,8 @@ void pipeline::render(std::span<const std::size_t> rows, const std::vector<built
 }
 
 pipeline::outcome pipeline::insert(const std::vector<std::size_t>& rows, const std::vector<built_row>& built,
-                                   const std::vector<item>& items, const std::string& token) {
+                                   const std::vector<item>& items, const std::string& token,
+                                   const std::string& table) {
   insert_plan plan(rows, token, backoff_, ctx_.settings.worker.insert_delay);
   query_settings settings;
   std::string settings_token;  // the part of the batch `settings` were made for
@@ -250,7 +252,7 @@ pipeline::outcome pipeline::insert(const std::vector<std::size_t>& rows, const s
           render(action.rows, built);
           rendered_token = action.token;
         }
-        result = send(action, settings);
+        result = send(action, settings, table);
         action = plan.replied({result.kind, result.code, result.message}, clock::now());
         break;
       case insert_action::kind::wait:
@@ -285,10 +287,11 @@ query_settings pipeline::insert_settings_for(const std::string& token) {
                          token);
 }
 
-clickhouse_result pipeline::send(const insert_action& action, const query_settings& settings) {
+clickhouse_result pipeline::send(const insert_action& action, const query_settings& settings,
+                                 const std::string& table) {
   keep_held();
   auto replica = pick_replica();
-  auto result = replicas_[replica]->insert(ctx_.names.qualified(), body_, action.query_id, compression_, settings);
+  auto result = replicas_[replica]->insert(table, body_, action.query_id, compression_, settings);
   note_reply(replica, result);
   if (result.ok()) {
     ctx_.metrics->insert_latency_us.observe(static_cast<std::uint64_t>(result.latency.count()));
@@ -369,10 +372,19 @@ pipeline::outcome pipeline::flush() {
   if (good.empty()) return outcome::done;
   // Objects first: a row must never reference a blob that is not there.
   if (put_blobs(blobs) == outcome::gave_up) return outcome::gave_up;
-  // The same entries make the same token, so a re-sent batch dedups where the server can.
-  auto token = fmt::format("{}-{}-{}", items[good.front()].message.id, items[good.back()].message.id, good.size());
   config::failpoint("worker.before_insert");
-  if (insert(good, built, items, token) == outcome::gave_up) return outcome::gave_up;
+  // One INSERT per table the batch has rows for: the runs table, Langfuse's.
+  using common::langfuse::entity;
+  for (auto target : {entity::none, entity::trace, entity::observation, entity::score}) {
+    std::vector<std::size_t> rows;
+    for (auto i : good)
+      if (built[i].langfuse == target) rows.push_back(i);
+    if (rows.empty()) continue;
+    // The same entries make the same token, so a re-sent batch dedups where the server can.
+    auto token = fmt::format("{}-{}-{}", items[rows.front()].message.id, items[rows.back()].message.id, rows.size());
+    auto table = target == entity::none ? ctx_.names.qualified() : langfuse_table(ctx_.names, target);
+    if (insert(rows, built, items, token, table) == outcome::gave_up) return outcome::gave_up;
+  }
   // Inserted, not yet acknowledged: the entries are re-delivered and their rows collapse.
   config::failpoint("worker.before_ack");
   std::vector<const queue::stream_message*> done;

@@ -21,6 +21,7 @@
 #include "sink/batcher.hpp"
 #include "sink/clickhouse_client.hpp"
 #include "sink/insert_plan.hpp"
+#include "sink/langfuse_rows.hpp"
 #include "sink/metrics.hpp"
 #include "sink/replica_router.hpp"
 #include "sink/retry_policy.hpp"
@@ -71,11 +72,11 @@ class pipeline {
   outcome put_blobs(const std::vector<const blob*>& blobs);
   /// The JSONEachRow body of `rows` into body_, stamped with the time of the part's first send.
   void render(std::span<const std::size_t> rows, const std::vector<built_row>& built);
-  /// Carries out an insert_plan for `rows` (numbers into `built` and `items`).
+  /// Carries out an insert_plan for `rows` (numbers into `built` and `items`) into `table`.
   outcome insert(const std::vector<std::size_t>& rows, const std::vector<built_row>& built,
-                 const std::vector<item>& items, const std::string& token);
-  /// One INSERT of body_ (the action's rows); counts the batch metrics when accepted.
-  clickhouse_result send(const insert_action& action, const query_settings& settings);
+                 const std::vector<item>& items, const std::string& token, const std::string& table);
+  /// One INSERT of body_ (the action's rows) into `table`; counts the batch metrics when accepted.
+  clickhouse_result send(const insert_action& action, const query_settings& settings, const std::string& table);
   /// The URL settings of one part of a batch (its token, whether it waits for the async queue).
   query_settings insert_settings_for(const std::string& token);
   /// Logs what the action's notice asks for about the failed `result`.
@@ -115,7 +116,7 @@ class pipeline {
   std::vector<std::unique_ptr<clickhouse_client>> replicas_;  ///< one connection per server
   replica_router router_;
   s3_writer s3_;
-  row_builder rows_;
+  entry_row_builder rows_;  ///< runs' rows and Langfuse events' rows
   batcher<item> batch_;
   body_compression compression_;
   std::mt19937_64 random_;

@@ -11,6 +11,7 @@
 #include "common/json_out.hpp"
 #include "common/run_fields.hpp"
 #include "queue/entry_fields.hpp"
+#include "sink/detail/row_json.hpp"
 #include "sink/schema.hpp"
 
 namespace tracepipe::sink {
@@ -19,38 +20,7 @@ namespace {
 namespace field = queue::entry_field;
 using common::append_json_string;
 using simdjson::dom::element;
-
-/// Appends ,"<name><suffix>": — plain appends: keys are known and need no escaping.
-void add_key(std::string& out, std::string_view name, std::string_view suffix = {}) {
-  // Column names are short: one append of the whole key, not four.
-  char key[64];
-  std::size_t n = 0;
-  key[n++] = ',';
-  key[n++] = '"';
-  name.copy(key + n, name.size());
-  n += name.size();
-  suffix.copy(key + n, suffix.size());
-  n += suffix.size();
-  key[n++] = '"';
-  key[n++] = ':';
-  out.append(key, n);
-}
-
-void add_string(std::string& out, std::string_view name, std::string_view value) {
-  add_key(out, name);
-  append_json_string(out, value);
-}
-
-void append_u64(std::string& out, std::uint64_t value) {
-  char digits[20];
-  auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out.append(digits, end);
-}
-
-void add_number(std::string& out, std::string_view name, std::uint64_t value, std::string_view suffix = {}) {
-  add_key(out, name, suffix);
-  append_u64(out, value);
-}
+using namespace detail;
 
 /// "part.<field>" of every payload field: the stream field of a multipart part.
 const std::vector<std::string>& part_names() {
@@ -137,6 +107,7 @@ std::optional<std::string> row_builder::build(const queue::stream_message& m, st
   out.json.clear();
   out.blobs.clear();
   out.inline_bytes = 0;
+  out.langfuse = common::langfuse::entity::none;
   auto run_id = m.field(field::run_id);
   auto kind = m.field(field::kind);
   if (!common::is_uuid(run_id) || (kind != "post" && kind != "patch"))

@@ -10,6 +10,7 @@
 #include <simdjson.h>
 
 #include "common/json_members.hpp"
+#include "common/langfuse_events.hpp"
 #include "queue/stream_consumer.hpp"
 
 namespace tracepipe::sink {
@@ -34,6 +35,8 @@ struct blob {
 
 struct built_row {
   std::string json;  ///< the row without its closing brace; render() finishes it
+  /// The Langfuse table the row goes to; none: a run's row, for the runs table.
+  common::langfuse::entity langfuse = common::langfuse::entity::none;
   std::vector<blob> blobs;
   std::size_t inline_bytes = 0;
 

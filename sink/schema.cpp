@@ -1,5 +1,7 @@
 #include "sink/schema.hpp"
 
+#include "sink/langfuse_schema.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -14,9 +16,10 @@ std::string on_cluster(const schema_names& n) {
 
 /// The engine: on a cluster, each replica's copy is kept in step through ZooKeeper
 /// and a block inserted twice (a retried batch) is stored once.
-std::string engine(const schema_names& n) {
-  if (!n.cluster.empty()) return fmt::format("ReplicatedReplacingMergeTree('{}', '{{replica}}', version)", zookeeper_path(n));
-  return "ReplacingMergeTree(version)";
+std::string engine(const schema_names& n, std::string_view version_column = "version") {
+  if (!n.cluster.empty())
+    return fmt::format("ReplicatedReplacingMergeTree('{}', '{{replica}}', {})", zookeeper_path(n), version_column);
+  return fmt::format("ReplacingMergeTree({})", version_column);
 }
 
 /// The limits by their MergeTree names.
@@ -186,8 +189,18 @@ std::vector<std::string> schema_ddl(const schema_names& n, const clickhouse_vers
     ddl.push_back(project_index_table(n));
     ddl.push_back(project_index_view(n));
   }
+  for (auto& statement : langfuse_ddl(n, version)) ddl.push_back(std::move(statement));
   ddl.push_back(merged_view(n));
   return ddl;
+}
+
+std::string replacing_table_ddl(const schema_names& n, const clickhouse_version& version, std::string_view columns,
+                                std::string_view version_column, std::string_view partition_by,
+                                std::string_view order_by) {
+  auto settings = table_settings(n, version, {});
+  return fmt::format("CREATE TABLE IF NOT EXISTS {}{} (\n{}\n) ENGINE = {}\nPARTITION BY {}\nORDER BY ({})\nSETTINGS {}",
+                     n.qualified(), on_cluster(n), columns, engine(n, version_column), partition_by, order_by,
+                     fmt::join(settings, ", "));
 }
 
 std::optional<std::string> limits_mismatch(const schema_names& n, std::string_view engine_full,
@@ -209,13 +222,17 @@ std::optional<std::string> limits_mismatch(const schema_names& n, std::string_vi
 }
 
 std::string existing_tables_query(const schema_names& n) {
-  return fmt::format("SELECT name, engine FROM system.tables WHERE database = {} AND name IN ({}, {}) FORMAT TSVRaw",
-                     sql_string(n.database), sql_string(n.table), sql_string(project_index_names(n).table));
+  std::string langfuse;
+  for (auto e : {common::langfuse::entity::trace, common::langfuse::entity::observation, common::langfuse::entity::score})
+    langfuse += ", " + sql_string(langfuse_names(n, e).table);
+  return fmt::format("SELECT name, engine FROM system.tables WHERE database = {} AND name IN ({}, {}{}) FORMAT TSVRaw",
+                     sql_string(n.database), sql_string(n.table), sql_string(project_index_names(n).table), langfuse);
 }
 
 existing_tables parse_existing_tables(std::string_view tsv, const schema_names& names) {
   existing_tables out;
   auto index = project_index_names(names).table;
+  int langfuse = 0;
   while (!tsv.empty()) {
     auto nl = tsv.find('\n');
     auto line = tsv.substr(0, nl);
@@ -225,7 +242,11 @@ existing_tables parse_existing_tables(std::string_view tsv, const schema_names& 
     auto name = line.substr(0, tab);
     if (name == names.table) out.runs_engine = std::string(line.substr(tab + 1));
     else if (name == index) out.project_index = true;
+    else
+      for (auto e : {common::langfuse::entity::trace, common::langfuse::entity::observation, common::langfuse::entity::score})
+        langfuse += name == langfuse_names(names, e).table;
   }
+  out.langfuse_tables = langfuse == 3;
   return out;
 }
 

@@ -33,6 +33,8 @@ struct schema_names {
   /// Non-empty: every statement runs ON CLUSTER and the table is
   /// ReplicatedReplacingMergeTree, one replica per server of the cluster.
   std::string cluster = {};
+  /// Langfuse's tables beside the runs table: <prefix>traces, <prefix>observations, <prefix>scores.
+  std::string langfuse_prefix = "langfuse_";
   std::string qualified() const { return database + "." + table; }
 };
 
@@ -68,10 +70,18 @@ struct table_limits {
 };
 
 /// CREATE DATABASE, the runs table, the project index and its
-/// materialized view (with `project_index`), then the `<table>_merged` view
-/// (last) — all IF NOT EXISTS, and ON CLUSTER when the names have a cluster.
+/// materialized view (with `project_index`), Langfuse's three tables
+/// (langfuse_schema.hpp), then the `<table>_merged` view (last) — all IF NOT
+/// EXISTS, and ON CLUSTER when the names have a cluster.
 std::vector<std::string> schema_ddl(const schema_names& names, const clickhouse_version& version,
                                     const table_limits& limits = {}, bool project_index = true);
+
+/// CREATE TABLE IF NOT EXISTS `names`.table with `columns`, as the runs
+/// table is made: ReplacingMergeTree(`version_column`), Replicated and ON
+/// CLUSTER on a cluster, the same deduplication window and rows per mark.
+std::string replacing_table_ddl(const schema_names& names, const clickhouse_version& version, std::string_view columns,
+                                std::string_view version_column, std::string_view partition_by,
+                                std::string_view order_by);
 
 /// Why an existing table does not have the limits asked for, judged on its
 /// system.tables engine_full; nullopt when it has them (or none were asked).
@@ -79,13 +89,14 @@ std::vector<std::string> schema_ddl(const schema_names& names, const clickhouse_
 std::optional<std::string> limits_mismatch(const schema_names& names, std::string_view engine_full,
                                            const table_limits& limits);
 
-/// Which of the runs table and its project index exist, with their engines:
-/// "name<TAB>engine" lines (existing_tables reads them).
+/// Which of the runs table, its project index and Langfuse's tables exist,
+/// with their engines: "name<TAB>engine" lines (existing_tables reads them).
 std::string existing_tables_query(const schema_names& names);
 
 struct existing_tables {
   std::string runs_engine;     ///< engine of the runs table; empty when there is none
   bool project_index = false;  ///< its project index exists
+  bool langfuse_tables = false;  ///< all three of Langfuse's tables exist
 };
 existing_tables parse_existing_tables(std::string_view tsv, const schema_names& names);
 

@@ -28,7 +28,8 @@ worker::worker(const config::settings& settings) {
   context_.settings = settings;
   for (int i = 0; i < settings.redis.shards; ++i)
     context_.streams.push_back(queue::stream_key(settings.redis.stream, static_cast<std::size_t>(i)));
-  context_.names = {settings.clickhouse.database, settings.clickhouse.table, settings.clickhouse.cluster};
+  context_.names = {settings.clickhouse.database, settings.clickhouse.table, settings.clickhouse.cluster,
+                    settings.clickhouse.langfuse_table_prefix};
   context_.limits = {settings.clickhouse.parts_to_delay_insert, settings.clickhouse.parts_to_throw_insert};
   if (context_.limits.parts_to_throw_insert > 0 &&
       context_.limits.parts_to_delay_insert >= context_.limits.parts_to_throw_insert)
@@ -126,10 +127,10 @@ bool worker::check_cluster(const std::vector<std::unique_ptr<clickhouse_client>>
   if (auto mismatch = cluster_mismatch(context_.settings.clickhouse, context_.names, views))
     throw std::runtime_error(*mismatch);
   // ON CLUSTER waits for every replica (distributed_ddl_task_timeout, 180 s):
-  // skipped when every replica that answers has the table and its index already.
+  // skipped when every replica that answers has the tables and the index already.
   bool index = context_.settings.clickhouse.project_index;
   return views.empty() || std::any_of(views.begin(), views.end(), [index](const cluster_view& v) {
-           return v.table_engine.empty() || (index && !v.has_project_index);
+           return v.table_engine.empty() || (index && !v.has_project_index) || !v.has_langfuse_tables;
          });
 }
 

@@ -34,9 +34,8 @@ inline constexpr std::uint64_t enqueued_at = 1'700'000'000'600'000;  // the id's
 inline constexpr std::uint64_t dequeued_at = 1'700'000'000'700'456;
 inline constexpr std::uint64_t sent_at = 1'700'000'000'800'789;
 
-/// The runs table's insertable columns, read from the CREATE TABLE the sink sends.
-inline std::set<std::string> table_columns() {
-  auto ddl = schema_ddl({}, *clickhouse_version::parse("24.3.2.23"))[1];
+/// A table's insertable columns, read from the CREATE TABLE the sink sends (by default the runs table's).
+inline std::set<std::string> table_columns(std::string ddl = schema_ddl({}, *clickhouse_version::parse("24.3.2.23"))[1]) {
   auto open = ddl.find('(');
   auto close = ddl.find(") ENGINE");
   EXPECT_NE(open, std::string::npos);

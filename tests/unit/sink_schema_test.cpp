@@ -36,17 +36,18 @@ TEST(sink_schema, ddl_is_database_table_index_views_all_if_not_exists) {
   for (const char* version : {"18.16.1", "24.3.2.23"}) {
     SCOPED_TRACE(version);
     auto ddl = schema_ddl(names, v(version));
-    ASSERT_EQ(ddl.size(), 5u);
+    ASSERT_EQ(ddl.size(), 8u);  // with Langfuse's three tables before the merged view
     EXPECT_EQ(ddl[0], "CREATE DATABASE IF NOT EXISTS tp_db");
     EXPECT_EQ(ddl[1].rfind("CREATE TABLE IF NOT EXISTS tp_db.tp_runs (", 0), 0u) << ddl[1];
     EXPECT_EQ(ddl[2].rfind("CREATE TABLE IF NOT EXISTS tp_db.tp_runs_by_project (", 0), 0u) << ddl[2];
     EXPECT_EQ(ddl[3].rfind("CREATE MATERIALIZED VIEW IF NOT EXISTS tp_db.tp_runs_by_project_mv TO tp_db.tp_runs_by_project AS", 0), 0u) << ddl[3];
-    EXPECT_EQ(ddl[4].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged AS", 0), 0u) << ddl[4];
+    EXPECT_EQ(ddl[4].rfind("CREATE TABLE IF NOT EXISTS tp_db.langfuse_traces (", 0), 0u) << ddl[4];
+    EXPECT_EQ(ddl[7].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged AS", 0), 0u) << ddl[7];
     EXPECT_TRUE(contains(ddl[1], "ENGINE = ReplacingMergeTree(version)")) << ddl[1];
     EXPECT_TRUE(contains(ddl[1], "ORDER BY (id, kind)")) << ddl[1];
     EXPECT_TRUE(contains(ddl[2], "ORDER BY (tenant, project, start_time_us, id)")) << ddl[2];
     EXPECT_TRUE(contains(ddl[3], "FROM tp_db.tp_runs WHERE kind = 'post'")) << ddl[3];
-    EXPECT_TRUE(contains(ddl[4], "FROM tp_db.tp_runs GROUP BY id")) << ddl[4];
+    EXPECT_TRUE(contains(ddl[7], "FROM tp_db.tp_runs GROUP BY id")) << ddl[7];
     for (const char* f : payload_fields)
       EXPECT_TRUE(contains(ddl[1], fmt_payload(f))) << f;
   }
@@ -54,9 +55,9 @@ TEST(sink_schema, ddl_is_database_table_index_views_all_if_not_exists) {
 
 TEST(sink_schema, without_the_project_index_the_runs_table_and_its_views_only) {
   auto ddl = schema_ddl(names, v("18.16.1"), {}, false);
-  ASSERT_EQ(ddl.size(), 3u);
+  ASSERT_EQ(ddl.size(), 6u);
   for (const auto& statement : ddl) EXPECT_FALSE(contains(statement, "_by_project")) << statement;
-  EXPECT_EQ(ddl[2].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged AS", 0), 0u) << ddl[2];
+  EXPECT_EQ(ddl[5].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged AS", 0), 0u) << ddl[5];
 }
 
 TEST(sink_schema, on_a_cluster_every_statement_runs_on_cluster_and_the_table_is_replicated) {
@@ -64,7 +65,7 @@ TEST(sink_schema, on_a_cluster_every_statement_runs_on_cluster_and_the_table_is_
   for (const char* version : {"18.16.1", "24.3.2.23"}) {
     SCOPED_TRACE(version);
     auto ddl = schema_ddl(clustered, v(version));
-    ASSERT_EQ(ddl.size(), 5u);
+    ASSERT_EQ(ddl.size(), 8u);
     EXPECT_EQ(ddl[0], "CREATE DATABASE IF NOT EXISTS tp_db ON CLUSTER `prod`");
     EXPECT_EQ(ddl[1].rfind("CREATE TABLE IF NOT EXISTS tp_db.tp_runs ON CLUSTER `prod` (", 0), 0u) << ddl[1];
     // The ZooKeeper path spelled out with the {shard} macro, and {replica}:
@@ -81,8 +82,8 @@ TEST(sink_schema, on_a_cluster_every_statement_runs_on_cluster_and_the_table_is_
                                  "'{replica}', version)"))
         << ddl[2];
     EXPECT_TRUE(contains(ddl[3], "tp_runs_by_project_mv ON CLUSTER `prod` TO")) << ddl[3];
-    EXPECT_EQ(ddl[4].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged ON CLUSTER `prod` AS\n", 0), 0u)
-        << ddl[4];
+    EXPECT_EQ(ddl[7].rfind("CREATE VIEW IF NOT EXISTS tp_db.tp_runs_merged ON CLUSTER `prod` AS\n", 0), 0u)
+        << ddl[7];
   }
   EXPECT_EQ(zookeeper_path(clustered), "/clickhouse/tables/{shard}/tp_db/tp_runs");
 }
@@ -306,9 +307,13 @@ TEST(sink_schema, existing_tables_reads_the_runs_engine_and_the_index_from_one_a
   auto runs_only = parse_existing_tables("runs\tReplacingMergeTree\n", names);
   EXPECT_EQ(runs_only.runs_engine, "ReplacingMergeTree");
   EXPECT_FALSE(runs_only.project_index);
+  EXPECT_FALSE(runs_only.langfuse_tables);
   auto none = parse_existing_tables("", names);
   EXPECT_TRUE(none.runs_engine.empty());
   EXPECT_FALSE(none.project_index);
+  auto langfuse = parse_existing_tables("runs\tR\nlangfuse_traces\tR\nlangfuse_observations\tR\nlangfuse_scores\tR\n", names);
+  EXPECT_TRUE(langfuse.langfuse_tables);
+  EXPECT_FALSE(parse_existing_tables("langfuse_traces\tR\nlangfuse_scores\tR\n", names).langfuse_tables);
   EXPECT_NE(existing_tables_query(names).find("SELECT name, engine"), std::string::npos);
 }
 
