@@ -10,6 +10,7 @@
 #include "common/run_fields.hpp"
 #include "queue/entry_fields.hpp"
 #include "sink/detail/row_json.hpp"
+#include "sink/langfuse_schema.hpp"
 
 namespace tracepipe::sink {
 namespace {
@@ -206,6 +207,20 @@ std::optional<std::string> entry_row_builder::build(const queue::stream_message&
                                                     built_row& out) {
   if (m.field(field::kind) == field::langfuse_kind) return langfuse_.build(m, dequeued_at_us, out);
   return runs_.build(m, dequeued_at_us, out);
+}
+
+std::vector<std::pair<std::string, std::vector<std::size_t>>> rows_by_table(const schema_names& names,
+                                                                           const std::vector<built_row>& built,
+                                                                           const std::vector<std::size_t>& rows) {
+  std::vector<std::pair<std::string, std::vector<std::size_t>>> out;
+  for (auto target : {entity::none, entity::trace, entity::observation, entity::score}) {
+    std::vector<std::size_t> mine;
+    for (auto i : rows)
+      if (built[i].langfuse == target) mine.push_back(i);
+    if (!mine.empty())
+      out.emplace_back(target == entity::none ? names.qualified() : langfuse_table(names, target), std::move(mine));
+  }
+  return out;
 }
 
 }  // namespace tracepipe::sink

@@ -7,11 +7,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <simdjson.h>
 
 #include "queue/stream_consumer.hpp"
 #include "sink/row_builder.hpp"
+#include "sink/schema.hpp"
 
 namespace tracepipe::sink {
 
@@ -38,5 +41,12 @@ class entry_row_builder {
   row_builder runs_;
   langfuse_row_builder langfuse_;
 };
+
+/// The rows of a batch by the table they go to (the runs table first, then
+/// Langfuse's, each present only when it has rows), in batch order: one
+/// INSERT each. `rows` numbers rows of `built`.
+std::vector<std::pair<std::string, std::vector<std::size_t>>> rows_by_table(const schema_names& names,
+                                                                           const std::vector<built_row>& built,
+                                                                           const std::vector<std::size_t>& rows);
 
 }  // namespace tracepipe::sink

@@ -11,7 +11,6 @@
 #include "queue/wall_clock.hpp"
 #include "sink/detail/consumer_for.hpp"
 #include "sink/detail/reap_consumers.hpp"
-#include "sink/langfuse_schema.hpp"
 
 namespace tracepipe::sink {
 namespace {
@@ -175,8 +174,10 @@ pipeline::outcome pipeline::dead_letter(const queue::stream_message& m, const st
   for (retry_loop retry(backoff_);;) {
     if (!consumer_->dead_letter(m, reason, ctx_.settings.worker.dead_letter_stream)) {
       ctx_.metrics->dead_lettered++;
-      std::cerr << fmt::format("tracepipe worker {}: entry {} of run {} sent to {}: {}\n", name_, m.id,
-                               m.field(queue::entry_field::run_id),
+      auto run = m.field(queue::entry_field::run_id);
+      std::cerr << fmt::format("tracepipe worker {}: entry {} of {} {} sent to {}: {}\n", name_, m.id,
+                               run.empty() ? "Langfuse event" : "run",
+                               run.empty() ? m.field(queue::entry_field::event_id) : run,
                                consumer_->dead_letter_key(ctx_.settings.worker.dead_letter_stream, m), reason);
       return outcome::done;
     }
@@ -374,15 +375,9 @@ pipeline::outcome pipeline::flush() {
   if (put_blobs(blobs) == outcome::gave_up) return outcome::gave_up;
   config::failpoint("worker.before_insert");
   // One INSERT per table the batch has rows for: the runs table, Langfuse's.
-  using common::langfuse::entity;
-  for (auto target : {entity::none, entity::trace, entity::observation, entity::score}) {
-    std::vector<std::size_t> rows;
-    for (auto i : good)
-      if (built[i].langfuse == target) rows.push_back(i);
-    if (rows.empty()) continue;
+  for (const auto& [table, rows] : rows_by_table(ctx_.names, built, good)) {
     // The same entries make the same token, so a re-sent batch dedups where the server can.
     auto token = fmt::format("{}-{}-{}", items[rows.front()].message.id, items[rows.back()].message.id, rows.size());
-    auto table = target == entity::none ? ctx_.names.qualified() : langfuse_table(ctx_.names, target);
     if (insert(rows, built, items, token, table) == outcome::gave_up) return outcome::gave_up;
   }
   // Inserted, not yet acknowledged: the entries are re-delivered and their rows collapse.

@@ -80,6 +80,8 @@ TEST_F(sink_statements, ddl_for_24_3_runs) {
                names.database + "' AND table = 'runs' AND name = 'inserted_at_us'"),
             "UInt64\tMATERIALIZED\ttoUnixTimestamp64Micro(now64(6))\n");
   EXPECT_EQ(ok("SELECT name, engine FROM system.tables WHERE database = '" + names.database + "' ORDER BY name"),
+            "langfuse_observations\tReplacingMergeTree\nlangfuse_scores\tReplacingMergeTree\n"
+            "langfuse_traces\tReplacingMergeTree\n"
             "runs\tReplacingMergeTree\nruns_by_project\tReplacingMergeTree\nruns_by_project_mv\tMaterializedView\n"
             "runs_merged\tView\n");
   // IF NOT EXISTS: the worker re-sends its DDL after a dropped table; a second run is harmless.

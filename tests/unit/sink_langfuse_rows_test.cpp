@@ -148,6 +148,22 @@ TEST(sink_langfuse_rows, an_entry_without_its_event_is_refused_with_a_reason) {
   EXPECT_TRUE(builder.build(m, dequeued_at, row));
 }
 
+TEST(sink_langfuse_rows, a_batch_is_one_insert_per_table_it_has_rows_for_runs_first) {
+  std::vector<built_row> built(5);
+  built[0].langfuse = entity::score;
+  built[2].langfuse = entity::trace;
+  built[3].langfuse = entity::score;
+  auto by_table = rows_by_table({"db", "runs"}, built, {0, 1, 2, 3, 4});
+  ASSERT_EQ(by_table.size(), 3u);
+  EXPECT_EQ(by_table[0].first, "db.runs");
+  EXPECT_EQ(by_table[0].second, (std::vector<std::size_t>{1, 4}));
+  EXPECT_EQ(by_table[1].first, "db.langfuse_traces");
+  EXPECT_EQ(by_table[1].second, (std::vector<std::size_t>{2}));
+  EXPECT_EQ(by_table[2].first, "db.langfuse_scores");
+  EXPECT_EQ(by_table[2].second, (std::vector<std::size_t>{0, 3}));
+  EXPECT_EQ(rows_by_table({"db", "runs"}, built, {1}).size(), 1u) << "a runs-only batch: one INSERT, as before";
+}
+
 TEST(sink_langfuse_schema, three_tables_keyed_so_copies_collapse_and_updates_stay_apart) {
   auto ddl = langfuse_ddl({"db", "runs"}, *clickhouse_version::parse("18.16.1"));
   ASSERT_EQ(ddl.size(), 3u);
