@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "common/json_out.hpp"
 #include "common/langfuse_events.hpp"
@@ -158,12 +157,6 @@ void add_score(std::string& j, simdjson::dom::object body, std::uint64_t event_m
   add_map(j, "metadata", body, "metadata", map_values::text);
   add_string(j, "config_id", text(body, "configId"));
   add_string(j, "queue_id", text(body, "queueId"));
-}
-
-std::uint64_t to_u64(std::string_view s) {
-  std::uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc{} && end == s.data() + s.size() ? v : 0;
 }
 
 }  // namespace

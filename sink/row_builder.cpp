@@ -47,15 +47,6 @@ std::uint64_t time_field(element run, const char* name) {
   return 0;
 }
 
-std::uint64_t to_u64(std::string_view s) {
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return 0;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return v;
-}
-
 /// Client-chosen attachment names become safe object-key segments.
 std::string key_segment(std::string_view name) {
   std::string out;

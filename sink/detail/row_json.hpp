@@ -1,7 +1,8 @@
 #pragma once
 // Writing a JSONEachRow row in place: `,"column":value` appended to a row the
 // caller opened with its first column. Column names are known and need no
-// escaping; string values are escaped (common::append_json_string).
+// escaping; string values are escaped (common::append_json_string). And the
+// entry's numeric fields read back (received_at_us).
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -41,6 +42,13 @@ inline void append_u64(std::string& out, std::uint64_t value) {
 inline void add_number(std::string& out, std::string_view name, std::uint64_t value, std::string_view suffix = {}) {
   add_key(out, name, suffix);
   append_u64(out, value);
+}
+
+/// A stream entry's decimal field; 0 unless it is all digits (and fits).
+inline std::uint64_t to_u64(std::string_view s) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc{} && end == s.data() + s.size() ? v : 0;
 }
 
 }  // namespace tracepipe::sink::detail
