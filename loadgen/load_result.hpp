@@ -37,10 +37,12 @@ struct second_row {
 
 /// What a reconcile looks up of one load: its id key and the distinct run
 /// operations its accepted requests carried, sorted. Loads of several
-/// generators have keys of their own, so their sets never overlap.
+/// generators have keys of their own, so their sets never overlap (OTLP
+/// loads' ids carry no key: their generators' request numbers differ).
 struct acknowledged_ops {
   std::uint64_t id_key = 0;
   std::vector<op_key> ops;
+  id_form ids = id_form::uuid;  ///< span: an OTLP load's (run_ids.hpp)
 };
 
 /// What a load run with --stack saw behind the target.

@@ -29,11 +29,18 @@ std::optional<std::uint64_t> parse_hex(std::string_view s) {
 
 std::uint64_t id_key(std::uint64_t seed, std::uint64_t salt) { return salt == 0 ? seed : seed ^ splitmix64(salt); }
 
-void write_uuid(char* out, std::uint64_t key, std::uint64_t k, std::uint32_t slot) {
+std::uint64_t uuid_high(std::uint64_t key, std::uint64_t k, std::uint32_t slot) {
   std::uint64_t hi = splitmix64(key ^ splitmix64(k * 0x100000001b3ull + slot));
-  hi = (hi & 0xffffffffffff0fffull) | 0x0000000000004000ull;  // version 4
-  std::uint64_t lo = 0x8000000000000000ull | (static_cast<std::uint64_t>(slot & 0x3fff) << 48) |
-                     (k & 0xffffffffffffull);  // variant 10, then (slot, k): unique by construction
+  return (hi & 0xffffffffffff0fffull) | 0x0000000000004000ull;  // version 4
+}
+
+std::uint64_t uuid_low(std::uint64_t k, std::uint32_t slot) {
+  // variant 10, then (slot, k): unique by construction
+  return 0x8000000000000000ull | (static_cast<std::uint64_t>(slot & 0x3fff) << 48) | (k & 0xffffffffffffull);
+}
+
+void write_uuid(char* out, std::uint64_t key, std::uint64_t k, std::uint32_t slot) {
+  auto hi = uuid_high(key, k, slot), lo = uuid_low(k, slot);
   hex(out, hi >> 32, 8);
   out[8] = '-';
   hex(out + 9, (hi >> 16) & 0xffff, 4);
@@ -51,17 +58,35 @@ std::string run_id(std::uint64_t key, std::uint64_t k, std::uint32_t slot) {
   return id;
 }
 
-std::optional<op_key> parse_op(std::uint64_t key, std::string_view id, std::string_view kind) {
+std::string span_run_id(std::uint64_t k, std::uint32_t slot) {
+  std::string id = "00000000-0000-0000-0000-000000000000";
+  auto lo = uuid_low(k, slot);
+  hex(id.data() + 19, lo >> 48, 4);
+  hex(id.data() + 24, lo & 0xffffffffffffull, 12);
+  return id;
+}
+
+void write_id_half(char* out, std::uint64_t half, bool as_hex) {
+  if (as_hex) return hex(out, half, 16);
+  for (int i = 7; i >= 0; --i, half >>= 8) out[i] = static_cast<char>(half & 0xff);
+}
+
+std::optional<op_key> parse_op(std::uint64_t key, std::string_view id, std::string_view kind, id_form form) {
   if (id.size() != 36 || (kind != "post" && kind != "patch")) return std::nullopt;
+  if (form == id_form::span && kind != "post") return std::nullopt;
   auto clock_seq = parse_hex(id.substr(19, 4));
   auto node = parse_hex(id.substr(24, 12));
   if (!clock_seq || !node) return std::nullopt;
   std::uint64_t k = *node;
   auto slot = static_cast<std::uint32_t>(*clock_seq & 0x3fff);
-  // The low bits alone could be anyone's: the whole id must be ours.
-  char mine[36];
-  write_uuid(mine, key, k, slot);
-  if (std::string_view(mine, 36) != id) return std::nullopt;
+  if (form == id_form::span) {
+    if (span_run_id(k, slot) != id) return std::nullopt;
+  } else {
+    // The low bits alone could be anyone's: the whole id must be ours.
+    char mine[36];
+    write_uuid(mine, key, k, slot);
+    if (std::string_view(mine, 36) != id) return std::nullopt;
+  }
   return make_op(k, slot, kind == "patch");
 }
 

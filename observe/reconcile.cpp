@@ -69,17 +69,28 @@ reconcile_result tally(std::string_view body, const std::vector<acknowledged_ops
   std::string_view cells[5];
   auto late_us = static_cast<std::uint64_t>(o.late_after.count()) * 1000;
   while (next_row(body, cells)) {
+    // The load that acknowledged this operation. An OTLP load's (span-form)
+    // id carries no key, so every OTLP load parses it: the one whose
+    // operations hold it is its load.
+    bool ours = false;
     std::optional<op_key> op;
-    std::size_t load = 0;
-    for (; load < loads.size() && !op; ++load) op = parse_op(loads[load].id_key, cells[0], cells[1]);
-    if (!op) continue;  // another load's run, or the user's own
-    const auto& expected = loads[--load].ops;
-    auto it = std::lower_bound(expected.begin(), expected.end(), *op);
-    if (it == expected.end() || *it != *op) {
+    std::size_t load = 0, i = 0;
+    for (std::size_t l = 0; l < loads.size() && !op; ++l) {
+      auto parsed = parse_op(loads[l].id_key, cells[0], cells[1], loads[l].ids);
+      if (!parsed) continue;
+      ours = true;
+      const auto& expected = loads[l].ops;
+      auto it = std::lower_bound(expected.begin(), expected.end(), *parsed);
+      if (it == expected.end() || *it != *parsed) continue;
+      op = parsed;
+      load = l;
+      i = static_cast<std::size_t>(it - expected.begin());
+    }
+    if (!ours) continue;  // another load's run, or the user's own
+    if (!op) {
       ++r.unacknowledged;
       continue;
     }
-    auto i = static_cast<std::size_t>(it - expected.begin());
     if (seen[load][i]) continue;
     seen[load][i] = true;
     ++r.found;

@@ -10,12 +10,13 @@ namespace tracepipe::report {
 
 namespace {
 constexpr std::string_view magic = "tpops1 key=";
+constexpr std::string_view span_ids = " ids=span";  ///< an OTLP load's section (loadgen::id_form::span)
 }
 
 std::string acknowledged_ops_text(const std::vector<loadgen::acknowledged_ops>& loads) {
   std::string out;
   for (const auto& a : loads) {
-    out += fmt::format("{}{:016x} count={}\n", magic, a.id_key, a.ops.size());
+    out += fmt::format("{}{:016x} count={}{}\n", magic, a.id_key, a.ops.size(), a.ids == loadgen::id_form::span ? span_ids : "");
     std::uint64_t previous = 0;
     for (std::size_t i = 0; i < a.ops.size();) {
       auto delta = a.ops[i] - previous;
@@ -56,7 +57,12 @@ std::vector<loadgen::acknowledged_ops> parse_acknowledged_ops(std::string_view t
       check_count();
       auto count_at = line.find(" count=");
       if (count_at == std::string_view::npos) fail("a section header needs ' count='");
-      loads.push_back({number(line.substr(magic.size(), count_at - magic.size()), 16), {}});
+      auto form = loadgen::id_form::uuid;
+      if (line.ends_with(span_ids)) {
+        form = loadgen::id_form::span;
+        line.remove_suffix(span_ids.size());
+      }
+      loads.push_back({number(line.substr(magic.size(), count_at - magic.size()), 16), {}, form});
       count = number(line.substr(count_at + 7));
       loads.back().ops.reserve(count);
       value = 0;

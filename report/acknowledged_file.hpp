@@ -10,6 +10,9 @@
 //   tpops1 key=00c0ffee00c0ffee count=6
 //   32768*2       (the first difference is from 0: 32768, then 65536)
 //   2*4           (then 65538, 65540, 65542, 65544)
+//
+// An OTLP load's header ends in " ids=span": its ids are span ids
+// (loadgen::id_form::span).
 #include <string>
 #include <string_view>
 #include <vector>
