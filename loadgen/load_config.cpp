@@ -18,7 +18,11 @@ boost::json::object config_entries(const load_options& o, const body_options& b)
   auto pattern = b.pattern == run_pattern::post       ? "post"
                  : b.pattern == run_pattern::combined ? "combined"
                                                       : "post-patch";
-  return {{"endpoint", endpoint},
+  auto speaks = b.protocol == protocol::otlp_proto  ? "otlp-proto"
+                : b.protocol == protocol::otlp_json ? "otlp-json"
+                                                    : "langsmith";
+  return {{"protocol", speaks},
+          {"endpoint", endpoint},
           {"pattern", pattern},
           {"runs_per_request", b.runs_per_request},
           {"runs_per_trace", b.runs_per_trace.text()},

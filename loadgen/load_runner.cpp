@@ -15,6 +15,7 @@
 
 #include "loadgen/common_start.hpp"
 #include "loadgen/detail/second_rows.hpp"
+#include "loadgen/otlp_body.hpp"
 #include "loadgen/target_url.hpp"
 
 namespace tracepipe::loadgen {
@@ -54,6 +55,7 @@ class driver {
     schedule_ = sched->striped(o.segment);
     if (o.connections < 1) throw std::runtime_error("connections must be ≥ 1");
     closed_ = o.concurrency > 0;
+    if (o.body.protocol != protocol::langsmith) otlp_ = otlp_encoding_of(o.body.protocol);
   }
 
   load_result run() {
@@ -75,7 +77,7 @@ class driver {
     ioc_.run();
     r_.elapsed_s = std::chrono::duration<double>(clock_type::now() - start_).count();
     r_.achieved_rate = r_.duration_s > 0 ? static_cast<double>(runs_in_window_) / r_.duration_s : 0;
-    r_.acknowledged = {{plan_.id_key(), acknowledged_operations(plan_, r_.accepted_requests)}};
+    r_.acknowledged = {{plan_.id_key(), acknowledged_operations(plan_, r_.accepted_requests), plan_.run_id_form()}};
     progress_.finish();
     return std::move(r_);
   }
@@ -281,7 +283,7 @@ class driver {
     r_.uncorrected.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, uncorrected)));
     seconds_.record_latency(static_cast<std::uint64_t>(std::max<std::int64_t>(0, corrected)));
     unsigned status = res.result_int();
-    if (status >= 200 && status < 300) {
+    if (status >= 200 && status < 300 && !spans_refused(res.body())) {
       ++r_.accepted;
       ++seconds_.now().accepted;
       r_.runs_accepted += c->runs;
@@ -309,6 +311,13 @@ class driver {
       c->buffer.clear();
     }
     release(c);
+  }
+
+  /// An OTLP 200 whose partial_success refuses spans: not accepted (which
+  /// spans landed is unknown), counted as rejected under 200 and not resent
+  /// (the same spans would be refused again).
+  bool spans_refused(std::string_view answer) const {
+    return otlp_ && otlp_rejected_spans(answer, *otlp_) > 0;
   }
 
   /// As the JS SDK: wait (Retry-After, or the error backoff), then resend, up to max_retries times.
@@ -368,6 +377,7 @@ class driver {
 
   const load_options& o_;
   request_plan plan_;
+  std::optional<otlp_encoding> otlp_;  ///< set: the target answers OTLP ExportTraceServiceResponses
   int rpr_ = 1;
   asio::io_context ioc_{1};
   asio::steady_timer pace_timer_, tick_timer_, drain_timer_;

@@ -7,8 +7,11 @@
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
+
+#include "loadgen/otlp_body.hpp"
 
 namespace tracepipe::loadgen {
 
@@ -46,6 +49,9 @@ request_plan::request_plan(const body_options& o) : o_(o), key_(loadgen::id_key(
     throw std::invalid_argument("runs per trace must be ≥ 1");
   if (o_.trace_depth && (o_.trace_depth->min < 2 || o_.trace_depth->max < o_.trace_depth->min))
     throw std::invalid_argument("trace depth must be ≥ 2");
+  if (o_.protocol != protocol::langsmith && (o_.endpoint != wire::batch || o_.pattern != run_pattern::post))
+    throw std::invalid_argument("OTLP sends one export of spans per request, each carrying its run's end: "
+                                "endpoint batch, pattern post");
   if (o_.ring < 1) o_.ring = auto_ring();
   // A patch section must hold another template's runs, or its ids would be
   // stamped as this request's.
@@ -97,6 +103,7 @@ int request_plan::auto_ring() const {
 
 request_plan::tmpl request_plan::make(const std::vector<generated_run>& runs,
                                       const std::vector<generated_run>* previous) const {
+  if (o_.protocol != protocol::langsmith) return make_otlp(runs);
   static const std::vector<generated_run> none;
   const auto& patches = o_.pattern == run_pattern::combined ? runs : previous ? *previous : none;
   bool patches_previous = o_.pattern == run_pattern::post_patch;
@@ -150,6 +157,19 @@ request_plan::tmpl request_plan::make(const std::vector<generated_run>& runs,
   return t;
 }
 
+request_plan::tmpl request_plan::make_otlp(const std::vector<generated_run>& runs) const {
+  auto encoding = otlp_encoding_of(o_.protocol);
+  auto e = otlp_export_of(runs, encoding);
+  auto n = static_cast<int>(runs.size());
+  part p{{"POST", "/otel/v1/traces", std::string(otlp_content_type(encoding)), std::move(e.body), n, n}, {}, {}};
+  for (const auto& place : e.ids) p.stamps.push_back({place.offset, place.run, false, false, place.trace});
+  for (int i = 0; i < n; ++i) p.ops.push_back({static_cast<std::uint32_t>(i), false, false});
+  tmpl t;
+  t.parts.push_back(std::move(p));
+  t.first_trace = std::pair{0u, false};  // a request's runs begin with a trace's root
+  return t;
+}
+
 void request_plan::build(std::uint64_t k, std::vector<prepared_request>& out) const {
   const auto& t = (k == 0 && !first_.empty()) ? first_.front() : templates_[k % templates_.size()];
   out.resize(t.parts.size());
@@ -167,6 +187,7 @@ void request_plan::build(std::uint64_t k, std::vector<prepared_request>& out) co
 }
 
 void request_plan::stamp_ids(const std::vector<stamp>& stamps, std::uint64_t k, prepared_request& r) const {
+  if (o_.protocol != protocol::langsmith) return stamp_span_ids(stamps, k, r);
   // An id sits in several places (id, trace_id, parent_run_id, dotted_order,
   // …): hash it once per request, copy it to the rest.
   thread_local std::vector<std::array<char, 36>> ids;
@@ -184,6 +205,18 @@ void request_plan::stamp_ids(const std::vector<stamp>& stamps, std::uint64_t k, 
   }
 }
 
+void request_plan::stamp_span_ids(const std::vector<stamp>& stamps, std::uint64_t k, prepared_request& r) const {
+  // A span id is write_uuid's low half, (slot, k) exactly; a trace id the
+  // root's whole UUID, whose high half carries the key.
+  bool hex = o_.protocol == protocol::otlp_json;
+  auto half = hex ? 16 : 8;
+  for (const auto& s : stamps) {
+    char* at = r.body.data() + s.offset;
+    if (s.trace_id) write_id_half(std::exchange(at, at + half), uuid_high(key_, k, s.slot), hex);
+    write_id_half(at, uuid_low(k, s.slot), hex);
+  }
+}
+
 void request_plan::operations(std::uint64_t k, int part, std::vector<op_key>& out) const {
   const auto& t = (k == 0 && !first_.empty()) ? first_.front() : templates_[k % templates_.size()];
   for (const auto& o : t.parts[static_cast<std::size_t>(part)].ops)
@@ -192,8 +225,11 @@ void request_plan::operations(std::uint64_t k, int part, std::vector<op_key>& ou
 
 std::string request_plan::first_post_id(std::uint64_t k, int part) const {
   const auto& t = (k == 0 && !first_.empty()) ? first_.front() : templates_[k % templates_.size()];
-  for (const auto& o : t.parts[static_cast<std::size_t>(part)].ops)
-    if (!o.patch) return run_id(key_, o.previous ? k - 1 : k, o.slot);
+  for (const auto& o : t.parts[static_cast<std::size_t>(part)].ops) {
+    if (o.patch) continue;
+    auto request = o.previous ? k - 1 : k;
+    return o_.protocol == protocol::langsmith ? run_id(key_, request, o.slot) : span_run_id(request, o.slot);
+  }
   return {};
 }
 

@@ -6,7 +6,9 @@
 // overwrites those 36-byte spans in a copy with ids unique to (k, run slot).
 // So generating a 100-run batch costs one memcpy and a few hundred hex
 // digits, not a JSON serialization — the generator, not the body builder,
-// stays the limit.
+// stays the limit. OTLP exports (--protocol otlp-*) are stamped the same
+// way: their span and trace ids (8 and 16 bytes, or 16 and 32 hex digits)
+// sit at offsets recorded while the export is written (otlp_body.hpp).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +29,9 @@ enum class run_pattern {
 };
 
 struct body_options {
+  /// OTLP: one export of runs_per_request spans per request (endpoint
+  /// batch), each a run's post carrying its end (pattern post).
+  loadgen::protocol protocol = loadgen::protocol::langsmith;
   wire endpoint = wire::batch;
   run_pattern pattern = run_pattern::post_patch;
   int runs_per_request = 100;      ///< for single: 1
@@ -73,6 +78,8 @@ class request_plan {
   const body_options& options() const { return o_; }
   /// What write_uuid hashes for this plan's ids.
   std::uint64_t id_key() const { return key_; }
+  /// How its run ids look once ingested (span form for OTLP).
+  id_form run_id_form() const { return o_.protocol == protocol::langsmith ? id_form::uuid : id_form::span; }
   /// Appends the run operations HTTP request `part` of request k carries.
   void operations(std::uint64_t k, int part, std::vector<op_key>& out) const;
   /// The id of the first run that part posts; empty when it posts none.
@@ -87,6 +94,7 @@ class request_plan {
     std::uint32_t slot;
     bool previous;         ///< the previous request's run (a patch)
     bool in_target;
+    bool trace_id = false;  ///< OTLP: the trace id of the trace whose root is `slot`, not its span id
   };
   struct carried_op {
     std::uint32_t slot;
@@ -105,7 +113,10 @@ class request_plan {
     std::optional<std::pair<std::uint32_t, bool>> first_trace;
   };
   void stamp_ids(const std::vector<stamp>& stamps, std::uint64_t k, prepared_request& r) const;
+  void stamp_span_ids(const std::vector<stamp>& stamps, std::uint64_t k, prepared_request& r) const;
   tmpl make(const std::vector<generated_run>& runs, const std::vector<generated_run>* previous) const;
+  /// One OTLP export of `runs` (their posts, each with its end).
+  tmpl make_otlp(const std::vector<generated_run>& runs) const;
   int auto_ring() const;
 
   body_options o_;

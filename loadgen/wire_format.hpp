@@ -1,11 +1,17 @@
 #pragma once
-// Request bodies in each wire format the ingest API accepts (../shared/API.md).
+// Request bodies in each wire format the ingest API accepts (../shared/API.md);
+// OTLP's are otlp_body.hpp's.
 #include <string>
 #include <vector>
 
 #include "loadgen/run_factory.hpp"
 
 namespace tracepipe::loadgen {
+
+/// Whose API the requests speak (`--protocol`): LangSmith's run endpoints
+/// (`wire` picks which), or OTLP/HTTP trace exports in protobuf or JSON
+/// (otlp_body.hpp), each run a span carrying its end.
+enum class protocol { langsmith, otlp_proto, otlp_json };
 
 enum class wire { single, batch, multipart };
 
