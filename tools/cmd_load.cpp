@@ -28,8 +28,11 @@ struct load_cli {
   double rate = 0;
   std::string duration = "10s";
   std::string stages;
+  std::string protocol = "langsmith";
   std::string endpoint = "batch";
   std::string pattern = "post-patch";
+  CLI::Option* endpoint_given = nullptr;  ///< to tell a default from a choice OTLP refuses
+  CLI::Option* pattern_given = nullptr;
   std::string runs_per_trace = "3";
   std::string trace_depth;
   std::string payload = "200";
@@ -114,6 +117,25 @@ void parse_generator_share(load_cli& c) {
   }
 }
 
+/// --protocol, and what OTLP cannot carry: an export per request of
+/// --batch-size spans, each its run's post with its end (no patches).
+void parse_protocol(load_cli& c) {
+  auto& b = c.o.body;
+  if (c.protocol == "langfuse") usage("--protocol langfuse: not yet (langsmith, otlp-proto or otlp-json)");
+  b.protocol = c.protocol == "otlp-proto"  ? loadgen::protocol::otlp_proto
+               : c.protocol == "otlp-json" ? loadgen::protocol::otlp_json
+                                           : loadgen::protocol::langsmith;
+  if (b.protocol == loadgen::protocol::langsmith) return;
+  if (c.endpoint_given->count() > 0 && c.endpoint != "batch")
+    usage("--endpoint " + c.endpoint + " is LangSmith's; --protocol " + c.protocol +
+          " sends one trace export of --batch-size spans per request");
+  if (c.pattern_given->count() > 0 && c.pattern != "post")
+    usage("--pattern " + c.pattern + ": an OTLP span carries its run's start and end, so --protocol " + c.protocol +
+          " posts each run once, never patches it (--pattern post)");
+  b.endpoint = loadgen::wire::batch;
+  b.pattern = loadgen::run_pattern::post;
+}
+
 int run_load_command(load_cli& c) {
   auto& o = c.o;
   std::string why;
@@ -134,6 +156,7 @@ int run_load_command(load_cli& c) {
   o.body.pattern = c.pattern == "post" ? loadgen::run_pattern::post
                    : c.pattern == "combined" ? loadgen::run_pattern::combined
                                              : loadgen::run_pattern::post_patch;
+  parse_protocol(c);
   parse_body_mix(c);
   o.retry = c.on_429 == "retry";
   o.retry_errors = c.on_error == "retry";
@@ -196,17 +219,26 @@ void add_load_command(CLI::App& app, action& run) {
   cmd->add_option("--rate", c.rate, "Runs per second (constant); requests/s = rate / --batch-size");
   cmd->add_option("--duration", c.duration, "How long to hold --rate (30s, 2m, 1m30s)")->capture_default_str();
   cmd->add_option("--stages", c.stages, "Instead of --rate: k6-style ramps in runs/s, e.g. 30s:500,2m:5000,30s:0");
-  cmd->add_option("--endpoint", c.endpoint, "Wire format")
+  cmd->add_option("--protocol", c.protocol,
+                  "Whose API the requests speak: langsmith (the run endpoints, --endpoint and --pattern), "
+                  "otlp-proto or otlp-json (OTLP/HTTP trace exports to /otel/v1/traces, protobuf or JSON: the same "
+                  "traces, shapes and sizes, each run a span carrying its end, so one post per run and no patches; "
+                  "200 is accepted unless its partial_success refuses spans). langfuse: not yet")
       ->capture_default_str()
-      ->check(CLI::IsMember({"batch", "multipart", "single"}));
+      ->check(CLI::IsMember({"langsmith", "otlp-proto", "otlp-json", "langfuse"}));
+  c.endpoint_given = cmd->add_option("--endpoint", c.endpoint, "Wire format (--protocol langsmith)")
+                         ->capture_default_str()
+                         ->check(CLI::IsMember({"batch", "multipart", "single"}));
   cmd->add_option("--batch-size", o.body.runs_per_request, "Runs per request (batch, multipart; single: 1)")
       ->capture_default_str()
       ->check(CLI::Range(1, loadgen::request_plan::max_slots - 1));
-  cmd->add_option("--pattern", c.pattern,
-                  "post-patch: each request posts its runs and patches the previous request's (the SDK's post at "
-                  "start, patch at end); post: posts only; combined: post and patch of a run in one request")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"post-patch", "post", "combined"}));
+  c.pattern_given =
+      cmd->add_option("--pattern", c.pattern,
+                      "post-patch: each request posts its runs and patches the previous request's (the SDK's post at "
+                      "start, patch at end); post: posts only; combined: post and patch of a run in one request. "
+                      "OTLP: post, always")
+          ->capture_default_str()
+          ->check(CLI::IsMember({"post-patch", "post", "combined"}));
   cmd->add_option("--runs-per-trace", c.runs_per_trace,
                   "Runs per trace: N, or MIN-MAX drawn per trace (e.g. 1-20). A trace is cut where a request's runs "
                   "end (--endpoint single sends roots only)")
