@@ -7,7 +7,6 @@
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
-#include <utility>
 
 #include <fmt/format.h>
 
@@ -206,14 +205,17 @@ void request_plan::stamp_ids(const std::vector<stamp>& stamps, std::uint64_t k, 
 }
 
 void request_plan::stamp_span_ids(const std::vector<stamp>& stamps, std::uint64_t k, prepared_request& r) const {
-  // A span id is write_uuid's low half, (slot, k) exactly; a trace id the
-  // root's whole UUID, whose high half carries the key.
+  // A span id is span_id (k, slot); a trace id the root's whole UUID, as a
+  // LangSmith load's trace id.
   bool hex = o_.protocol == protocol::otlp_json;
-  auto half = hex ? 16 : 8;
   for (const auto& s : stamps) {
     char* at = r.body.data() + s.offset;
-    if (s.trace_id) write_id_half(std::exchange(at, at + half), uuid_high(key_, k, s.slot), hex);
-    write_id_half(at, uuid_low(k, s.slot), hex);
+    if (!s.trace_id) {
+      write_id_half(at, span_id(key_, k, s.slot), hex);
+      continue;
+    }
+    write_id_half(at, uuid_high(key_, k, s.slot), hex);
+    write_id_half(at + (hex ? 16 : 8), uuid_low(k, s.slot), hex);
   }
 }
 
@@ -228,7 +230,7 @@ std::string request_plan::first_post_id(std::uint64_t k, int part) const {
   for (const auto& o : t.parts[static_cast<std::size_t>(part)].ops) {
     if (o.patch) continue;
     auto request = o.previous ? k - 1 : k;
-    return o_.protocol == protocol::langsmith ? run_id(key_, request, o.slot) : span_run_id(request, o.slot);
+    return o_.protocol == protocol::langsmith ? run_id(key_, request, o.slot) : span_run_id(key_, request, o.slot);
   }
   return {};
 }

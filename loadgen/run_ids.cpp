@@ -58,11 +58,19 @@ std::string run_id(std::uint64_t key, std::uint64_t k, std::uint32_t slot) {
   return id;
 }
 
-std::string span_run_id(std::uint64_t k, std::uint32_t slot) {
+namespace {
+/// Makes span ids fresh per load run, as the key makes whole ids. Its top
+/// bit is clear, so a span id keeps uuid_low's: never the zero ingest refuses.
+std::uint64_t span_mask(std::uint64_t key) { return splitmix64(key ^ 0x07e1u) & 0x7fffffffffffffffull; }
+}  // namespace
+
+std::uint64_t span_id(std::uint64_t key, std::uint64_t k, std::uint32_t slot) { return uuid_low(k, slot) ^ span_mask(key); }
+
+std::string span_run_id(std::uint64_t key, std::uint64_t k, std::uint32_t slot) {
   std::string id = "00000000-0000-0000-0000-000000000000";
-  auto lo = uuid_low(k, slot);
-  hex(id.data() + 19, lo >> 48, 4);
-  hex(id.data() + 24, lo & 0xffffffffffffull, 12);
+  auto span = span_id(key, k, slot);
+  hex(id.data() + 19, span >> 48, 4);
+  hex(id.data() + 24, span & 0xffffffffffffull, 12);
   return id;
 }
 
@@ -77,10 +85,12 @@ std::optional<op_key> parse_op(std::uint64_t key, std::string_view id, std::stri
   auto clock_seq = parse_hex(id.substr(19, 4));
   auto node = parse_hex(id.substr(24, 12));
   if (!clock_seq || !node) return std::nullopt;
-  std::uint64_t k = *node;
-  auto slot = static_cast<std::uint32_t>(*clock_seq & 0x3fff);
+  auto low = *clock_seq << 48 | *node;
+  if (form == id_form::span) low ^= span_mask(key);
+  std::uint64_t k = low & 0xffffffffffffull;
+  auto slot = static_cast<std::uint32_t>((low >> 48) & 0x3fff);
   if (form == id_form::span) {
-    if (span_run_id(k, slot) != id) return std::nullopt;
+    if (span_run_id(key, k, slot) != id) return std::nullopt;
   } else {
     // The low bits alone could be anyone's: the whole id must be ours.
     char mine[36];

@@ -6,11 +6,12 @@
 // the key mixes the seed with a per-run salt so a second run with the same
 // seed never reuses the first one's ids.
 //
-// OTLP loads send the low 64 bits as the 8-byte span id, and ingest makes
-// the run id 00000000-0000-0000-<those 64 bits> of it (LangSmith's
-// mapping): such ids still map back to (k, slot), but carry no trace of the
-// key, so only the reconcile's window (the load's project, rows received
-// since it began) keeps another OTLP load's rows out.
+// OTLP loads send the low 64 bits, XORed with a mask of the key, as the
+// 8-byte span id, and ingest makes the run id 00000000-0000-0000-<span id>
+// of it (LangSmith's mapping): fresh per load run as the whole ids are, and
+// mapping back to (k, slot) — but with no room left for a check of the key,
+// so only the reconcile's window (the load's project, rows received since
+// it began) keeps another OTLP load's rows out.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,10 +28,12 @@ std::uint64_t uuid_high(std::uint64_t key, std::uint64_t k, std::uint32_t slot);
 std::uint64_t uuid_low(std::uint64_t k, std::uint32_t slot);
 
 /// How a load's run ids look in ClickHouse: write_uuid's, or (OTLP) the run
-/// id ingest makes of the span id uuid_low: its 64 bits in a zero UUID.
+/// id ingest makes of span_id: its 64 bits in a zero UUID.
 enum class id_form { uuid, span };
-/// "00000000-0000-0000-" + the low half of run_id(key, k, slot).
-std::string span_run_id(std::uint64_t k, std::uint32_t slot);
+/// The OTLP span id of run (k, slot): uuid_low masked with the key (never 0).
+std::uint64_t span_id(std::uint64_t key, std::uint64_t k, std::uint32_t slot);
+/// "00000000-0000-0000-" + span_id's 16 hex digits.
+std::string span_run_id(std::uint64_t key, std::uint64_t k, std::uint32_t slot);
 /// A 64-bit half as OTLP carries ids: 8 big-endian bytes, or (`hex`) 16
 /// lower-case hex digits.
 void write_id_half(char* out, std::uint64_t half, bool hex);
@@ -56,8 +59,9 @@ struct accepted_request {
 
 /// The operation an (id, kind) row stands for, when the id is one this key
 /// generated (kind "post" or "patch"); nullopt for anyone else's runs. In
-/// span form any (k, slot) of the right shape parses, whatever its key (a
-/// span id has no room for it), and only posts: spans are never patched.
+/// span form only posts (spans are never patched), and another key's ids
+/// may parse too, as other operations (a span id has no room for a check of
+/// the key).
 std::optional<op_key> parse_op(std::uint64_t key, std::string_view id, std::string_view kind,
                                id_form form = id_form::uuid);
 

@@ -92,7 +92,7 @@ TEST_P(loadgen_otlp_plan, each_request_reads_back_as_the_runs_a_langsmith_plan_o
       auto patch = boost::json::parse(ops[runs_per_request + slot].json).as_object();
       SCOPED_TRACE(fmt::format("request {} run {}", k, slot));
       EXPECT_EQ(got.kind, ingest::op_kind::post);
-      EXPECT_EQ(got.run_id, span_run_id(k, slot));
+      EXPECT_EQ(got.run_id, span_run_id(otlp.id_key(), k, slot));
       EXPECT_TRUE(ids.insert(got.run_id).second) << "id reused: " << got.run_id;
       EXPECT_EQ(got.trace_id, ops[slot].trace_id) << "the root's whole id, as LangSmith's plan has it";
       EXPECT_EQ(got.project, "tracepipe-load");
@@ -106,7 +106,7 @@ TEST_P(loadgen_otlp_plan, each_request_reads_back_as_the_runs_a_langsmith_plan_o
       if (const auto* parent = post.if_contains("parent_run_id")) {
         auto parent_op = parse_op(langsmith.id_key(), parent->as_string(), "post");
         ASSERT_TRUE(parent_op);
-        EXPECT_EQ(run["parent_run_id"], span_run_id(k, op_slot(*parent_op)).c_str());
+        EXPECT_EQ(run["parent_run_id"], span_run_id(otlp.id_key(), k, op_slot(*parent_op)).c_str());
       } else {
         EXPECT_FALSE(run.contains("parent_run_id"));
       }
@@ -121,10 +121,10 @@ TEST_P(loadgen_otlp_plan, a_request_acknowledges_its_posts_whose_span_form_ids_m
   ASSERT_EQ(ops.size(), 2u * runs_per_request);
   for (auto op : ops) {
     EXPECT_FALSE(op_is_patch(op));
-    auto id = span_run_id(op_request(op), op_slot(op));
+    auto id = span_run_id(plan.id_key(), op_request(op), op_slot(op));
     EXPECT_EQ(parse_op(plan.id_key(), id, "post", id_form::span), op) << id;
   }
-  EXPECT_EQ(plan.first_post_id(4, 0), span_run_id(4, 0));
+  EXPECT_EQ(plan.first_post_id(4, 0), span_run_id(plan.id_key(), 4, 0));
   EXPECT_EQ(plan.first_post_trace_id(4, 0), run_id(plan.id_key(), 4, 0)) << "the first run is a root";
 }
 
@@ -139,15 +139,19 @@ TEST(loadgen_otlp, options_otlp_cannot_carry_are_refused) {
   EXPECT_THROW(request_plan{plan_options(protocol::otlp_json, run_pattern::combined)}, std::invalid_argument);
 }
 
-TEST(loadgen_otlp, span_form_ids_parse_whatever_the_key_and_only_as_posts) {
-  auto id = span_run_id(123456, 77);
-  EXPECT_EQ(id, "00000000-0000-0000-804d-00000001e240");
+TEST(loadgen_otlp, span_form_ids_are_fresh_per_key_and_parse_back_only_as_posts) {
+  auto id = span_run_id(1, 123456, 77);
+  EXPECT_EQ(id.substr(0, 19), "00000000-0000-0000-");
+  EXPECT_NE(id, span_run_id(2, 123456, 77)) << "another load run's rows must not collapse with these";
   EXPECT_EQ(parse_op(1, id, "post", id_form::span), make_op(123456, 77, false));
-  EXPECT_EQ(parse_op(99, id, "post", id_form::span), make_op(123456, 77, false)) << "a span id has no room for a key";
   EXPECT_FALSE(parse_op(1, id, "patch", id_form::span));
   EXPECT_FALSE(parse_op(1, id, "post")) << "not a whole id of the key";
   EXPECT_FALSE(parse_op(1, run_id(1, 123456, 77), "post", id_form::span));
-  EXPECT_FALSE(parse_op(1, "00000000-0000-0000-004d-00000001e240", "post", id_form::span)) << "no variant bits";
+  // No room for a check of the key: another key's ids may parse, but never
+  // as the operations they are (the masks differ).
+  for (std::uint64_t other = 2; other < 40; ++other)
+    for (std::uint32_t slot = 0; slot < 50; ++slot)
+      EXPECT_NE(parse_op(1, span_run_id(other, 9, slot), "post", id_form::span), make_op(9, slot, false));
 }
 
 TEST(loadgen_otlp, partial_success_is_read_from_ingests_answers_in_both_encodings) {
@@ -161,8 +165,8 @@ TEST(loadgen_otlp, partial_success_is_read_from_ingests_answers_in_both_encoding
 }
 
 /// One reconcile_query row of a span-form operation found once.
-std::string span_row(op_key op, std::uint64_t at) {
-  return fmt::format("{}\tpost\t1\t{}\t{}\n", span_run_id(op_request(op), op_slot(op)), at, at - 1000);
+std::string span_row(std::uint64_t key, op_key op, std::uint64_t at) {
+  return fmt::format("{}\tpost\t1\t{}\t{}\n", span_run_id(key, op_request(op), op_slot(op)), at, at - 1000);
 }
 
 TEST(loadgen_otlp, a_reconcile_gives_each_span_form_id_to_the_load_that_acknowledged_it) {
@@ -175,8 +179,8 @@ TEST(loadgen_otlp, a_reconcile_gives_each_span_form_id_to_the_load_that_acknowle
   const std::uint64_t start = 1'700'000'000'000'000;
   std::string tsv;
   for (const auto* load : {&even, &odd})
-    for (auto op : load->ops) tsv += span_row(op, start + 1000);
-  tsv += span_row(make_op(4, 0, false), start);               // request 4: sent, never acknowledged
+    for (auto op : load->ops) tsv += span_row(load->id_key, op, start + 1000);
+  tsv += span_row(22, make_op(5, 0, false), start);           // request 5: sent, never acknowledged
   tsv += run_id(11, 0, 0) + "\tpost\t1\t1\t1\n";             // a LangSmith-form id: not an OTLP load's
   observe::reconcile_options o;
   o.start_us = start;
