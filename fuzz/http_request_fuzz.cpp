@@ -18,6 +18,7 @@
 #include "ingest/routes.hpp"
 #include "ingest/stream_fields.hpp"
 #include "queue/depth_sampler.hpp"
+#include "trace.pb.h"
 
 using namespace tracepipe;
 namespace http = boost::beast::http;
@@ -51,11 +52,24 @@ struct world {
   }
 };
 
+/// {"error", "detail"}; on the OTLP route a google.rpc.Status in the
+/// request's encoding (protobuf, or JSON {"code", "message"}).
 void check_refusal_body(const ingest::outcome& o) {
   static simdjson::dom::parser parser;
+  if (o.which == ingest::route::otlp_traces && o.content_type == "application/x-protobuf") {
+    ingest::otlp::wire::RpcStatus status;
+    FUZZ_CHECK(status.ParseFromString(o.body) && status.code() != 0 && !status.message().empty());
+    return;
+  }
   simdjson::dom::object obj;
   FUZZ_CHECK(parser.parse(o.body).get(obj) == simdjson::SUCCESS);
   std::string_view s;
+  if (o.which == ingest::route::otlp_traces) {
+    std::int64_t code = 0;
+    FUZZ_CHECK(obj["code"].get(code) == simdjson::SUCCESS && code != 0);
+    FUZZ_CHECK(obj["message"].get(s) == simdjson::SUCCESS && !s.empty());
+    return;
+  }
   FUZZ_CHECK(obj["error"].get(s) == simdjson::SUCCESS && !s.empty());
   FUZZ_CHECK(obj["detail"].get(s) == simdjson::SUCCESS);
 }
@@ -95,7 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (o.ops.empty()) return 0;
   // Accepted: every op valid, then the stream entries the session enqueues.
-  FUZZ_CHECK(o.status == 202);
+  FUZZ_CHECK(o.status == (o.which == ingest::route::otlp_traces ? 200u : 202u));
   FUZZ_CHECK(o.ops.size() <= svc.settings.max_runs_per_request);
   fuzz::check_ops(o.ops, req.body(), *o.decoded);
   std::deque<std::string> storage;
