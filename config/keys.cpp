@@ -118,7 +118,12 @@ void add_sink_keys(Add& add) {
       "PEM file of the CA certificates an https:// S3 endpoint is verified against instead of the system's (a "
       "private CA); checked at start; empty: the system CA store.",
       ca_file_into(at(&S::s3, &T::ca_file)), {"AWS_CA_BUNDLE"});
-  add("s3.concurrency", T_, "--s3-concurrency", "16", "count", "PUTs in flight per pipeline.",
+  add("s3.event_prefix", T_, "--s3-event-prefix", "events/", "text",
+      "Key prefix of the objects ingest.mode s3-first stores (Langfuse's LANGFUSE_S3_EVENT_UPLOAD_PREFIX): "
+      "<prefix><project>/<entity: run, trace, observation or score>/<id>/<uuid>.json.",
+      text_into(at(&S::s3, &T::event_prefix)));
+  add("s3.concurrency", T_, "--s3-concurrency", "16", "count",
+      "Requests in flight per pipeline, and per ingest S3 thread in s3-first mode.",
       count_into(at(&S::s3, &T::concurrency), 1, 1024));
   add("s3.timeout", T_, "--s3-timeout", "15s", "duration", "A PUT not done within this time is retried.",
       duration_into(at(&S::s3, &T::timeout)));
@@ -301,6 +306,12 @@ std::vector<key> make_keys() {
   add("ingest.default_project", I_, "--default-project", "default", "name",
       "Project recorded for runs that name neither session_name nor session_id.",
       text_into(at(&S::ingest, &I::default_project)));
+  add("ingest.mode", I_, "--ingest-mode", "direct", "choice",
+      "direct: a request's runs and events go into the Redis stream whole (LangSmith's write path). s3-first: "
+      "Langfuse v3's: they are PUT to S3 first, one object per run or Langfuse entity under s3.event_prefix, "
+      "the stream carries only references, and workers GET the objects back before inserting; S3 down means 503 "
+      "and nothing enqueued.",
+      choice_into(at(&S::ingest, &I::mode), {"direct", "s3-first"}));
   add_sink_keys(add);
   return k;
 }

@@ -52,6 +52,7 @@ struct ingest_settings {
   std::size_t read_concurrency;          ///< reads (GET /runs/{id}, POST /runs/query) at once; 429 beyond
   std::size_t read_max_limit;            ///< most runs one query returns
   milliseconds read_query_timeout;       ///< a read's ClickHouse query is cancelled after it (504)
+  std::string mode;                      ///< direct | s3-first (Langfuse's: entries to S3, references to Redis)
 };
 
 struct clickhouse_settings {
@@ -86,6 +87,7 @@ struct s3_settings {
   std::string region;
   std::string access_key;
   std::string secret_key;
+  std::string event_prefix;  ///< key prefix of what ingest.mode s3-first stores
   std::size_t concurrency;
   milliseconds timeout;
   std::string ca_file;  ///< PEM CA bundle verifying https:// instead of the system's; empty: system CAs

@@ -30,6 +30,13 @@ constexpr metric_doc docs[] = {
      "OTLP spans received, by outcome: accepted (enqueued as runs), rejected (no valid ids or start time; "
      "answered in partial_success), parent_elsewhere (accepted, but the parent span was not in the same export, "
      "so the run's dotted_order starts at the span itself)."},
+    {"tracepipe_ingest_s3_objects_total", "counter",
+     "ingest.mode s3-first: objects of requests stored in S3 before their references were enqueued, by outcome: "
+     "stored, or failed (the request's objects, when any PUT of it failed: it was answered 503)."},
+    {"tracepipe_ingest_s3_bytes_total", "counter", "ingest.mode s3-first: bytes of the objects stored in S3."},
+    {"tracepipe_ingest_s3_store_latency_us", "histogram",
+     "ingest.mode s3-first: time from handing a request's objects to the S3 threads until every PUT was answered, "
+     "microseconds (waiting for a thread included)."},
 };
 
 void header(std::string& out, const metric_doc& d) { common::metric_header(out, d.name, d.type, d.help); }
@@ -97,6 +104,13 @@ std::string metrics::render(std::uint64_t queue_depth, std::uint64_t inflight_by
   const char* outcomes[] = {"accepted", "rejected", "parent_elsewhere"};
   for (int i = 0; i < 3; ++i)
     out += fmt::format("{}{{outcome=\"{}\"}} {}\n", docs[9].name, outcomes[i], otlp_spans_[i].load(std::memory_order_relaxed));
+  header(out, docs[10]);
+  out += fmt::format("{}{{outcome=\"stored\"}} {}\n", docs[10].name, objects_stored_.load());
+  out += fmt::format("{}{{outcome=\"failed\"}} {}\n", docs[10].name, objects_failed_.load());
+  header(out, docs[11]);
+  out += fmt::format("{} {}\n", docs[11].name, bytes_stored_.load());
+  header(out, docs[12]);
+  store_latency_.render(out, docs[12].name);
   return out;
 }
 

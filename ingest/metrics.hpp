@@ -43,6 +43,16 @@ class metrics {
     otlp_spans_[1] += rejected;
     otlp_spans_[2] += parent_elsewhere;
   }
+  /// ingest.mode s3-first: one request's objects, stored or not.
+  void count_stored(bool ok, std::uint64_t objects, std::uint64_t bytes) {
+    if (!ok) {
+      objects_failed_ += objects;
+      return;
+    }
+    objects_stored_ += objects;
+    bytes_stored_ += bytes;
+  }
+  common::histogram& store_latency() { return store_latency_; }
 
   /// Prometheus text exposition; gauges are read at render time.
   std::string render(std::uint64_t queue_depth, std::uint64_t inflight_bytes, std::uint64_t connections,
@@ -55,6 +65,8 @@ class metrics {
   std::array<std::atomic<std::uint64_t>, static_cast<int>(drop_reason::count_)> drops_{};
   std::array<std::atomic<std::uint64_t>, 3> otlp_spans_{};  ///< accepted, rejected, parent_elsewhere
   common::histogram enqueue_latency_{common::latency_bounds_us()};
+  std::atomic<std::uint64_t> objects_stored_{0}, objects_failed_{0}, bytes_stored_{0};
+  common::histogram store_latency_{common::latency_bounds_us()};
 };
 
 }  // namespace tracepipe::ingest

@@ -1,5 +1,6 @@
 #include "ingest/runner.hpp"
 
+#include <algorithm>
 #include <future>
 #include <iostream>
 
@@ -24,6 +25,7 @@ struct runner::parts {
   std::shared_ptr<queue::cluster_connection> cluster;   ///< a Redis Cluster, or null
   std::unique_ptr<queue::stream_producer> producer;
   std::shared_ptr<queue::depth_sampler> sampler;
+  std::unique_ptr<s3_store> store;  ///< ingest.mode s3-first, else null
   std::shared_ptr<ingest::service> service;
   std::unique_ptr<ingest::server> server;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
@@ -67,9 +69,21 @@ runner::runner(const config::settings& settings, read_store* reads) : settings_(
   auto sampler = std::make_shared<queue::depth_sampler>(*producer, r.depth_interval);
   auto svc = std::make_shared<service>(settings.ingest, *producer, *sampler);
   svc->reads = reads;
+  std::unique_ptr<s3_store> store;
+  if (settings.ingest.mode == "s3-first") {
+    const auto& s3 = settings.s3;
+    // As many S3 threads as I/O threads, at least two: a round of PUTs
+    // blocks its thread, and requests arriving meanwhile form the next round.
+    store = std::make_unique<s3_store>(
+        s3::client_settings{s3.endpoint, s3.bucket, s3.region, s3.access_key, s3.secret_key, s3.concurrency,
+                            s3.timeout, s3.ca_file},
+        std::max(2, settings.ingest.threads));
+    svc->store_first = store.get();
+    svc->s3_prefix = s3.event_prefix;
+  }
   auto srv = std::make_unique<server>(ioc_, svc);
-  parts_.reset(new parts{connection, cluster, std::move(producer), sampler, std::move(svc), std::move(srv),
-                         boost::asio::make_work_guard(ioc_)});
+  parts_.reset(new parts{connection, cluster, std::move(producer), sampler, std::move(store), std::move(svc),
+                         std::move(srv), boost::asio::make_work_guard(ioc_)});
 }
 
 runner::~runner() { stop(std::chrono::milliseconds(0)); }
@@ -98,6 +112,7 @@ void runner::stop(std::chrono::milliseconds grace) {
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (parts_->service->requests_in_progress.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (parts_->store) parts_->store->stop();  // PUTs in progress end; their answers are posted and dropped below
   parts_->sampler->stop();
   // The stops are handlers on the connections' strands: stopping the
   // io_context right away dropped them unrun, so Redis was never closed (the

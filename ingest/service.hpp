@@ -10,6 +10,7 @@
 #include "config/settings.hpp"
 #include "ingest/metrics.hpp"
 #include "ingest/read_api.hpp"
+#include "ingest/s3_store.hpp"
 #include "queue/depth_sampler.hpp"
 #include "queue/stream_producer.hpp"
 
@@ -26,6 +27,10 @@ struct service {
   /// Answers GET /runs/{id}, POST /runs/query, GET /sessions; null: no reads served.
   read_store* reads = nullptr;
   std::atomic<std::uint64_t> reads_in_flight{0};
+  /// ingest.mode s3-first: stores each request's entries before their
+  /// references are enqueued, under s3_prefix; null: entries go to Redis whole.
+  s3_store* store_first = nullptr;
+  std::string s3_prefix;
 
   service(config::ingest_settings s, queue::stream_producer& p, queue::depth_sampler& d)
       : settings(std::move(s)), producer(p), depth(d) {}

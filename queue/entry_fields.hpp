@@ -23,6 +23,20 @@
 //   trace_id        body.traceId, or body.id for a trace: the shard key
 //   project, tenant, received_at_us, bytes   as for runs
 //   event           the whole event {id, timestamp, type, body, metadata}, compact JSON
+// With ingest.mode s3-first (Langfuse v3's write path, ingest/s3_first.hpp)
+// those entries are stored in S3 before the answer, and the stream carries
+// only where each one is:
+//   kind            s3
+//   object          the S3 key of the object holding it: one object per
+//                   entity a request describes (a run, or a Langfuse trace,
+//                   observation or score), in Langfuse's layout
+//                   <s3.event_prefix><project>/<entity>/<body id>/<uuid>.json
+//   index           its place in that object
+//   trace_id, received_at_us, bytes   the stored entry's own
+// The object is a JSON array, one element per entry: an object of the
+// entry's fields in its order, each value a JSON string, except `run` and
+// `event`, which are their JSON as it is, and a value that is not UTF-8
+// (an attachment's bytes), which is {"base64": "…"}.
 // An entry the sink cannot write goes to the dead-letter stream with all its
 // fields, after four of the dead-letter stream's own (the dead_letter_* names).
 #include <string>
@@ -45,6 +59,11 @@ inline constexpr std::string_view entity = "entity";
 inline constexpr std::string_view body_id = "body_id";
 inline constexpr std::string_view event_id = "event_id";
 inline constexpr std::string_view event = "event";
+
+/// The kind of an entry stored in S3 first, and its own fields.
+inline constexpr std::string_view stored_kind = "s3";
+inline constexpr std::string_view object = "object";
+inline constexpr std::string_view index = "index";
 
 /// What every part field starts with, and what an attachment's does.
 inline constexpr std::string_view part_prefix = "part.";

@@ -1,5 +1,7 @@
 #include "sink/langfuse_rows.hpp"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -200,6 +202,14 @@ std::optional<std::string> entry_row_builder::build(const queue::stream_message&
                                                     built_row& out) {
   if (m.field(field::kind) == field::langfuse_kind) return langfuse_.build(m, dequeued_at_us, out);
   return runs_.build(m, dequeued_at_us, out);
+}
+
+std::size_t entry_row_builder::row_bytes(const queue::stream_message& m) const {
+  if (m.field(field::kind) != field::stored_kind) return runs_.row_bytes(m);
+  auto text = m.field(field::bytes);
+  std::size_t n = 0;
+  std::from_chars(text.data(), text.data() + text.size(), n);
+  return n;
 }
 
 std::vector<std::pair<std::string, std::vector<std::size_t>>> rows_by_table(const schema_names& names,

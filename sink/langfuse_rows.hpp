@@ -34,8 +34,9 @@ class entry_row_builder {
   explicit entry_row_builder(row_options options) : runs_(std::move(options)) {}
   std::optional<std::string> build(const queue::stream_message& m, std::uint64_t dequeued_at_us, built_row& out);
   /// What the entry weighs in a batch (row_builder::row_bytes): a Langfuse
-  /// event has no parts to offload, so every field of it counts.
-  std::size_t row_bytes(const queue::stream_message& m) const { return runs_.row_bytes(m); }
+  /// event has no parts to offload, so every field of it counts; an entry
+  /// stored in S3 first, what its `bytes` field says (its fields come later).
+  std::size_t row_bytes(const queue::stream_message& m) const;
 
  private:
   row_builder runs_;

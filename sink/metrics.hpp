@@ -20,6 +20,7 @@ class sink_metrics {
   common::histogram batch_bytes{{1 << 10, 16 << 10, 128 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20, 256 << 20}};
   common::histogram insert_latency_us{common::latency_bounds_us()};
   common::histogram s3_put_latency_us{common::latency_bounds_us()};
+  common::histogram s3_get_latency_us{common::latency_bounds_us()};
   /// acked_at − received_at: how long a run took from ingest to a durable, acknowledged row.
   /// Bounds at 2 × every usual batch age (0.25, 0.5, 0.75, 1, 1.5, 2, 2.5 s):
   /// "lag p99 ≤ 2 × batch age" reads exactly off a bucket bound.
@@ -29,6 +30,8 @@ class sink_metrics {
   std::atomic<std::uint64_t> batches_inserted{0};
   std::atomic<std::uint64_t> blobs_put{0};
   std::atomic<std::uint64_t> blob_bytes{0};
+  std::atomic<std::uint64_t> objects_fetched{0};
+  std::atomic<std::uint64_t> object_bytes_fetched{0};
   std::atomic<std::uint64_t> dead_lettered{0};
   std::atomic<std::uint64_t> reclaimed{0};
   std::atomic<std::uint64_t> consumers_removed{0};

@@ -31,6 +31,16 @@ std::uint64_t received_at_us(const queue::stream_message& m) {
   return m.enqueued_at_ms() * 1000;
 }
 
+/// The entry for a person: "run <id>", "Langfuse event <id>", "stored entry <object>[<index>]".
+std::string what_entry(const queue::stream_message& m) {
+  namespace field = queue::entry_field;
+  if (auto kind = m.field(field::kind); kind == field::stored_kind)
+    return fmt::format("stored entry {}[{}]", m.field(field::object), m.field(field::index));
+  else if (kind == field::langfuse_kind)
+    return fmt::format("Langfuse event {}", m.field(field::event_id));
+  return fmt::format("run {}", m.field(field::run_id));
+}
+
 blob_mode mode_of(const std::string& text) {
   return text == "always" ? blob_mode::always : text == "never" ? blob_mode::never : blob_mode::automatic;
 }
@@ -50,7 +60,7 @@ pipeline::pipeline(const pipeline_context& ctx, std::string consumer_name, std::
       samples_pending_(index == 0),
       consumer_(detail::consumer_for(ctx, consumer_name)),
       router_(ctx.settings.clickhouse.urls.size(), index, replica_probe_interval),
-      s3_(sink::s3_settings{ctx.settings.s3.endpoint, ctx.settings.s3.bucket, ctx.settings.s3.region,
+      s3_(s3::client_settings{ctx.settings.s3.endpoint, ctx.settings.s3.bucket, ctx.settings.s3.region,
                             ctx.settings.s3.access_key, ctx.settings.s3.secret_key, ctx.settings.s3.concurrency,
                             ctx.settings.s3.timeout, ctx.settings.s3.ca_file}),
       rows_(row_options{mode_of(ctx.settings.worker.blob_mode), ctx.settings.worker.blob_threshold,
@@ -174,10 +184,7 @@ pipeline::outcome pipeline::dead_letter(const queue::stream_message& m, const st
   for (retry_loop retry(backoff_);;) {
     if (!consumer_->dead_letter(m, reason, ctx_.settings.worker.dead_letter_stream)) {
       ctx_.metrics->dead_lettered++;
-      auto run = m.field(queue::entry_field::run_id);
-      std::cerr << fmt::format("tracepipe worker {}: entry {} of {} {} sent to {}: {}\n", name_, m.id,
-                               run.empty() ? "Langfuse event" : "run",
-                               run.empty() ? m.field(queue::entry_field::event_id) : run,
+      std::cerr << fmt::format("tracepipe worker {}: entry {} ({}) sent to {}: {}\n", name_, m.id, what_entry(m),
                                consumer_->dead_letter_key(ctx_.settings.worker.dead_letter_stream, m), reason);
       return outcome::done;
     }
@@ -191,35 +198,6 @@ pipeline::outcome pipeline::ack(const std::vector<const queue::stream_message*>&
     // Not acked is safe: the entries are re-delivered and their rows collapse.
     if (!backoff(retry, retry_cause::redis)) return outcome::gave_up;
   }
-}
-
-pipeline::outcome pipeline::put_blobs(const std::vector<const blob*>& blobs) {
-  std::vector<const blob*> todo = blobs;
-  for (retry_loop retry(backoff_); !todo.empty();) {
-    std::vector<s3_object> objects;
-    for (const auto* b : todo) objects.push_back({b->key, b->bytes(), b->content_type});
-    auto results = s3_.put_all(objects, [this] { return past_deadline(); });
-    std::vector<const blob*> failed;
-    std::string first_error;
-    for (std::size_t i = 0; i < todo.size(); ++i) {
-      if (results[i].ok) {
-        ctx_.metrics->blobs_put++;
-        ctx_.metrics->blob_bytes += todo[i]->bytes().size();
-        ctx_.metrics->s3_put_latency_us.observe(static_cast<std::uint64_t>(results[i].latency.count()));
-      } else {
-        if (failed.empty()) first_error = results[i].error;
-        failed.push_back(todo[i]);
-      }
-    }
-    if (!failed.empty()) {
-      if (retry.failures() == 0)
-        std::cerr << fmt::format("tracepipe worker {}: {} of {} S3 PUTs failed ({}); the batch waits and retries\n",
-                                 name_, failed.size(), todo.size(), first_error);
-      if (!backoff(retry, retry_cause::s3)) return outcome::gave_up;
-    }
-    todo = std::move(failed);
-  }
-  return outcome::done;
 }
 
 void pipeline::render(std::span<const std::size_t> rows, const std::vector<built_row>& built) {
@@ -362,8 +340,14 @@ pipeline::outcome pipeline::flush() {
   auto& built = built_;
   std::vector<std::size_t> good;
   std::vector<const blob*> blobs;
+  if (fetch_stored(items) == outcome::gave_up) return outcome::gave_up;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (auto problem = rows_.build(items[i].message, items[i].dequeued_at_us, built[i])) {
+    if (!unreadable_[i].empty()) {
+      if (dead_letter(items[i].message, unreadable_[i]) == outcome::gave_up) return outcome::gave_up;
+      continue;
+    }
+    const auto& entry = stand_ins_[i] ? *stand_ins_[i] : items[i].message;
+    if (auto problem = rows_.build(entry, items[i].dequeued_at_us, built[i])) {
       if (dead_letter(items[i].message, *problem) == outcome::gave_up) return outcome::gave_up;
       continue;
     }

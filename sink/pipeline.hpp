@@ -1,7 +1,8 @@
 #pragma once
 // One batch pipeline of a worker, on its own thread and connections:
-// read from the consumer group → batch (rows / bytes / age) → PUT large
-// fields to S3 → INSERT into ClickHouse → XACK. An entry is acknowledged only
+// read from the consumer group → batch (rows / bytes / age) → GET what
+// ingest stored in S3 first, if it did → PUT large fields to S3 → INSERT
+// into ClickHouse → XACK. An entry is acknowledged only
 // after its row is accepted and its blobs are stored; any failure before
 // that leaves it pending, to be retried here or reclaimed by another worker.
 // The decisions — when to retry, how long to wait, what to bisect or
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -18,6 +20,7 @@
 
 #include "config/settings.hpp"
 #include "queue/stream_consumer.hpp"
+#include "s3/client.hpp"
 #include "sink/batcher.hpp"
 #include "sink/clickhouse_client.hpp"
 #include "sink/insert_plan.hpp"
@@ -26,8 +29,8 @@
 #include "sink/replica_router.hpp"
 #include "sink/retry_policy.hpp"
 #include "sink/row_builder.hpp"
-#include "sink/s3_writer.hpp"
 #include "sink/schema.hpp"
+#include "sink/stored_entries.hpp"
 
 namespace tracepipe::sink {
 
@@ -70,6 +73,14 @@ class pipeline {
   outcome flush();
   /// PUTs the blobs, retrying the failed ones until all are stored.
   outcome put_blobs(const std::vector<const blob*>& blobs);
+  /// ingest.mode s3-first: GETs the objects the batch's references (kind
+  /// s3) point to, retrying while S3 fails, and fills stand_ins_ (the entry
+  /// each reference stands for) or unreadable_ (why it cannot be read: an
+  /// object gone or not ingest's, for the dead-letter stream) per item.
+  outcome fetch_stored(const std::vector<item>& items);
+  /// Item i's entry from its object's `entries`, or why not.
+  void place(const queue::stream_message& reference, const std::optional<std::string>& problem,
+             const std::vector<entry_fields>& entries, std::size_t i);
   /// The JSONEachRow body of `rows` into body_, stamped with the time of the part's first send.
   void render(std::span<const std::size_t> rows, const std::vector<built_row>& built);
   /// Carries out an insert_plan for `rows` (numbers into `built` and `items`) into `table`.
@@ -115,7 +126,7 @@ class pipeline {
   std::unique_ptr<queue::stream_consumer> consumer_;
   std::vector<std::unique_ptr<clickhouse_client>> replicas_;  ///< one connection per server
   replica_router router_;
-  s3_writer s3_;
+  s3::client s3_;
   entry_row_builder rows_;  ///< runs' rows and Langfuse events' rows
   batcher<item> batch_;
   body_compression compression_;
@@ -126,6 +137,9 @@ class pipeline {
   std::string body_;  ///< the insert body, reused from batch to batch
   std::vector<built_row> built_;  ///< the rows of the batch being flushed, reused likewise
   std::vector<const queue::stream_message*> held_;  ///< the batch being flushed
+  stored_entries stored_;  ///< reads s3-first objects
+  std::vector<std::optional<queue::stream_message>> stand_ins_;  ///< per item of the batch being flushed
+  std::vector<std::string> unreadable_;                          ///< likewise; empty: readable
   std::chrono::steady_clock::time_point touched_at_;
 };
 

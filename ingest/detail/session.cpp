@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "config/failpoint.hpp"
+#include "ingest/s3_first.hpp"
 #include "ingest/stream_fields.hpp"
 #include "queue/wall_clock.hpp"
 
@@ -171,6 +172,39 @@ void session::process() {
                  ? stream_entries(pending_.ops, req["x-tenant-id"], received_at, svc_.producer.shards(), entry_storage_)
                  : stream_entries(pending_.events, req["x-tenant-id"], received_at, svc_.producer.shards(),
                                   entry_storage_);
+  if (svc_.store_first) return store_entries();
+  enqueue();
+}
+
+void session::store_entries() {
+  auto stored = store_first(entries_, svc_.s3_prefix, random_uuid, entry_storage_);
+  entries_ = std::move(stored.references);
+  stored_objects_ = stored.objects.size();
+  stored_bytes_ = 0;
+  for (const auto& o : stored.objects) stored_bytes_ += o.body.size();
+  hold(reserved_bytes_ + stored_bytes_);  // the objects are in memory too until S3 has them
+  svc_.store_first->put(std::move(stored.objects), [self = shared_from_this(), started = clock::now()](std::string error) {
+    asio::post(self->stream_.get_executor(),
+               [self, started, error = std::move(error)] { self->on_stored(error, started); });
+  });
+}
+
+void session::on_stored(const std::string& error, clock::time_point started) {
+  auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started).count();
+  svc_.metrics.store_latency().observe(static_cast<std::uint64_t>(elapsed));
+  svc_.metrics.count_stored(error.empty(), stored_objects_, stored_bytes_);
+  if (!error.empty()) {
+    // As Langfuse: no fallback to Redis; the client retries the whole request.
+    return respond(refuse(parser_->get(), {503, "storage_unavailable",
+                                           fmt::format("the request could not be stored in S3 ({}); nothing was "
+                                                       "enqueued; retry later",
+                                                       error)}),
+                   parser_->get().keep_alive());
+  }
+  enqueue();
+}
+
+void session::enqueue() {
   enqueue_start_ = clock::now();
   // The producer answers on the Redis strand; come back to ours.
   svc_.producer.enqueue(entries_, [self = shared_from_this()](boost::system::error_code ec, std::string detail) {

@@ -31,6 +31,10 @@ class session : public std::enable_shared_from_this<session> {
   void on_read_body_some(beast::error_code ec, std::size_t);
   void hold(std::uint64_t bytes);
   void process();
+  /// ingest.mode s3-first: PUTs the entries, then enqueues their references.
+  void store_entries();
+  void on_stored(const std::string& error, std::chrono::steady_clock::time_point started);
+  void enqueue();
   void on_enqueued(boost::system::error_code ec, const std::string& detail);
   /// Hands a read to the read store; its answer comes back on our strand.
   void ask_store(outcome o, bool keep_alive);
@@ -53,6 +57,8 @@ class session : public std::enable_shared_from_this<session> {
   bool in_request_ = false;
   bool first_request_ = true;
   std::chrono::steady_clock::time_point enqueue_start_;
+  std::size_t stored_objects_ = 0;  ///< s3-first: objects of the request being stored, and their bytes
+  std::uint64_t stored_bytes_ = 0;
 };
 
 }  // namespace tracepipe::ingest::detail

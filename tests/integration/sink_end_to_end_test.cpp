@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ingest_harness.hpp"
-#include "sink/s3_writer.hpp"
+#include "s3/client.hpp"
 #include "sink/schema.hpp"
 #include "sink/worker.hpp"
 #include "sink_harness.hpp"
@@ -36,7 +36,7 @@ TEST(SinkEndToEnd, EveryRunInClickHouseWithBlobsAndPatches) {
   ASSERT_EQ(merged.size(), runs.size());
   std::map<std::string, std::map<std::string, std::string>> by_id;
   for (auto& row : merged) by_id[row["id"]] = row;
-  sink::s3_writer s3({s.s3.endpoint, s.s3.bucket, s.s3.region, s.s3.access_key, s.s3.secret_key});
+  s3::client s3({s.s3.endpoint, s.s3.bucket, s.s3.region, s.s3.access_key, s.s3.secret_key});
   std::size_t offloaded = 0;
   for (const auto& r : runs) {
     SCOPED_TRACE(r.id);

@@ -2,7 +2,6 @@
 // down — every accepted run ends up in ClickHouse exactly once after dedup;
 // a row ClickHouse refuses goes to the dead-letter stream, the rest inserted.
 #include <gtest/gtest.h>
-#include <hiredis/hiredis.h>
 
 #include <atomic>
 #include <iostream>
@@ -12,8 +11,7 @@
 #include "ingest_harness.hpp"
 #include "loadgen/http_client.hpp"
 #include "loadgen/wire_format.hpp"
-#include "queue/blocking_redis.hpp"
-#include "sink/s3_writer.hpp"
+#include "s3/client.hpp"
 #include "sink/worker.hpp"
 #include "sink_harness.hpp"
 #include "stack/stack.hpp"
@@ -21,24 +19,6 @@
 
 namespace tracepipe::test {
 namespace {
-
-/// Restarts a stopped component whatever happens to the test.
-struct restart_guard {
-  std::string name;
-  ~restart_guard() {
-    for (const auto& c : stack::status(stack_dir()))
-      if (c.name == name && !c.alive) stack::start_component(stack_dir(), name, std::cerr);
-  }
-};
-
-std::uint64_t pending(const config::settings& s) {
-  auto url = stack_env().at("REDIS_URL");
-  auto port = std::stoi(url.substr(url.rfind(':') + 1));
-  auto c = queue::blocking_redis::connect("127.0.0.1", port, std::chrono::seconds(5));
-  if (!c) return 0;
-  auto r = c->command({"XPENDING", s.redis.stream + ":{0}", s.worker.group});
-  return r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 ? r->element[0]->integer : 0;
-}
 
 std::vector<std::string> worker_argv(const config::settings& s, const std::string& consumer,
                                      const std::string& batch_age) {
@@ -131,7 +111,7 @@ TEST(SinkFaults, S3DownHoldsBatchesThenLosesNothing) {
   EXPECT_GE(worker.metrics().blobs_put.load(), runs.size());
   auto refs = ch.rows("SELECT DISTINCT inputs_s3 FROM " + ch.table() + " WHERE inputs_s3 != ''");
   EXPECT_EQ(refs.size(), runs.size());
-  sink::s3_writer s3({s.s3.endpoint, s.s3.bucket, s.s3.region, s.s3.access_key, s.s3.secret_key});
+  s3::client s3({s.s3.endpoint, s.s3.bucket, s.s3.region, s.s3.access_key, s.s3.secret_key});
   auto prefix = "s3://" + s.s3.bucket + "/";
   for (auto& r : refs) {
     std::string error;

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <iostream>
 #include <thread>
+
+#include <hiredis/hiredis.h>
 
 #include <simdjson.h>
 
@@ -12,8 +15,10 @@
 #include "ingest_harness.hpp"
 #include "loadgen/http_client.hpp"
 #include "loadgen/wire_format.hpp"
+#include "queue/blocking_redis.hpp"
 #include "sink/schema.hpp"
 #include "sink/worker.hpp"
+#include "stack/stack.hpp"
 #include "stack_fixture.hpp"
 
 namespace tracepipe::test {
@@ -141,6 +146,20 @@ std::size_t send_runs(const std::string& url, const std::vector<loadgen::generat
     accepted += 2 * slice.size();
   }
   return accepted;
+}
+
+restart_guard::~restart_guard() {
+  for (const auto& c : stack::status(stack_dir()))
+    if (c.name == name && !c.alive) stack::start_component(stack_dir(), name, std::cerr);
+}
+
+std::uint64_t pending(const config::settings& s) {
+  auto url = stack_env().at("REDIS_URL");
+  auto port = std::stoi(url.substr(url.rfind(':') + 1));
+  auto c = queue::blocking_redis::connect("127.0.0.1", port, std::chrono::seconds(5));
+  if (!c) return 0;
+  auto r = c->command({"XPENDING", s.redis.stream + ":{0}", s.worker.group});
+  return r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 ? r->element[0]->integer : 0;
 }
 
 std::vector<std::string> consumer_names(queue::stream_consumer& c) {

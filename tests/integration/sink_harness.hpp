@@ -54,6 +54,15 @@ std::vector<loadgen::generated_run> sink_runs(std::size_t n, std::uint64_t seed,
 std::size_t send_runs(const std::string& url, const std::vector<loadgen::generated_run>& runs,
                       std::size_t per_request = 50);
 
+/// Restarts a stopped stack component ("s3", "clickhouse" …) whatever happens to the test.
+struct restart_guard {
+  std::string name;
+  ~restart_guard();
+};
+
+/// XPENDING of the settings' single shard for its group: entries delivered, not acked.
+std::uint64_t pending(const config::settings& s);
+
 /// The group's consumers `c` sees, each once, in name order (a failure to list is a test failure).
 std::vector<std::string> consumer_names(queue::stream_consumer& c);
 

@@ -16,7 +16,7 @@
 #include "child_process.hpp"
 #include "ingest_harness.hpp"
 #include "sink/clickhouse_client.hpp"
-#include "sink/s3_writer.hpp"
+#include "s3/client.hpp"
 
 namespace tracepipe::test {
 namespace {
@@ -84,7 +84,7 @@ sink::clickhouse_settings clickhouse_at(const std::string& url, const std::strin
   return {url, "default", "", seconds(5), ca_file};
 }
 
-sink::s3_settings s3_at(const std::string& url, const std::string& ca_file = "") {
+s3::client_settings s3_at(const std::string& url, const std::string& ca_file = "") {
   return {url, "bucket", "us-east-1", "a", "b", 1, seconds(5), ca_file};
 }
 
@@ -99,7 +99,7 @@ TEST(TlsVerify, SelfSignedServersAreRefusedByClickHouseAndS3Clients) {
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.message.find("certificate"), std::string::npos) << r.message;
 
-  sink::s3_writer s3(s3_at(server.url()));
+  s3::client s3(s3_at(server.url()));
   std::string error;
   EXPECT_FALSE(s3.get("k", &error));
   EXPECT_NE(error.find("certificate"), std::string::npos) << error;
@@ -131,10 +131,10 @@ TEST(TlsVerify, TheServersCertificateAsCaFileIsTrustedByClickHouseAndS3Clients) 
   tls_server www(certs, "server", "-www");
   ASSERT_FALSE(www.url().empty()) << www.said();
   std::string error;
-  EXPECT_FALSE(sink::s3_writer(s3_at(www.url())).get("k", &error));
+  EXPECT_FALSE(s3::client(s3_at(www.url())).get("k", &error));
   EXPECT_NE(error.find("certificate"), std::string::npos) << error;
 
-  sink::s3_writer s3(s3_at(www.url(), ca_file));
+  s3::client s3(s3_at(www.url(), ca_file));
   error.clear();
   auto page = s3.get("k", &error);
   ASSERT_TRUE(page) << error;
@@ -157,15 +157,15 @@ TEST(TlsVerify, ACaFileWithoutTheServersIssuerIsRefused) {
 
   tls_server www(certs, "server", "-www");
   ASSERT_FALSE(www.url().empty()) << www.said();
-  sink::s3_writer s3(s3_at(www.url(), other_ca));
+  s3::client s3(s3_at(www.url(), other_ca));
   std::string error;
   EXPECT_FALSE(s3.get("k", &error));
   EXPECT_NE(error.find("certificate"), std::string::npos) << error;
 }
 
-TEST(TlsVerify, S3WriterRefusesAnUnreadableCaFileUpFront) {
+TEST(TlsVerify, S3ClientRefusesAnUnreadableCaFileUpFront) {
   try {
-    sink::s3_writer s3(s3_at("https://127.0.0.1:1", "/nonexistent/ca.pem"));
+    s3::client s3(s3_at("https://127.0.0.1:1", "/nonexistent/ca.pem"));
     ADD_FAILURE() << "no exception";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/ca.pem"), std::string::npos) << e.what();

@@ -3,11 +3,11 @@
 // Chunk"): same credentials, time, region and bucket; every intermediate
 // string must match, not only the final signature.
 #include "common/sha256.hpp"
-#include "sink/sigv4.hpp"
+#include "s3/sigv4.hpp"
 
 #include <gtest/gtest.h>
 
-namespace tracepipe::sink {
+namespace tracepipe::s3 {
 
 using common::hmac_sha256;
 using common::sha256_hex;
@@ -152,4 +152,4 @@ TEST(SigV4, AmzDateIsUtc) {
 }
 
 }  // namespace
-}  // namespace tracepipe::sink
+}  // namespace tracepipe::s3

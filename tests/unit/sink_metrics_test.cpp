@@ -134,6 +134,32 @@ tracepipe_sink_blobs_put_total 13
 # HELP tracepipe_sink_blob_bytes_total Bytes written to S3.
 # TYPE tracepipe_sink_blob_bytes_total counter
 tracepipe_sink_blob_bytes_total 14
+# HELP tracepipe_sink_s3_get_latency_us ingest.mode s3-first: latency of the GETs of the objects ingest stored, microseconds.
+# TYPE tracepipe_sink_s3_get_latency_us histogram
+tracepipe_sink_s3_get_latency_us_bucket{le="100"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="250"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="500"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="1000"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="2500"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="5000"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="10000"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="25000"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="50000"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="100000"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="250000"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="500000"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="1000000"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="2500000"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="10000000"} 0
+tracepipe_sink_s3_get_latency_us_bucket{le="+Inf"} 0
+tracepipe_sink_s3_get_latency_us_sum 0
+tracepipe_sink_s3_get_latency_us_count 0
+# HELP tracepipe_sink_objects_fetched_total ingest.mode s3-first: objects ingest stored, read back from S3 (once per batch that references them).
+# TYPE tracepipe_sink_objects_fetched_total counter
+tracepipe_sink_objects_fetched_total 0
+# HELP tracepipe_sink_object_bytes_fetched_total ingest.mode s3-first: bytes of those objects.
+# TYPE tracepipe_sink_object_bytes_fetched_total counter
+tracepipe_sink_object_bytes_fetched_total 0
 # HELP tracepipe_sink_dead_lettered_total Entries sent to the dead-letter stream.
 # TYPE tracepipe_sink_dead_lettered_total counter
 tracepipe_sink_dead_lettered_total 15

@@ -1,7 +1,7 @@
-// The S3 writer against the stack's real s3rver: round trips of binary
+// The S3 client against the stack's real s3rver: round trips of binary
 // bodies, overwrites, S3 errors and an outage. s3rver does not verify
 // signatures (the unit tests check those against AWS's examples).
-#include "sink/s3_writer.hpp"
+#include "s3/client.hpp"
 #include "stack/stack.hpp"
 #include "tests/support/stack_fixture.hpp"
 
@@ -16,12 +16,9 @@
 namespace tracepipe::test {
 namespace {
 
-using sink::s3_object;
-using sink::s3_writer;
-
-sink::s3_settings stack_settings() {
+s3::client_settings stack_settings() {
   const auto& env = stack_env();
-  sink::s3_settings s;
+  s3::client_settings s;
   s.endpoint = env.at("S3_ENDPOINT");
   s.bucket = env.at("S3_BUCKET");
   s.region = env.at("S3_REGION");
@@ -33,7 +30,7 @@ sink::s3_settings stack_settings() {
 
 /// Keys unique to this process and test, so reruns on a shared stack never collide.
 std::string key_prefix(const std::string& test) {
-  return "s3_writer_test/" + std::to_string(::getpid()) + "-" +
+  return "s3_client_test/" + std::to_string(::getpid()) + "-" +
          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + "/" + test + "/";
 }
 
@@ -46,7 +43,7 @@ std::string binary_bytes(std::size_t size, unsigned seed) {
   return out;
 }
 
-std::string failures(const std::vector<sink::s3_put_result>& results) {
+std::string failures(const std::vector<s3::reply>& results) {
   std::string out;
   for (std::size_t i = 0; i < results.size(); ++i)
     if (!results[i].ok) out += "#" + std::to_string(i) + ": " + results[i].error + "\n";
@@ -61,12 +58,12 @@ bool connection_error(const std::string& error) {
   return false;
 }
 
-TEST(S3Writer, PutsManyBinaryObjectsAndReadsThemBack) {
-  s3_writer writer(stack_settings());
+TEST(S3Client, PutsManyBinaryObjectsAndReadsThemBack) {
+  s3::client writer(stack_settings());
   const auto prefix = key_prefix("many");
   constexpr std::size_t n = 200, max_size = 2 << 20;
   std::vector<std::string> bodies;
-  std::vector<s3_object> objects;
+  std::vector<s3::object> objects;
   for (std::size_t i = 0; i < n; ++i) {
     // 0 B, then sizes growing quadratically up to exactly 2 MiB.
     bodies.push_back(binary_bytes(i * i * max_size / ((n - 1) * (n - 1)), static_cast<unsigned>(i)));
@@ -91,10 +88,24 @@ TEST(S3Writer, PutsManyBinaryObjectsAndReadsThemBack) {
     identical += *got == bodies[i];
   }
   EXPECT_EQ(identical, n);
+  // All at once, as a worker fetches what ingest stored: same order, a missing key failing alone.
+  std::vector<std::string> keys;
+  for (const auto& o : objects) keys.push_back(o.key);
+  keys.insert(keys.begin() + 3, prefix + "never-put");
+  auto fetched = writer.get_all(keys);
+  ASSERT_EQ(fetched.size(), n + 1);
+  EXPECT_FALSE(fetched[3].reply.ok);
+  EXPECT_EQ(fetched[3].reply.http_status, 404);
+  std::size_t same = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& f = fetched[i < 3 ? i : i + 1];
+    same += f.reply.ok && f.body == bodies[i];
+  }
+  EXPECT_EQ(same, n);
 }
 
-TEST(S3Writer, RePutOverwrites) {
-  s3_writer writer(stack_settings());
+TEST(S3Client, RePutOverwrites) {
+  s3::client writer(stack_settings());
   const auto key = key_prefix("overwrite") + "blob.json";
   const std::string first = "{\"v\":1}", second = binary_bytes(5000, 7);
   ASSERT_EQ(failures(writer.put_all({{key, first, "application/json"}})), "");
@@ -103,22 +114,22 @@ TEST(S3Writer, RePutOverwrites) {
   EXPECT_EQ(writer.get(key), second);
 }
 
-TEST(S3Writer, MissingKeyIsNulloptWithNoSuchKey) {
-  s3_writer writer(stack_settings());
+TEST(S3Client, MissingKeyIsNulloptWithNoSuchKey) {
+  s3::client writer(stack_settings());
   std::string error;
   EXPECT_EQ(writer.get(key_prefix("missing") + "nothing-here", &error), std::nullopt);
   EXPECT_NE(error.find("404"), std::string::npos) << error;
   EXPECT_NE(error.find("NoSuchKey"), std::string::npos) << error;
 }
 
-TEST(S3Writer, MissingBucketFailsEveryPutClearly) {
+TEST(S3Client, MissingBucketFailsEveryPutClearly) {
   auto settings = stack_settings();
   settings.bucket = "tracepipe-no-such-bucket";
-  s3_writer writer(settings);
+  s3::client writer(settings);
   const std::string body = "payload";
-  std::vector<s3_object> objects;
+  std::vector<s3::object> objects;
   for (int i = 0; i < 5; ++i) objects.push_back({"k" + std::to_string(i), body, ""});
-  std::vector<sink::s3_put_result> results;
+  std::vector<s3::reply> results;
   ASSERT_NO_THROW(results = writer.put_all(objects));
   ASSERT_EQ(results.size(), objects.size());
   for (const auto& r : results) {
@@ -129,8 +140,8 @@ TEST(S3Writer, MissingBucketFailsEveryPutClearly) {
   }
 }
 
-TEST(S3Writer, EmptyKeyIsRefusedWithoutARequest) {
-  s3_writer writer(stack_settings());
+TEST(S3Client, EmptyKeyIsRefusedWithoutARequest) {
+  s3::client writer(stack_settings());
   auto results = writer.put_all({{"", "x", ""}, {key_prefix("empty-key") + "ok", "y", ""}});
   ASSERT_EQ(results.size(), 2u);
   EXPECT_FALSE(results[0].ok);
@@ -139,29 +150,29 @@ TEST(S3Writer, EmptyKeyIsRefusedWithoutARequest) {
   EXPECT_TRUE(results[1].ok) << results[1].error;
 }
 
-TEST(S3Writer, ReferenceNamesBucketAndKey) {
-  s3_writer writer(stack_settings());
+TEST(S3Client, ReferenceNamesBucketAndKey) {
+  s3::client writer(stack_settings());
   EXPECT_EQ(writer.reference("runs/1/inputs.json"), "s3://" + stack_env().at("S3_BUCKET") + "/runs/1/inputs.json");
 }
 
-TEST(S3Writer, BadSettingsThrowNamingTheSetting) {
+TEST(S3Client, BadSettingsThrowNamingTheSetting) {
   auto s = stack_settings();
   s.endpoint = "127.0.0.1:9000";
-  EXPECT_THROW(s3_writer{s}, std::invalid_argument);
+  EXPECT_THROW(s3::client{s}, std::invalid_argument);
   s = stack_settings();
   s.bucket.clear();
-  EXPECT_THROW(s3_writer{s}, std::invalid_argument);
+  EXPECT_THROW(s3::client{s}, std::invalid_argument);
   s = stack_settings();
   s.max_concurrency = 0;
-  EXPECT_THROW(s3_writer{s}, std::invalid_argument);
+  EXPECT_THROW(s3::client{s}, std::invalid_argument);
 }
 
-TEST(S3Writer, S3DownFailsPutsThenTheSameWriterRecovers) {
-  s3_writer writer(stack_settings());
+TEST(S3Client, S3DownFailsPutsThenTheSameWriterRecovers) {
+  s3::client writer(stack_settings());
   const auto prefix = key_prefix("outage");
   const std::string body = binary_bytes(10000, 3);
   auto batch = [&](const std::string& tag) {
-    std::vector<s3_object> objects;
+    std::vector<s3::object> objects;
     for (int i = 0; i < 8; ++i) objects.push_back({prefix + tag + std::to_string(i), body, ""});
     return objects;
   };
@@ -189,13 +200,13 @@ TEST(S3Writer, S3DownFailsPutsThenTheSameWriterRecovers) {
   EXPECT_EQ(writer.get(objects[0].key), body);
 }
 
-TEST(S3Writer, AGiveUpEndsTheCallWithoutWaitingOutTheTimeouts) {
+TEST(S3Client, AGiveUpEndsTheCallWithoutWaitingOutTheTimeouts) {
   // A paused S3 (SIGSTOP) accepts connections and never answers: without
   // give_up, 40 PUTs at 16 at a time would take three 10 s timeouts.
-  s3_writer writer(stack_settings());
+  s3::client writer(stack_settings());
   const auto prefix = key_prefix("give-up");
   const std::string body = binary_bytes(1000, 5);
-  std::vector<s3_object> objects;
+  std::vector<s3::object> objects;
   for (int i = 0; i < 40; ++i) objects.push_back({prefix + std::to_string(i), body, ""});
   stack::pause_component(stack_dir(), "s3", true, std::cerr);
   std::shared_ptr<void> resume(nullptr, [&](void*) { stack::pause_component(stack_dir(), "s3", false, std::cerr); });

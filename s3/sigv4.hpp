@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace tracepipe::sink {
+namespace tracepipe::s3 {
 
 /// Name/value pairs, in any order; names in any case.
 using sigv4_pairs = std::vector<std::pair<std::string, std::string>>;
@@ -58,4 +58,4 @@ std::string sigv4_canonical_query(const sigv4_pairs& query);
 /// `t` as "YYYYMMDDTHHMMSSZ" (UTC), for the x-amz-date header.
 std::string sigv4_amz_date(std::chrono::system_clock::time_point t);
 
-}  // namespace tracepipe::sink
+}  // namespace tracepipe::s3

@@ -1,4 +1,4 @@
-#include "sink/sigv4.hpp"
+#include "s3/sigv4.hpp"
 
 #include "common/sha256.hpp"
 #include "common/text.hpp"
@@ -9,7 +9,7 @@
 #include <ctime>
 #include <map>
 
-namespace tracepipe::sink {
+namespace tracepipe::s3 {
 
 using common::hmac_sha256;
 using common::sha256_digest;
@@ -105,4 +105,4 @@ sigv4_signature sigv4_sign(const sigv4_request& request, const sigv4_credentials
   return out;
 }
 
-}  // namespace tracepipe::sink
+}  // namespace tracepipe::s3

@@ -1,7 +1,7 @@
-#include "sink/s3_writer.hpp"
+#include "s3/client.hpp"
 
 #include "common/sha256.hpp"
-#include "sink/sigv4.hpp"
+#include "s3/sigv4.hpp"
 
 #include <curl/curl.h>
 #include <fmt/format.h>
@@ -13,7 +13,7 @@
 #include <mutex>
 #include <stdexcept>
 
-namespace tracepipe::sink {
+namespace tracepipe::s3 {
 
 using common::sha256_hex;
 namespace {
@@ -50,11 +50,7 @@ struct job {
   std::string_view content_type;
 };
 
-/// One answer from `run`.
-struct outcome {
-  s3_put_result result;
-  std::string body;
-};
+using outcome = client::fetched;
 
 size_t on_write(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<transfer*>(user);
@@ -99,9 +95,9 @@ std::string describe_http_error(long status, std::string_view body) {
 
 }  // namespace
 
-class s3_writer::impl {
+class client::impl {
  public:
-  explicit impl(s3_settings settings) : settings_(std::move(settings)) {
+  explicit impl(client_settings settings) : settings_(std::move(settings)) {
     auto scheme_end = settings_.endpoint.find("://");
     if (scheme_end == std::string::npos ||
         (settings_.endpoint.compare(0, scheme_end, "http") && settings_.endpoint.compare(0, scheme_end, "https")))
@@ -141,14 +137,14 @@ class s3_writer::impl {
     while (next < jobs.size() || active > 0) {
       for (; next < jobs.size() && (!idle.empty() || slots_.size() < settings_.max_concurrency); ++next) {
         if (jobs[next].key.empty()) {  // would address the bucket itself (a PUT creates it)
-          out[next].result.error = "empty object key";
+          out[next].reply.error = "empty object key";
           continue;
         }
         transfer* t = idle.empty() ? new_slot() : idle.back();
         if (!idle.empty()) idle.pop_back();
         start(*t, jobs[next], next);
         if (CURLMcode mc = curl_multi_add_handle(multi_, t->easy); mc != CURLM_OK) {
-          out[next].result.error = fmt::format("curl_multi_add_handle: {}", curl_multi_strerror(mc));
+          out[next].reply.error = fmt::format("curl_multi_add_handle: {}", curl_multi_strerror(mc));
           idle.push_back(t);
           continue;
         }
@@ -174,7 +170,7 @@ class s3_writer::impl {
     return out;
   }
 
-  s3_settings settings_;
+  client_settings settings_;
 
  private:
   transfer* new_slot() {
@@ -247,7 +243,7 @@ class s3_writer::impl {
   }
 
   static void finish(transfer& t, CURLcode code, outcome& out) {
-    auto& r = out.result;
+    auto& r = out.reply;
     r.latency = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - t.started);
     curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &r.http_status);
     if (code != CURLE_OK) {
@@ -266,7 +262,7 @@ class s3_writer::impl {
   std::vector<outcome> fail_all(std::vector<outcome> out, const std::string& why) {
     for (auto& t : slots_) curl_multi_remove_handle(multi_, t->easy);
     for (auto& o : out)
-      if (!o.result.ok && o.result.error.empty()) o.result.error = why;
+      if (!o.reply.ok && o.reply.error.empty()) o.reply.error = why;
     return out;
   }
 
@@ -278,33 +274,40 @@ class s3_writer::impl {
   std::vector<std::unique_ptr<transfer>> slots_;  // at most max_concurrency
 };
 
-s3_writer::s3_writer(s3_settings settings) : impl_(std::make_unique<impl>(std::move(settings))) {}
-s3_writer::~s3_writer() = default;
-s3_writer::s3_writer(s3_writer&&) noexcept = default;
-s3_writer& s3_writer::operator=(s3_writer&&) noexcept = default;
+client::client(client_settings settings) : impl_(std::make_unique<impl>(std::move(settings))) {}
+client::~client() = default;
+client::client(client&&) noexcept = default;
+client& client::operator=(client&&) noexcept = default;
 
-std::vector<s3_put_result> s3_writer::put_all(const std::vector<s3_object>& objects,
-                                              const std::function<bool()>& give_up) {
+std::vector<reply> client::put_all(const std::vector<object>& objects, const std::function<bool()>& give_up) {
   std::vector<job> jobs;
   jobs.reserve(objects.size());
   for (const auto& o : objects) jobs.push_back({true, o.key, o.body, o.content_type});
-  std::vector<s3_put_result> results;
-  results.reserve(objects.size());
-  for (auto& o : impl_->run(jobs, give_up)) results.push_back(std::move(o.result));
-  return results;
+  std::vector<reply> replies;
+  replies.reserve(objects.size());
+  for (auto& o : impl_->run(jobs, give_up)) replies.push_back(std::move(o.reply));
+  return replies;
 }
 
-std::optional<std::string> s3_writer::get(const std::string& key, std::string* error) {
+std::vector<client::fetched> client::get_all(const std::vector<std::string>& keys,
+                                             const std::function<bool()>& give_up) {
+  std::vector<job> jobs;
+  jobs.reserve(keys.size());
+  for (const auto& k : keys) jobs.push_back({false, k, {}, {}});
+  return impl_->run(jobs, give_up);
+}
+
+std::optional<std::string> client::get(const std::string& key, std::string* error) {
   auto out = impl_->run({job{false, key, {}, {}}});
-  if (out[0].result.ok) return std::move(out[0].body);
-  if (error) *error = out[0].result.error;
+  if (out[0].reply.ok) return std::move(out[0].body);
+  if (error) *error = out[0].reply.error;
   return std::nullopt;
 }
 
-std::string s3_writer::reference(const std::string& key) const {
+std::string client::reference(const std::string& key) const {
   return "s3://" + impl_->settings_.bucket + '/' + key;
 }
 
-const s3_settings& s3_writer::settings() const { return impl_->settings_; }
+const client_settings& client::settings() const { return impl_->settings_; }
 
-}  // namespace tracepipe::sink
+}  // namespace tracepipe::s3

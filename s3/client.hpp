@@ -1,9 +1,11 @@
 #pragma once
-// Puts blobs into S3 (or anything speaking its REST API) for one worker
-// thread: a blocking call that drives many PUTs at once on one libcurl multi
-// handle, signs each request itself (sigv4.hpp), and keeps connections and
-// easy handles across calls. Not thread-safe: one s3_writer per thread, as
-// libcurl handles must never be shared across threads.
+// Puts objects into S3 (or anything speaking its REST API) and gets them
+// back, for one thread: blocking calls that drive many requests at once on
+// one libcurl multi handle, sign each request themselves (sigv4.hpp), and
+// keep connections and easy handles across calls. Not thread-safe: one
+// client per thread, as libcurl handles must never be shared across threads.
+// The sink's workers PUT offloaded payloads and GET what ingest stored in
+// s3-first mode; ingest PUTs the events it stores first.
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -13,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
-namespace tracepipe::sink {
+namespace tracepipe::s3 {
 
 /// Where and how to write. Path-style URLs: endpoint/bucket/key.
-struct s3_settings {
+struct client_settings {
   /// "http://127.0.0.1:PORT" or "https://s3.amazonaws.com" (peer verified against the system CAs)
   std::string endpoint;
   std::string bucket;
@@ -31,14 +33,14 @@ struct s3_settings {
 };
 
 /// One object to PUT; `body` must stay valid during the call.
-struct s3_object {
+struct object {
   std::string key;  ///< non-empty; any bytes, encoded on the wire (prefer [A-Za-z0-9/_.-])
   std::string_view body;
   std::string content_type;  ///< empty: application/octet-stream
 };
 
-/// What became of one PUT.
-struct s3_put_result {
+/// What became of one request.
+struct reply {
   bool ok = false;       ///< S3 answered 2xx
   long http_status = 0;  ///< 0 when no response came (connect error, timeout)
   /// Empty when ok; else the curl error, or "HTTP <status> <Code>: <Message>" from S3's XML.
@@ -46,22 +48,29 @@ struct s3_put_result {
   std::chrono::microseconds latency{0};  ///< request start to last byte of the answer
 };
 
-class s3_writer {
+class client {
  public:
   /// Throws std::invalid_argument naming the bad setting (endpoint, bucket,
   /// max_concurrency, an unreadable ca_file); never contacts S3.
-  explicit s3_writer(s3_settings settings);
-  ~s3_writer();
-  s3_writer(s3_writer&&) noexcept;
-  s3_writer& operator=(s3_writer&&) noexcept;
+  explicit client(client_settings settings);
+  ~client();
+  client(client&&) noexcept;
+  client& operator=(client&&) noexcept;
 
-  /// PUTs every object, at most max_concurrency at a time; one result per
+  /// PUTs every object, at most max_concurrency at a time; one reply per
   /// object, same order. Never throws for S3 or network errors. `give_up`,
   /// asked about once a second while requests are open, ends the call early:
   /// what had no answer yet fails (a stopping worker's deadline is not held
   /// up by an S3 that does not answer, request timeout after timeout).
-  std::vector<s3_put_result> put_all(const std::vector<s3_object>& objects,
-                                     const std::function<bool()>& give_up = {});
+  std::vector<reply> put_all(const std::vector<object>& objects, const std::function<bool()>& give_up = {});
+
+  /// GETs every key the same way; one answer per key, same order, the
+  /// object's bytes in `body` when `reply.ok`.
+  struct fetched {
+    s3::reply reply;
+    std::string body;
+  };
+  std::vector<fetched> get_all(const std::vector<std::string>& keys, const std::function<bool()>& give_up = {});
 
   /// GETs one object (tests, tools, reconciliation): its bytes, or nullopt
   /// with the reason in `*error` when given.
@@ -70,11 +79,11 @@ class s3_writer {
   /// "s3://bucket/key", the reference stored in ClickHouse rows.
   std::string reference(const std::string& key) const;
 
-  const s3_settings& settings() const;
+  const client_settings& settings() const;
 
  private:
   class impl;
   std::unique_ptr<impl> impl_;
 };
 
-}  // namespace tracepipe::sink
+}  // namespace tracepipe::s3
