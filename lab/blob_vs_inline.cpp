@@ -16,6 +16,7 @@
 #include "lab/load_session.hpp"
 #include "lab/local_write_path.hpp"
 #include "loadgen/component_figures.hpp"
+#include "loadgen/http_client.hpp"
 #include "observe/prometheus_text.hpp"
 #include "observe/redis_sampler.hpp"
 #include "observe/server_figures.hpp"
@@ -52,9 +53,25 @@ T or_throw(std::optional<T> v, const std::string& error) {
 }
 
 struct side_plan {
-  const char* name;
-  const char* blob_mode;
+  std::string name;
+  std::string blob_mode;
+  std::string ingest_mode;
 };
+
+side_plan plan_of(const std::string& side) {
+  if (side == "inline") return {side, "never", "direct"};
+  if (side == "blob") return {side, "auto", "direct"};
+  // Langfuse keeps inputs and outputs in its ClickHouse rows.
+  if (side == "s3-first") return {side, "never", "s3-first"};
+  throw std::invalid_argument("no side '" + side + "'");
+}
+
+/// The page the write path in this process serves: ingest's figures and its workers'.
+std::vector<observe::prometheus_sample> scrape(const std::string& url) {
+  auto answer = loadgen::http_client(url, std::chrono::seconds(5)).request("GET", "/metrics");
+  if (answer.status != 200) throw std::runtime_error("GET " + url + "/metrics answered " + std::to_string(answer.status));
+  return observe::parse_prometheus_text(answer.body);
+}
 
 class blob_bench {
  public:
@@ -62,7 +79,7 @@ class blob_bench {
       : o_(o), base_(std::move(base)), stop_(stop), salt_(fresh_id_salt()) {}
 
   report::blob_side run_side(const side_plan& plan);
-  /// compare.json's "config": what both sides were run with.
+  /// compare.json's "config": what every side was run with.
   boost::json::object config_json() const;
 
  private:
@@ -97,23 +114,27 @@ void blob_bench::wait_for_merges(sink::clickhouse_client& ch) {
 report::blob_side blob_bench::run_side(const side_plan& plan) {
   auto s = base_;
   s.worker.blob_mode = plan.blob_mode;
+  s.ingest.mode = plan.ingest_mode;
   s.worker.batch_bytes = o_.flush_bytes;
   s.worker.batch_age = o_.flush_age;
   // Fresh tables and streams: neither side sees the other's rows, parts or backlog.
-  s.clickhouse.table = fmt::format("runs_bvi_{:06x}_{}", salt_ & 0xffffff, plan.name);
+  auto table_suffix = plan.name;
+  std::replace(table_suffix.begin(), table_suffix.end(), '-', '_');
+  s.clickhouse.table = fmt::format("runs_bvi_{:06x}_{}", salt_ & 0xffffff, table_suffix);
+  s.s3.event_prefix = fmt::format("events-bvi-{:06x}/", salt_ & 0xffffff);
   s.redis.stream = fmt::format("tracepipe:bvi:{:06x}:{}", salt_ & 0xffffff, plan.name);
   auto dir = fs::path(o_.out) / plan.name;
-  std::cerr << fmt::format("tracepipe compare: {} side (blob mode {}): table {}.{}, {} runs/s for {} s\n", plan.name,
-                           plan.blob_mode, s.clickhouse.database, s.clickhouse.table, o_.rate, o_.duration_s);
+  std::cerr << fmt::format("tracepipe compare: {} side (ingest mode {}, blob mode {}): table {}.{}, {} runs/s for {} s\n",
+                           plan.name, plan.ingest_mode, plan.blob_mode, s.clickhouse.database, s.clickhouse.table,
+                           o_.rate, o_.duration_s);
   sink::clickhouse_client ch(sink::client_settings(s.clickhouse));
   local_write_path path(s);
-  auto workers = path.worker();  // never restarted here: the same workers throughout
 
-  report::blob_side side{plan.name, plan.blob_mode, {}, {}};
+  report::blob_side side{plan.name, plan.blob_mode, plan.ingest_mode, {}, {}};
   std::string error;
   wait_for_merges(ch);
   auto before = or_throw(observe::read_write_counters(ch, &error), error);
-  auto before_metrics = observe::parse_prometheus_text(workers->metrics().render());
+  auto before_metrics = scrape(path.url());
   // Redis's memory before the load: the first sample of the run already
   // holds a second of backlog, so a peak measured above it read 0 on the
   // inline side while the chart climbed ~10 MiB.
@@ -121,7 +142,7 @@ report::blob_side blob_bench::run_side(const side_plan& plan) {
                                std::chrono::seconds(2));
   auto redis_before = redis.read();
   auto r = run_session(s, path.url(), o_.rate, o_.duration_s, dir);
-  auto after_metrics = observe::parse_prometheus_text(workers->metrics().render());
+  auto after_metrics = scrape(path.url());
   wait_for_merges(ch);  // the merges of this side's parts count for it
   auto after = or_throw(observe::read_write_counters(ch, &error), error);
   auto parts = or_throw(
@@ -143,12 +164,15 @@ report::blob_side blob_bench::run_side(const side_plan& plan) {
   };
   for (auto [key, q] : {std::pair{"insert_p50_ms", 0.5}, std::pair{"insert_p99_ms", 0.99}})
     if (auto us = observe::quantile_between(buckets(before_metrics), buckets(after_metrics), q)) f[key] = *us / 1000;
-  auto delta = [&](std::string_view name) {
-    return observe::sum_of(after_metrics, name).value_or(0) - observe::sum_of(before_metrics, name).value_or(0);
+  auto delta = [&](std::string_view name, std::string_view key = {}, std::string_view value = {}) {
+    return observe::sum_of(after_metrics, name, key, value).value_or(0) -
+           observe::sum_of(before_metrics, name, key, value).value_or(0);
   };
   f["inserts"] = delta("tracepipe_sink_batches_inserted_total");
-  f["s3_puts"] = delta("tracepipe_sink_blobs_put_total");
-  f["s3_mib"] = delta("tracepipe_sink_blob_bytes_total") / bytes_per_mib;
+  // The workers' blobs, and what ingest stored first.
+  f["s3_puts"] = delta("tracepipe_sink_blobs_put_total") + delta("tracepipe_ingest_s3_objects_total", "outcome", "stored");
+  f["s3_mib"] = (delta("tracepipe_sink_blob_bytes_total") + delta("tracepipe_ingest_s3_bytes_total")) / bytes_per_mib;
+  f["s3_gets"] = delta("tracepipe_sink_objects_fetched_total");
   // Server-wide counters: the steady run's own writes, plus whatever else
   // the server wrote meanwhile (its log tables: little).
   f["clickhouse_inserted_mib"] = (after.inserted_bytes - before.inserted_bytes) / bytes_per_mib;
@@ -204,7 +228,8 @@ boost::json::object blob_bench::config_json() const {
           {"flush_bytes", o_.flush_bytes},
           {"flush_age_ms", o_.flush_age.count()},
           {"pipelines", base_.worker.pipelines},
-          {"batch_rows", base_.worker.batch_rows}};
+          {"batch_rows", base_.worker.batch_rows},
+          {"sides", boost::json::array(o_.sides.begin(), o_.sides.end())}};
 }
 
 loadgen::load_result blob_bench::run_session(const config::settings& s, const std::string& url, double rate,
@@ -218,7 +243,7 @@ loadgen::load_result blob_bench::run_session(const config::settings& s, const st
   // batch-bytes limit can tell will go to S3 (row_builder::row_bytes).
   o.body.endpoint = loadgen::wire::multipart;
   o.body.seed = o_.seed;
-  o.body.id_salt = salt_;  // the same ids on both sides: the same bodies, byte for byte
+  o.body.id_salt = salt_;  // the same ids on every side: the same bodies, byte for byte
   o.body.inputs_size = o_.inputs;
   o.body.outputs_size = o_.outputs;
   o.connections = 16;
@@ -253,8 +278,9 @@ int run_blob_vs_inline(blob_vs_inline_options o, stop_flags& stop) {
   config::loader loader;
   loader.set_stack_dir(o.stack_dir);
   blob_bench bench(o, loader.load(), stop);
-  auto inline_side = stop.interrupted ? report::blob_side{} : bench.run_side({"inline", "never"});
-  auto offloaded = stop.interrupted ? report::blob_side{} : bench.run_side({"blob", "auto"});
+  std::vector<report::blob_side> sides;
+  for (const auto& name : o.sides)
+    if (!stop.interrupted) sides.push_back(bench.run_side(plan_of(name)));
   if (stop.interrupted) {
     std::cerr << "tracepipe compare: interrupted; no comparison written (each finished run's report is under "
               << o.out << ")\n";
@@ -262,14 +288,13 @@ int run_blob_vs_inline(blob_vs_inline_options o, stop_flags& stop) {
   }
   fs::create_directories(o.out);
   auto out = fs::path(o.out);
-  write_file(out / "compare.json", report::blob_compare_json(inline_side, offloaded, bench.config_json()));
+  write_file(out / "compare.json", report::blob_compare_json(sides, bench.config_json()));
   write_file(out / "compare.html",
-             report::blob_compare_html(inline_side, offloaded,
-                                        fmt::format("tracepipe blob vs inline — {} runs/s, seed {}", o.rate, o.seed)));
-  std::cout << report::blob_compare_table(inline_side, offloaded);
+             report::blob_compare_html(sides, fmt::format("tracepipe blob vs inline — {} runs/s, seed {}", o.rate, o.seed)));
+  std::cout << report::blob_compare_table(sides);
   std::cout << "compare: " << (out / "compare.json").string() << "\n"
             << "page: " << (out / "compare.html").string() << "\n";
-  bool lost = inline_side.figure("lost").value_or(0) > 0 || offloaded.figure("lost").value_or(0) > 0;
+  bool lost = std::any_of(sides.begin(), sides.end(), [](const auto& side) { return side.figure("lost").value_or(0) > 0; });
   return lost ? 3 : 0;
 }
 

@@ -1,11 +1,14 @@
 #pragma once
-// `tracepipe compare blob-vs-inline`: the same seeded load run twice on the
-// local stack — payloads inline in ClickHouse (worker.blob_mode never), then
-// large ones offloaded to S3 (auto) — each on fresh tables and streams
-// through a write path in this process (each side needs its own blob mode),
-// then compared (report/blob_compare.hpp).
+// `tracepipe compare blob-vs-inline`: the same seeded load run on the local
+// stack in up to three architectures — payloads inline in ClickHouse
+// (worker.blob_mode never), large ones offloaded to S3 (auto: LangSmith's),
+// every entry stored in S3 before the queue carries its reference (ingest.mode
+// s3-first, payloads then inline: Langfuse v3's) — each on fresh tables and
+// streams through a write path in this process (each side needs its own
+// modes), then compared (report/blob_compare.hpp).
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "lab/stop_flags.hpp"
 #include "loadgen/size_distribution.hpp"
@@ -31,9 +34,15 @@ struct blob_vs_inline_options {
   std::size_t flush_bytes = std::size_t{2} << 20;
   /// worker.batch_age on both sides: the busy timeout's stand-in (LangSmith: 3 s).
   std::chrono::milliseconds flush_age{3000};
+  /// Which sides run, in this order (the first is the ratios' base): of
+  /// blob_vs_inline_sides.
+  std::vector<std::string> sides{"inline", "blob", "s3-first"};
 };
 
-/// Runs both sides and writes compare.json, compare.html and each run's own
+/// Every side there is.
+inline const std::vector<std::string> blob_vs_inline_sides{"inline", "blob", "s3-first"};
+
+/// Runs the sides and writes compare.json, compare.html and each run's own
 /// report under `out`; prints the table. Exit 0, 3 when a side lost runs,
 /// 130 when interrupted (no comparison then). Throws CLI::ValidationError
 /// for a --stack that is no stack, std::runtime_error when a component of

@@ -23,7 +23,7 @@ std::optional<double> ratio(std::optional<double> blob, std::optional<double> in
 }
 
 boost::json::object side_json(const blob_side& s) {
-  boost::json::object out{{"blob_mode", s.blob_mode}};
+  boost::json::object out{{"blob_mode", s.blob_mode}, {"ingest_mode", s.ingest_mode}};
   for (const auto& f : blob_figures) out[f.key] = common::json_rounded(s.figure(f.key));
   return out;
 }
@@ -42,19 +42,27 @@ constexpr overlay overlays[] = {
     {"clickhouse_merged_rows_per_s", "ClickHouse merges", "rows/s merged"},
     {"worker_insert_p99_ms", "ClickHouse INSERT p99", "ms"},
     {"redis_memory_mib", "Redis memory", "MiB"},
-    {"s3_puts_per_s", "S3 PUTs", "PUTs/s"},
+    {"s3_puts_per_s", "S3 PUTs (workers')", "PUTs/s"},
 };
 
-line_chart overlay_chart(const overlay& o, const blob_side& a, const blob_side& b) {
+constexpr const char* colors[] = {"#dc2626", "#2563eb", "#059669", "#d97706"};
+
+line_chart overlay_chart(const overlay& o, std::span<const blob_side> sides) {
   line_chart c{o.title, o.unit, {}, {}, {}};
-  auto ya = a.timeseries.column(o.column), yb = b.timeseries.column(o.column);
-  auto n = std::max(ya.size(), yb.size());
-  ya.resize(n);
-  yb.resize(n);
+  std::size_t n = 0;
+  for (const auto& side : sides) n = std::max(n, side.timeseries.column(o.column).size());
   for (std::size_t i = 0; i < n; ++i) c.x.push_back(static_cast<double>(i + 1));
-  c.series.push_back({a.name + " (blob " + a.blob_mode + ")", "#dc2626", std::move(ya)});
-  c.series.push_back({b.name + " (blob " + b.blob_mode + ")", "#2563eb", std::move(yb)});
+  for (std::size_t k = 0; k < sides.size(); ++k) {
+    auto y = sides[k].timeseries.column(o.column);
+    y.resize(n);
+    c.series.push_back({sides[k].label(), colors[k % std::size(colors)], std::move(y)});
+  }
   return c;
+}
+
+/// "blob/inline": the ratio column of `side` to `base`.
+std::string ratio_name(const blob_side& side, const blob_side& base, std::string_view between) {
+  return fmt::format("{}{}{}", side.name, between, base.name);
 }
 
 constexpr const char* style = R"(
@@ -79,53 +87,76 @@ std::optional<double> blob_side::figure(std::string_view key) const {
   return it == figures.end() ? std::nullopt : std::optional<double>(it->second);
 }
 
-std::string blob_compare_table(const blob_side& a, const blob_side& b) {
+std::string blob_side::label() const {
+  return ingest_mode == "direct" ? fmt::format("{} (blob {})", name, blob_mode)
+                                 : fmt::format("{} ({}, blob {})", name, ingest_mode, blob_mode);
+}
+
+std::string blob_compare_table(std::span<const blob_side> sides) {
   std::size_t label_width = 0;
   for (const auto& f : blob_figures) label_width = std::max(label_width, f.label.size() + f.unit.size() + 3);
-  std::string out = fmt::format("{:<{}}  {:>12}  {:>12}  {:>8}\n", "", label_width, a.name, b.name,
-                                b.name + "/" + a.name);
+  std::string out = fmt::format("{:<{}}", "", label_width);
+  for (const auto& side : sides) out += fmt::format("  {:>12}", side.name);
+  for (std::size_t k = 1; k < sides.size(); ++k) out += fmt::format("  {:>15}", ratio_name(sides[k], sides[0], "/"));
+  out += '\n';
   for (const auto& f : blob_figures) {
-    auto r = ratio(b.figure(f.key), a.figure(f.key));
-    out += fmt::format("{:<{}}  {:>12}  {:>12}  {:>8}\n", fmt::format("{} ({})", f.label, f.unit), label_width,
-                       cell(a.figure(f.key)), cell(b.figure(f.key)), r ? fmt::format("{:.2f}", *r) : "");
+    out += fmt::format("{:<{}}", fmt::format("{} ({})", f.label, f.unit), label_width);
+    for (const auto& side : sides) out += fmt::format("  {:>12}", cell(side.figure(f.key)));
+    for (std::size_t k = 1; k < sides.size(); ++k) {
+      auto r = ratio(sides[k].figure(f.key), sides[0].figure(f.key));
+      out += fmt::format("  {:>15}", r ? fmt::format("{:.2f}", *r) : "");
+    }
+    out += '\n';
   }
   return out;
 }
 
-std::string blob_compare_json(const blob_side& a, const blob_side& b, const boost::json::object& config) {
-  boost::json::object ratios;
-  for (const auto& f : blob_figures) ratios[f.key] = common::json_rounded(ratio(b.figure(f.key), a.figure(f.key)));
+std::string blob_compare_json(std::span<const blob_side> sides, const boost::json::object& config) {
   boost::json::object doc;
   doc["config"] = config;
-  doc["sides"] = {{a.name, side_json(a)}, {b.name, side_json(b)}};
-  doc[fmt::format("ratio_{}_over_{}", b.name, a.name)] = std::move(ratios);
+  boost::json::object by_name;
+  for (const auto& side : sides) by_name[side.name] = side_json(side);
+  doc["sides"] = std::move(by_name);
+  for (std::size_t k = 1; k < sides.size(); ++k) {
+    boost::json::object ratios;
+    for (const auto& f : blob_figures)
+      ratios[f.key] = common::json_rounded(ratio(sides[k].figure(f.key), sides[0].figure(f.key)));
+    doc["ratio_" + ratio_name(sides[k], sides[0], "_over_")] = std::move(ratios);
+  }
   return common::json_document(doc);
 }
 
-std::string blob_compare_html(const blob_side& a, const blob_side& b, std::string_view title) {
+std::string blob_compare_html(std::span<const blob_side> sides, std::string_view title) {
+  std::string head = "<tr><th></th>";
+  for (const auto& side : sides) head += fmt::format("<th>{}</th>", html_escape(side.name));
+  for (std::size_t k = 1; k < sides.size(); ++k)
+    head += fmt::format("<th>{} ÷ {}</th>", html_escape(sides[k].name), html_escape(sides[0].name));
+  head += "</tr>\n";
   std::string rows;
   for (const auto& f : blob_figures) {
-    auto r = ratio(b.figure(f.key), a.figure(f.key));
-    rows += fmt::format("<tr><th>{} <span class=\"note\">{}</span></th><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                        html_escape(f.label), html_escape(f.unit), cell(a.figure(f.key)), cell(b.figure(f.key)),
-                        r ? fmt::format("{:.2f}", *r) : "");
+    rows += fmt::format("<tr><th>{} <span class=\"note\">{}</span></th>", html_escape(f.label), html_escape(f.unit));
+    for (const auto& side : sides) rows += fmt::format("<td>{}</td>", cell(side.figure(f.key)));
+    for (std::size_t k = 1; k < sides.size(); ++k) {
+      auto r = ratio(sides[k].figure(f.key), sides[0].figure(f.key));
+      rows += fmt::format("<td>{}</td>", r ? fmt::format("{:.2f}", *r) : "");
+    }
+    rows += "</tr>\n";
   }
   std::string charts;
   for (const auto& o : overlays) {
-    auto c = overlay_chart(o, a, b);
+    auto c = overlay_chart(o, sides);
     charts += has_data(c) ? fmt::format("<figure>{}</figure>", render_svg(c))
-                          : fmt::format("<figure><h3>{}</h3><p class=\"note\">not measured in either run</p></figure>",
+                          : fmt::format("<figure><h3>{}</h3><p class=\"note\">not measured in any run</p></figure>",
                                         html_escape(o.title));
   }
   return fmt::format(R"(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{0}</title><style>{1}</style></head>
 <body><h1>{0}</h1>
-<table><tr><th></th><th>{2}</th><th>{3}</th><th>{3} ÷ {2}</th></tr>
-{4}</table>
-<h2>Over time (seconds since each run's start)</h2><div class="charts">{5}</div>
+<table>{2}{3}</table>
+<h2>Over time (seconds since each run's start)</h2><div class="charts">{4}</div>
 </body></html>
 )",
-                     html_escape(title), style, html_escape(a.name), html_escape(b.name), rows, charts);
+                     html_escape(title), style, head, rows, charts);
 }
 
 }  // namespace tracepipe::report

@@ -1,10 +1,13 @@
 #pragma once
-// `tracepipe compare blob-vs-inline`'s result: the same seeded load run twice,
-// payloads inline (blob mode never) and offloaded to S3 (auto), each side's
-// figures in one table, rendered for the terminal, as compare.json and as
-// one HTML page with the two runs' charts overlaid.
+// `tracepipe compare blob-vs-inline`'s result: the same seeded load run on
+// each side — payloads inline (blob mode never), large ones offloaded to S3
+// (auto, LangSmith's), and every entry stored in S3 first (ingest.mode
+// s3-first, Langfuse's) — each side's figures in one table with its ratio
+// to the first side, rendered for the terminal, as compare.json and as one
+// HTML page with the runs' charts overlaid.
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -16,12 +19,15 @@ namespace tracepipe::report {
 
 /// One side's figures by key (blob_figures below); a missing key was not measured.
 struct blob_side {
-  std::string name;       ///< "inline" or "blob"
+  std::string name;       ///< "inline", "blob" or "s3-first"
   std::string blob_mode;  ///< worker.blob_mode it ran with
+  std::string ingest_mode = "direct";  ///< ingest.mode it ran with
   std::map<std::string, double, std::less<>> figures;
   timeseries_table timeseries;  ///< its steady run's timeseries.csv
 
   std::optional<double> figure(std::string_view key) const;
+  /// "blob (blob auto)", "s3-first (s3-first, blob never)": the name and how it ran.
+  std::string label() const;
 };
 
 struct blob_figure {
@@ -50,19 +56,20 @@ inline constexpr blob_figure blob_figures[] = {
     {"merged_mib", "merged bytes (uncompressed)", "MiB"},
     {"merge_ms", "time spent merging", "ms"},
     {"redis_memory_peak_mib", "Redis memory peak above its start", "MiB"},
-    {"s3_puts", "S3 PUTs", "PUTs"},
+    {"s3_puts", "S3 PUTs (ingest's and the workers')", "PUTs"},
     {"s3_mib", "S3 bytes written", "MiB"},
+    {"s3_gets", "S3 GETs (workers reading entries stored first)", "GETs"},
 };
 
-/// The terminal table: figure, unit, inline, blob, blob ÷ inline.
-std::string blob_compare_table(const blob_side& inline_side, const blob_side& blob_side_);
+/// The terminal table: figure, unit, each side, then each later side ÷ the first.
+std::string blob_compare_table(std::span<const blob_side> sides);
 
-/// compare.json: {"config": <config>, "sides": {"inline": {...}, "blob": {...}},
-/// "ratio_blob_over_inline": {...}}; figures not measured are null.
-std::string blob_compare_json(const blob_side& inline_side, const blob_side& blob_side_,
-                              const boost::json::object& config);
+/// compare.json: {"config": <config>, "sides": {"inline": {...}, "blob":
+/// {...}, …}, "ratio_blob_over_inline": {...}, …} (each later side over the
+/// first); figures not measured are null.
+std::string blob_compare_json(std::span<const blob_side> sides, const boost::json::object& config);
 
-/// One self-contained page: the table, then each chart with both runs overlaid.
-std::string blob_compare_html(const blob_side& inline_side, const blob_side& blob_side_, std::string_view title);
+/// One self-contained page: the table, then each chart with every run overlaid.
+std::string blob_compare_html(std::span<const blob_side> sides, std::string_view title);
 
 }  // namespace tracepipe::report

@@ -1,4 +1,5 @@
 // `tracepipe compare blob-vs-inline`: flags to lab/blob_vs_inline.hpp.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -19,6 +20,7 @@ struct compare_cli {
   std::string outputs_size = "85%:200B-2KB,15%:2KB-32KB";
   std::string flush_bytes = "2MiB";
   std::string flush_age = "3s";
+  std::string sides = "inline,blob,s3-first";
 };
 
 double seconds_of(const std::string& flag, const std::string& text) {
@@ -51,6 +53,17 @@ lab::blob_vs_inline_options options_of(const compare_cli& c) {
   o.flush_bytes = *flush;
   o.flush_age = std::chrono::milliseconds(static_cast<long long>(seconds_of("--flush-age", c.flush_age) * 1000));
   if (o.flush_age.count() <= 0) usage("--flush-age must be above 0");
+  o.sides.clear();
+  for (std::size_t at = 0; at <= c.sides.size();) {
+    auto end = std::min(c.sides.find(',', at), c.sides.size());
+    auto side = c.sides.substr(at, end - at);
+    if (std::find(lab::blob_vs_inline_sides.begin(), lab::blob_vs_inline_sides.end(), side) ==
+        lab::blob_vs_inline_sides.end())
+      usage("--sides: '" + side + "' is not a side (inline, blob, s3-first)");
+    if (std::find(o.sides.begin(), o.sides.end(), side) != o.sides.end()) usage("--sides: '" + side + "' twice");
+    o.sides.push_back(side);
+    at = end + 1;
+  }
   return o;
 }
 
@@ -62,11 +75,13 @@ void add_compare_command(CLI::App& app, action& run) {
   compare->require_subcommand(1);
   auto* cmd = compare->add_subcommand(
       "blob-vs-inline",
-      "The same seeded load (payload sizes with a heavy tail) run twice on the local stack, on fresh tables: "
-      "payloads inline in ClickHouse (worker.blob_mode never), then fields over worker.blob_threshold in S3 "
-      "(auto). Compared side by side: ClickHouse bytes written and on disk, parts created and peak, merges and "
-      "merged bytes, INSERT latency p50/p99, lag p50/p99, the most each sustains under overload, Redis memory "
-      "peak, S3 PUTs and bytes. Prints the table; writes compare.json, compare.html (the runs' charts "
+      "The same seeded load (payload sizes with a heavy tail) run on the local stack in each architecture, on "
+      "fresh tables: inline (payloads in ClickHouse rows, worker.blob_mode never), blob (fields over "
+      "worker.blob_threshold in S3: LangSmith's), s3-first (every run stored in S3 before the queue carries its "
+      "reference, workers GET it back; payloads then inline: Langfuse v3's, ingest.mode s3-first). Compared "
+      "side by side: ClickHouse bytes written and on disk, parts created and peak, merges and merged bytes, "
+      "INSERT latency p50/p99, lag p50/p99, the most each sustains under overload, Redis memory peak, S3 PUTs, "
+      "bytes and GETs. Prints the table; writes compare.json, compare.html (the runs' charts "
       "overlaid) and each run's own report under --out. Local stack only. Exit 0 ok, 3 when a run was lost "
       "(or 130 when interrupted)");
   cmd->add_option("--stack", c.o.stack_dir,
@@ -83,16 +98,19 @@ void add_compare_command(CLI::App& app, action& run) {
   cmd->add_option("--inputs-size", c.inputs_size, "Sizes of each run's inputs, as `load --inputs-size`")
       ->capture_default_str();
   cmd->add_option("--outputs-size", c.outputs_size, "Sizes of each run's outputs")->capture_default_str();
-  cmd->add_option("--seed", c.o.seed, "Payloads, sizes and shapes: the same on both sides")->capture_default_str();
+  cmd->add_option("--sides", c.sides,
+                  "Which sides run, in this order, comma-separated (the first is what the others' ratios divide by)")
+      ->capture_default_str();
+  cmd->add_option("--seed", c.o.seed, "Payloads, sizes and shapes: the same on every side")->capture_default_str();
   cmd->add_option("--batch-size", c.o.batch_size, "Runs per request")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_option("--flush-bytes", c.flush_bytes,
-                  "Inline payload bytes at which a worker's batch is inserted, on both sides (worker.batch_bytes). "
+                  "Inline payload bytes at which a worker's batch is inserted, on every side (worker.batch_bytes). "
                   "It stands in for the server's async-insert buffer, which ClickHouse 18.16 lacks: each flush is one "
                   "part. Default: LangSmith's helm chart's async_insert_max_data_size; its external-ClickHouse docs "
                   "suggest 25MB")
       ->capture_default_str();
   cmd->add_option("--flush-age", c.flush_age,
-                  "Age at which a worker's batch is inserted however small, on both sides (worker.batch_age): the "
+                  "Age at which a worker's batch is inserted however small, on every side (worker.batch_age): the "
                   "stand-in for the async-insert busy timeout (LangSmith's profile: async_insert_busy_timeout_max_ms "
                   "3000)")
       ->capture_default_str();
