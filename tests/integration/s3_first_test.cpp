@@ -161,12 +161,8 @@ TEST(S3First, S3DownWhileWorkersReadHoldsTheBatchThenLosesNothing) {
   worker.start();
   clickhouse_probe ch(s);
   // Read and held: pending, nothing inserted, nothing dead-lettered.
-  ASSERT_TRUE(eventually([&] { return pending(s) == ops; }, std::chrono::seconds(20)));
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  EXPECT_EQ(ch.raw_rows(), 0u);
-  stack::start_component(stack_dir(), "s3", std::cerr);
-  ASSERT_TRUE(eventually([&] { return ch.distinct_ops() == ops; }, std::chrono::seconds(60)))
-      << ch.distinct_ops() << " of " << ops;
+  expect_held_until_s3_returns(s, ops, ch);
+  if (HasFatalFailure()) return;
   worker.stop();
   EXPECT_GT(worker.metrics().retries[1].load(), 0u);
   EXPECT_EQ(worker.metrics().dead_lettered.load(), 0u);

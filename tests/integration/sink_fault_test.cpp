@@ -98,12 +98,8 @@ TEST(SinkFaults, S3DownHoldsBatchesThenLosesNothing) {
   auto runs = sink_runs(100, 31, 1);  // every run has a large input: every row needs S3
   auto ops = send_runs(ingest.url(), runs);
   // Held: read, pending, and no row inserted that references a missing blob.
-  ASSERT_TRUE(eventually([&] { return pending(s) == ops; }, std::chrono::seconds(20)));
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  EXPECT_EQ(ch.raw_rows(), 0u);
-  stack::start_component(stack_dir(), "s3", std::cerr);
-  ASSERT_TRUE(eventually([&] { return ch.distinct_ops() == ops; }, std::chrono::seconds(60)))
-      << ch.distinct_ops() << " of " << ops;
+  expect_held_until_s3_returns(s, ops, ch);
+  if (HasFatalFailure()) return;
   worker.stop();
   EXPECT_GT(worker.metrics().retries[1].load(), 0u);
   // A batch retried after some of its PUTs succeeded puts those again, onto

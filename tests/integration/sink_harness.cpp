@@ -162,6 +162,15 @@ std::uint64_t pending(const config::settings& s) {
   return r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 ? r->element[0]->integer : 0;
 }
 
+void expect_held_until_s3_returns(const config::settings& s, std::size_t ops, clickhouse_probe& ch) {
+  ASSERT_TRUE(eventually([&] { return pending(s) == ops; }, std::chrono::seconds(20)));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(ch.raw_rows(), 0u);
+  stack::start_component(stack_dir(), "s3", std::cerr);
+  ASSERT_TRUE(eventually([&] { return ch.distinct_ops() == ops; }, std::chrono::seconds(60)))
+      << ch.distinct_ops() << " of " << ops;
+}
+
 std::vector<std::string> consumer_names(queue::stream_consumer& c) {
   std::vector<queue::consumer_state> seen;
   EXPECT_FALSE(c.list_consumers(seen)) << c.last_error();

@@ -63,6 +63,11 @@ struct restart_guard {
 /// XPENDING of the settings' single shard for its group: entries delivered, not acked.
 std::uint64_t pending(const config::settings& s);
 
+/// With the stack's S3 stopped and a worker on `s` started: it reads all
+/// `ops` entries and holds them (pending, and still no row 2 s later); then
+/// S3 is started and every operation lands in ClickHouse (distinct_ops).
+void expect_held_until_s3_returns(const config::settings& s, std::size_t ops, clickhouse_probe& ch);
+
 /// The group's consumers `c` sees, each once, in name order (a failure to list is a test failure).
 std::vector<std::string> consumer_names(queue::stream_consumer& c);
 
