@@ -112,7 +112,9 @@ void runner::stop(std::chrono::milliseconds grace) {
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (parts_->service->requests_in_progress.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (parts_->store) parts_->store->stop();  // PUTs in progress end; their answers are posted and dropped below
+  // Requests still storing (S3 slow or down past the grace) are answered 503
+  // on the I/O threads, which still run; nothing of theirs was enqueued.
+  if (parts_->store) parts_->store->stop();
   parts_->sampler->stop();
   // The stops are handlers on the connections' strands: stopping the
   // io_context right away dropped them unrun, so Redis was never closed (the

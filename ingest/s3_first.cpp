@@ -9,6 +9,7 @@
 
 #include "common/base64.hpp"
 #include "common/json_out.hpp"
+#include "common/sha256.hpp"
 #include "queue/entry_fields.hpp"
 
 namespace tracepipe::ingest {
@@ -23,11 +24,17 @@ std::string_view value_of(const queue::stream_entry& e, std::string_view name) {
   return {};
 }
 
-/// The entity an entry describes: Langfuse's (entity, body id), or a run's.
-std::pair<std::string_view, std::string_view> entity_of(const queue::stream_entry& e) {
+/// The entity an entry describes, in its project: Langfuse's (entity, body id), or a run's.
+struct entity_key {
+  std::string_view project, entity, id;
+  auto operator<=>(const entity_key&) const = default;
+};
+
+entity_key entity_of(const queue::stream_entry& e) {
+  auto project = value_of(e, field::project);
   if (value_of(e, field::kind) == field::langfuse_kind)
-    return {value_of(e, field::entity), value_of(e, field::body_id)};
-  return {"run", value_of(e, field::run_id)};
+    return {project, value_of(e, field::entity), value_of(e, field::body_id)};
+  return {project, "run", value_of(e, field::run_id)};
 }
 
 void append_entry(std::string& out, const queue::stream_entry& e) {
@@ -36,7 +43,12 @@ void append_entry(std::string& out, const queue::stream_entry& e) {
   for (const auto& [name, value] : e.fields) {
     if (!first) out += ',';
     first = false;
-    common::append_json_string(out, name);
+    // A name is client bytes too (an attachment's); the row builder marks
+    // one that is not UTF-8 the same way, so the row comes out alike.
+    if (simdjson::validate_utf8(name.data(), name.size()))
+      common::append_json_string(out, name);
+    else
+      common::append_json_string(out, common::valid_utf8_or_marked(name));
     out += ':';
     if (name == field::run || name == field::event) {
       out += value;  // JSON ingest has read and written compactly itself
@@ -55,7 +67,11 @@ void append_entry(std::string& out, const queue::stream_entry& e) {
 
 std::string key_segment(std::string_view text) {
   if (text.empty()) return "_";
-  std::string out(text);
+  // S3 keys end at 1,024 bytes (some stores limit a segment further): a
+  // long id keeps its start and a hash of the whole, still one per id.
+  constexpr std::size_t longest = 128;
+  std::string out(text.size() > longest ? text.substr(0, longest - 17) : text);
+  if (text.size() > longest) out += "-" + common::sha256_hex(text).substr(0, 16);
   for (auto& c : out) {
     bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                 c == '_' || c == '-';
@@ -67,7 +83,11 @@ std::string key_segment(std::string_view text) {
 }
 
 std::string random_uuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
+  thread_local std::mt19937_64 rng = [] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
   auto hi = rng(), lo = rng();
   hi = (hi & ~0xf000ULL) | 0x4000ULL;                 // version 4
   lo = (lo & ~(3ULL << 62)) | (2ULL << 62);           // RFC 4122 variant
@@ -78,8 +98,8 @@ std::string random_uuid() {
 stored_request store_first(const std::vector<queue::stream_entry>& entries, std::string_view prefix,
                            const std::function<std::string()>& fresh_id, std::deque<std::string>& storage) {
   // Each entity's entries, in the order the request gave them.
-  std::map<std::pair<std::string_view, std::string_view>, std::vector<std::size_t>> groups;
-  std::vector<std::pair<std::string_view, std::string_view>> order;
+  std::map<entity_key, std::vector<std::size_t>> groups;
+  std::vector<entity_key> order;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     auto entity = entity_of(entries[i]);
     auto [it, fresh] = groups.try_emplace(entity);
@@ -91,10 +111,9 @@ stored_request store_first(const std::vector<queue::stream_entry>& entries, std:
   const auto& stored = storage.emplace_back(field::stored_kind);
   for (const auto& entity : order) {
     const auto& members = groups[entity];
-    const auto& first = entries[members.front()];
     stored_object object;
-    object.key = fmt::format("{}{}/{}/{}/{}.json", prefix, key_segment(value_of(first, field::project)),
-                             key_segment(entity.first), key_segment(entity.second), fresh_id());
+    object.key = fmt::format("{}{}/{}/{}/{}.json", prefix, key_segment(entity.project), key_segment(entity.entity),
+                             key_segment(entity.id), fresh_id());
     object.body = "[";
     const auto& key = storage.emplace_back(object.key);
     for (std::size_t place = 0; place < members.size(); ++place) {

@@ -36,7 +36,9 @@ stored_request store_first(const std::vector<queue::stream_entry>& entries, std:
 std::string random_uuid();
 
 /// `text` as one S3 key segment: bytes outside [A-Za-z0-9._-] become '_'
-/// (keys stay readable and need no encoding), an empty one is "_".
+/// (keys stay readable and need no encoding), an empty one is "_", and one
+/// over 128 bytes keeps its first 111 and a hash of the whole (S3 keys end
+/// at 1,024 bytes: a long id must not turn a request into endless 503s).
 std::string key_segment(std::string_view text);
 
 }  // namespace tracepipe::ingest

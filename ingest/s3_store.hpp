@@ -3,6 +3,7 @@
 // a few threads, each with its own S3 client, each taking every request
 // waiting at that moment into one round of concurrent PUTs, so that many
 // small requests share connections and rounds instead of queueing one by one.
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -26,8 +27,12 @@ class s3_store {
   s3_store(const s3::client_settings& settings, std::size_t threads);
   ~s3_store();  ///< stop()
 
+  /// Hands a request's objects over; after stop(), answers at once that ingest is stopping.
   void put(std::vector<stored_object> objects, done_handler done);
-  /// Finishes what was handed over, then joins the threads.
+  /// Ends the rounds in progress without waiting out S3's timeouts, answers
+  /// every request still waiting that ingest is stopping (nothing of theirs
+  /// was enqueued: their clients get 503), and joins the threads. The runner
+  /// calls it once requests in progress had their grace period.
   void stop();
 
  private:
@@ -40,7 +45,7 @@ class s3_store {
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<job> jobs_;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};
   std::vector<s3::client> clients_;
   std::vector<std::thread> threads_;
 };

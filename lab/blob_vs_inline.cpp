@@ -158,6 +158,10 @@ report::blob_side blob_bench::run_side(const side_plan& plan) {
       f["lag_p99_ms"] = static_cast<double>(r.stack->lag_us.quantile(0.99)) / 1000;
     }
   }
+  if (r.stack && r.stack->visible_us.count() > 0) {
+    f["visible_p50_ms"] = static_cast<double>(r.stack->visible_us.quantile(0.5)) / 1000;
+    f["visible_p99_ms"] = static_cast<double>(r.stack->visible_us.quantile(0.99)) / 1000;
+  }
   if (r.stack && r.stack->clickhouse_parts_max) f["parts_peak"] = static_cast<double>(*r.stack->clickhouse_parts_max);
   auto buckets = [&](const std::vector<observe::prometheus_sample>& m) {
     return observe::buckets_of(m, "tracepipe_sink_insert_latency_us");
@@ -249,7 +253,9 @@ loadgen::load_result blob_bench::run_session(const config::settings& s, const st
   o.connections = 16;
   o.progress = isatty(STDERR_FILENO) ? loadgen::progress_mode::line : loadgen::progress_mode::every_10s;
   session.stack = observe::stack_target_of(s, o.body.project);
-  session.probe_rate = 0;
+  // A few probes a second: visibility as a user sees it (sent → found by a
+  // SELECT), without reads that would weigh on ClickHouse.
+  session.probe_rate = 2;
   session.out = out.string();
   // No thresholds: lost and duplicates are in the figures.
   return run_load_session(session, stop_.requested).result;

@@ -43,6 +43,8 @@ inline constexpr blob_figure blob_figures[] = {
     {"lost", "lost", "operations"},
     {"lag_p50_ms", "lag p50 (received → inserted)", "ms"},
     {"lag_p99_ms", "lag p99 (received → inserted)", "ms"},
+    {"visible_p50_ms", "visibility p50 (sent → found by a SELECT, 2 probes/s)", "ms"},
+    {"visible_p99_ms", "visibility p99", "ms"},
     {"insert_p50_ms", "ClickHouse INSERT p50", "ms"},
     {"insert_p99_ms", "ClickHouse INSERT p99", "ms"},
     {"max_sustained_rows_per_s", "max sustainable rate (best 5 s of rows inserted under overload)", "rows/s"},

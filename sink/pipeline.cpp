@@ -348,7 +348,8 @@ pipeline::outcome pipeline::flush() {
     }
     const auto& entry = stand_ins_[i] ? *stand_ins_[i] : items[i].message;
     if (auto problem = rows_.build(entry, items[i].dequeued_at_us, built[i])) {
-      if (dead_letter(items[i].message, *problem) == outcome::gave_up) return outcome::gave_up;
+      // A stored entry goes there whole, not as a reference to an object that may expire.
+      if (dead_letter(entry, *problem) == outcome::gave_up) return outcome::gave_up;
       continue;
     }
     good.push_back(i);

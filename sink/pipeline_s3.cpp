@@ -46,9 +46,14 @@ pipeline::outcome pipeline::fetch_stored(const std::vector<item>& items) {
   stand_ins_.assign(items.size(), std::nullopt);
   unreadable_.assign(items.size(), {});
   std::map<std::string, std::vector<std::size_t>> referencing;  // object key → items
-  for (std::size_t i = 0; i < items.size(); ++i)
-    if (items[i].message.field(field::kind) == field::stored_kind)
-      referencing[std::string(items[i].message.field(field::object))].push_back(i);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto& m = items[i].message;
+    if (m.field(field::kind) != field::stored_kind) continue;
+    if (m.field(field::object).empty())
+      unreadable_[i] = "a reference to an entry stored in S3 that names no object";
+    else
+      referencing[std::string(m.field(field::object))].push_back(i);
+  }
   std::vector<std::string> todo;
   for (const auto& [key, _] : referencing) todo.push_back(key);
   std::vector<entry_fields> entries;
@@ -65,8 +70,10 @@ pipeline::outcome pipeline::fetch_stored(const std::vector<item>& items) {
         ctx_.metrics->s3_get_latency_us.observe(static_cast<std::uint64_t>(reply.latency.count()));
         auto problem = stored_.read(body, entries);
         for (auto i : users) place(items[i].message, problem, entries, i);
-      } else if (reply.http_status == 404) {
-        // Gone for good (ingest answered only after its PUT): no retry brings it back.
+      } else if (reply.http_status == 404 && reply.error.find(" NoSuchKey") != std::string::npos) {
+        // Gone for good (ingest answered only after its PUT): no retry brings
+        // it back. Any other 404 (NoSuchBucket: a bucket being made, a wrong
+        // setting) is retried like an outage.
         for (auto i : users)
           unreadable_[i] = fmt::format("the stored object {} is not in S3: {}", s3_.reference(todo[k]), reply.error);
       } else {

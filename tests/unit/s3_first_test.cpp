@@ -9,6 +9,7 @@
 #include <string>
 
 #include "ingest/s3_first.hpp"
+#include "ingest/s3_store.hpp"
 #include "queue/entry_fields.hpp"
 #include "sink/stored_entries.hpp"
 
@@ -112,8 +113,39 @@ TEST(S3First, AnObjectThatIsNotIngestsIsRefusedWithItsReason) {
   EXPECT_TRUE(read.empty());
 }
 
+TEST(S3First, AnEntityIsGroupedWithinItsProjectAndANameThatIsNotUTF8IsMarkedAsTheRowWillBe) {
+  std::deque<std::string> storage;
+  const std::string bad_name = std::string("part.attachment.a\xff");
+  std::vector<queue::stream_entry> entries{
+      entry(0, {{field::kind, "post"}, {field::run_id, "r1"}, {field::project, "p1"}, {field::run, "{}"},
+                {bad_name, "bytes"}}),
+      entry(0, {{field::kind, "patch"}, {field::run_id, "r1"}, {field::project, "p2"}, {field::run, "{}"}}),
+  };
+  auto stored = ingest::store_first(entries, "", counting_ids(), storage);
+  ASSERT_EQ(stored.objects.size(), 2u);  // one run id, two projects: two objects, each under its project
+  EXPECT_EQ(stored.objects[0].key, "p1/run/r1/id-0.json");
+  EXPECT_EQ(stored.objects[1].key, "p2/run/r1/id-1.json");
+  sink::stored_entries reader;
+  std::vector<sink::entry_fields> read;
+  ASSERT_EQ(reader.read(stored.objects[0].body, read), std::nullopt) << stored.objects[0].body;
+  EXPECT_EQ(read.at(0).back().first, "part.attachment.a?");
+}
+
+TEST(S3First, PutsHandedOverAfterStopAreAnsweredAtOnce) {
+  ingest::s3_store store(s3::client_settings{"http://127.0.0.1:1", "b"}, 2);  // never contacted
+  store.stop();
+  std::string error = "not answered";
+  store.put({{"k", "[]"}}, [&](std::string e) { error = std::move(e); });
+  EXPECT_EQ(error, "ingest is stopping");
+}
+
 TEST(S3First, KeySegmentsStayReadableAndUUIDsAreVersion4) {
   EXPECT_EQ(ingest::key_segment(""), "_");
+  std::string long_id(2000, 'x');
+  auto segment = ingest::key_segment(long_id);
+  EXPECT_EQ(segment.size(), 128u);
+  EXPECT_EQ(segment.substr(0, 111), std::string(111, 'x'));
+  EXPECT_NE(segment, ingest::key_segment(long_id + "y"));  // a hash of the whole keeps ids apart
   EXPECT_EQ(ingest::key_segment(".."), "__");
   EXPECT_EQ(ingest::key_segment("a.b-c_D9"), "a.b-c_D9");
   EXPECT_EQ(ingest::key_segment("a/b c\xc3\xa9"), "a_b_c__");
