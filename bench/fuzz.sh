@@ -14,7 +14,7 @@ seconds=${1:-600}
 shift || true
 build="$root/build-sanitize"
 all_targets=(http_request_fuzz run_reader_fuzz multipart_fuzz redis_reply_fuzz clickhouse_reply_fuzz otlp_export_fuzz
-             langfuse_reader_fuzz)
+             langfuse_reader_fuzz stored_entries_fuzz)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 

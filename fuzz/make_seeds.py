@@ -272,6 +272,17 @@ for e in lf_events:
 for b in ('{"batch":[]}', '{"events":[]}', '[]', '{"batch":null}', '{"batch":[' + '[' * 70 + ']' * 70 + ']}'):
     add("langfuse_reader_fuzz", b)
 
+# stored_entries_fuzz: objects ingest.mode s3-first stores (s3_first_test's shapes).
+stored_run = '{"kind":"post","run_id":"%s","trace_id":"%s","project":"my-project","received_at_us":"17","bytes":"9",' \
+             '"run":%s,"part.attachment.img":{"base64":"AP/+"},"part.attachment.img.content_type":"image/png"}' % (
+                 root_id, root_id, root_post)
+stored_event = '{"kind":"langfuse","entity":"observation","body_id":"o1","event_id":"e1","trace_id":"t1",' \
+               '"project":"p","received_at_us":"17","bytes":"30","event":%s}' % json.dumps(
+                   {"id": "e1", "type": "span-create", "body": {"id": "o1", "name": "a \"q\" é"}})
+for b in ("[" + stored_run + "]", "[" + stored_event + "," + stored_event + "]", "[]", '[{"kind":"post"}] []',
+          '[{"run":"text"}]', '[{"part.x":{"base64":"!!"}}]', '[{"kind":3}]'):
+    add("stored_entries_fuzz", b)
+
 for target, items in seeds.items():
     d = os.path.join(here, "corpus", target)
     os.makedirs(d, exist_ok=True)
