@@ -132,7 +132,10 @@ TEST(S3First, AnEntityIsGroupedWithinItsProjectAndANameThatIsNotUTF8IsMarkedAsTh
 }
 
 TEST(S3First, PutsHandedOverAfterStopAreAnsweredAtOnce) {
-  ingest::s3_store store(s3::client_settings{"http://127.0.0.1:1", "b"}, 2);  // never contacted
+  s3::client_settings never_contacted;
+  never_contacted.endpoint = "http://127.0.0.1:1";
+  never_contacted.bucket = "b";
+  ingest::s3_store store(never_contacted, 2);
   store.stop();
   std::string error = "not answered";
   store.put({{"k", "[]"}}, [&](std::string e) { error = std::move(e); });
