@@ -15,7 +15,7 @@
 
 #include "loadgen/common_start.hpp"
 #include "loadgen/detail/second_rows.hpp"
-#include "loadgen/otlp_body.hpp"
+#include "loadgen/request_exchange.hpp"
 #include "loadgen/target_url.hpp"
 
 namespace tracepipe::loadgen {
@@ -55,7 +55,7 @@ class driver {
     schedule_ = sched->striped(o.segment);
     if (o.connections < 1) throw std::runtime_error("connections must be ≥ 1");
     closed_ = o.concurrency > 0;
-    if (o.body.protocol != protocol::langsmith) otlp_ = otlp_encoding_of(o.body.protocol);
+    headers_ = {&url_, o.api_key, o.compression};
   }
 
   load_result run() {
@@ -212,21 +212,7 @@ class driver {
     auto& pr = c->scratch[c->job.part];
     c->runs = pr.runs;
     c->operations = pr.operations;
-    auto& req = c->req;
-    req = {};
-    req.version(11);
-    req.method(pr.method[0] == 'P' && pr.method[1] == 'A' ? http::verb::patch : http::verb::post);
-    req.target(url_.prefix + pr.target);
-    req.set(http::field::host, url_.host);
-    req.set(http::field::content_type, pr.content_type);
-    if (!o_.api_key.empty()) req.set("x-api-key", o_.api_key);
-    if (o_.compression != sink::body_compression::none) {
-      if (!sink::compress_body(o_.compression, pr.body, c->compressed)) return failed(c, false, false);
-      std::swap(pr.body, c->compressed);
-      req.set(http::field::content_encoding, o_.compression == sink::body_compression::gzip ? "gzip" : "zstd");
-    }
-    req.body() = std::move(pr.body);
-    req.prepare_payload();
+    if (!write_request(c->req, pr, headers_, c->compressed)) return failed(c, false, false);
     c->sent_at = clock_type::now();
     ++r_.sent;
     ++seconds_.now().sent;
@@ -239,7 +225,7 @@ class driver {
     }
     if (c->job.attempt > 0) ++r_.retries;
     c->stream.expires_after(o_.request_timeout);
-    http::async_write(c->stream, req, [this, c](beast::error_code ec, std::size_t) {
+    http::async_write(c->stream, c->req, [this, c](beast::error_code ec, std::size_t) {
       c->scratch[c->job.part].body = std::move(c->req.body());  // keep the capacity for the next request
       if (ec) return failed(c, true);
       c->parser.emplace();
@@ -283,7 +269,7 @@ class driver {
     r_.uncorrected.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, uncorrected)));
     seconds_.record_latency(static_cast<std::uint64_t>(std::max<std::int64_t>(0, corrected)));
     unsigned status = res.result_int();
-    if (status >= 200 && status < 300 && !spans_refused(res.body())) {
+    if (answer_accepts(o_.body.protocol, status, res.body())) {
       ++r_.accepted;
       ++seconds_.now().accepted;
       r_.runs_accepted += c->runs;
@@ -311,13 +297,6 @@ class driver {
       c->buffer.clear();
     }
     release(c);
-  }
-
-  /// An OTLP 200 whose partial_success refuses spans: not accepted (which
-  /// spans landed is unknown), counted as rejected under 200 and not resent
-  /// (the same spans would be refused again).
-  bool spans_refused(std::string_view answer) const {
-    return otlp_ && otlp_rejected_spans(answer, *otlp_) > 0;
   }
 
   /// As the JS SDK: wait (Retry-After, or the error backoff), then resend, up to max_retries times.
@@ -377,11 +356,11 @@ class driver {
 
   const load_options& o_;
   request_plan plan_;
-  std::optional<otlp_encoding> otlp_;  ///< set: the target answers OTLP ExportTraceServiceResponses
   int rpr_ = 1;
   asio::io_context ioc_{1};
   asio::steady_timer pace_timer_, tick_timer_, drain_timer_;
   url_parts url_;
+  request_headers headers_;
   std::vector<tcp::endpoint> endpoints_;
   schedule schedule_;
   std::optional<pacer> pacer_;
