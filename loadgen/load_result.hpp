@@ -42,7 +42,7 @@ struct second_row {
 struct acknowledged_ops {
   std::uint64_t id_key = 0;
   std::vector<op_key> ops;
-  id_form ids = id_form::uuid;  ///< span: an OTLP load's (run_ids.hpp)
+  id_form ids = id_form::uuid;  ///< span: an OTLP load's, langfuse: a Langfuse load's (run_ids.hpp)
 };
 
 /// What a load run with --stack saw behind the target.

@@ -79,9 +79,42 @@ void write_id_half(char* out, std::uint64_t half, bool as_hex) {
   for (int i = 7; i >= 0; --i, half >>= 8) out[i] = static_cast<char>(half & 0xff);
 }
 
+namespace {
+/// The key an event's id is written under: one per kind, none the run ids' own.
+std::uint64_t event_key(std::uint64_t key, langfuse_event e) {
+  return key ^ splitmix64(0x1a9f'0000u + static_cast<std::uint64_t>(e));
+}
+
+std::optional<op_key> parse_langfuse_op(std::uint64_t key, std::string_view id, std::string_view event,
+                                        std::uint64_t k, std::uint32_t slot) {
+  if (event.size() != 36) return std::nullopt;
+  char mine[36];
+  write_uuid(mine, key, k, slot);
+  if (std::string_view(mine, 36) != id) return std::nullopt;
+  for (auto e : {langfuse_event::trace_create, langfuse_event::observation_create, langfuse_event::observation_update}) {
+    write_event_id(mine, key, k, slot, e);
+    if (std::string_view(mine, 36) != event) continue;
+    return e == langfuse_event::trace_create ? make_trace_op(k, slot)
+                                             : make_op(k, slot, e == langfuse_event::observation_update);
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+void write_event_id(char* out, std::uint64_t key, std::uint64_t k, std::uint32_t slot, langfuse_event e) {
+  write_uuid(out, event_key(key, e), k, slot);
+}
+
+std::string event_id(std::uint64_t key, std::uint64_t k, std::uint32_t slot, langfuse_event e) {
+  std::string id(36, '-');
+  write_event_id(id.data(), key, k, slot, e);
+  return id;
+}
+
 std::optional<op_key> parse_op(std::uint64_t key, std::string_view id, std::string_view kind, id_form form) {
-  if (id.size() != 36 || (kind != "post" && kind != "patch")) return std::nullopt;
-  if (form == id_form::span && kind != "post") return std::nullopt;
+  // A Langfuse row's kind is its event id; spans are never patched.
+  bool known_kind = form == id_form::langfuse || kind == "post" || (kind == "patch" && form == id_form::uuid);
+  if (id.size() != 36 || !known_kind) return std::nullopt;
   auto clock_seq = parse_hex(id.substr(19, 4));
   auto node = parse_hex(id.substr(24, 12));
   if (!clock_seq || !node) return std::nullopt;
@@ -89,6 +122,7 @@ std::optional<op_key> parse_op(std::uint64_t key, std::string_view id, std::stri
   if (form == id_form::span) low ^= span_mask(key);
   std::uint64_t k = low & 0xffffffffffffull;
   auto slot = static_cast<std::uint32_t>((low >> 48) & 0x3fff);
+  if (form == id_form::langfuse) return parse_langfuse_op(key, id, kind, k, slot);
   if (form == id_form::span) {
     if (span_run_id(key, k, slot) != id) return std::nullopt;
   } else {

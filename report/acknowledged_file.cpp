@@ -11,12 +11,17 @@ namespace tracepipe::report {
 namespace {
 constexpr std::string_view magic = "tpops1 key=";
 constexpr std::string_view span_ids = " ids=span";  ///< an OTLP load's section (loadgen::id_form::span)
+constexpr std::string_view langfuse_ids = " ids=langfuse";  ///< a Langfuse load's (loadgen::id_form::langfuse)
+
+std::string_view suffix_of(loadgen::id_form f) {
+  return f == loadgen::id_form::span ? span_ids : f == loadgen::id_form::langfuse ? langfuse_ids : "";
 }
+}  // namespace
 
 std::string acknowledged_ops_text(const std::vector<loadgen::acknowledged_ops>& loads) {
   std::string out;
   for (const auto& a : loads) {
-    out += fmt::format("{}{:016x} count={}{}\n", magic, a.id_key, a.ops.size(), a.ids == loadgen::id_form::span ? span_ids : "");
+    out += fmt::format("{}{:016x} count={}{}\n", magic, a.id_key, a.ops.size(), suffix_of(a.ids));
     std::uint64_t previous = 0;
     for (std::size_t i = 0; i < a.ops.size();) {
       auto delta = a.ops[i] - previous;
@@ -58,10 +63,11 @@ std::vector<loadgen::acknowledged_ops> parse_acknowledged_ops(std::string_view t
       auto count_at = line.find(" count=");
       if (count_at == std::string_view::npos) fail("a section header needs ' count='");
       auto form = loadgen::id_form::uuid;
-      if (line.ends_with(span_ids)) {
-        form = loadgen::id_form::span;
-        line.remove_suffix(span_ids.size());
-      }
+      for (auto f : {loadgen::id_form::span, loadgen::id_form::langfuse})
+        if (line.ends_with(suffix_of(f))) {
+          form = f;
+          line.remove_suffix(suffix_of(f).size());
+        }
       loads.push_back({number(line.substr(magic.size(), count_at - magic.size()), 16), {}, form});
       count = number(line.substr(count_at + 7));
       loads.back().ops.reserve(count);

@@ -12,7 +12,10 @@
 //   2*4           (then 65538, 65540, 65542, 65544)
 //
 // An OTLP load's header ends in " ids=span": its ids are span ids
-// (loadgen::id_form::span).
+// (loadgen::id_form::span). A Langfuse load's ends in " ids=langfuse": its
+// operations are events (loadgen::id_form::langfuse) — an observation's
+// create and update as a run's post and patch, a root's trace-create as its
+// post with bit 63 set — found in ClickHouse by (body id, event id).
 #include <string>
 #include <string_view>
 #include <vector>
