@@ -20,6 +20,7 @@ boost::json::object config_entries(const load_options& o, const body_options& b)
                                                       : "post-patch";
   auto speaks = b.protocol == protocol::otlp_proto  ? "otlp-proto"
                 : b.protocol == protocol::otlp_json ? "otlp-json"
+                : b.protocol == protocol::langfuse  ? "langfuse"
                                                     : "langsmith";
   return {{"protocol", speaks},
           {"endpoint", endpoint},

@@ -55,7 +55,7 @@ class driver {
     schedule_ = sched->striped(o.segment);
     if (o.connections < 1) throw std::runtime_error("connections must be ≥ 1");
     closed_ = o.concurrency > 0;
-    headers_ = {&url_, o.api_key, o.compression};
+    headers_ = headers_for(url_, o.body.protocol, o.api_key, o.compression);
   }
 
   load_result run() {

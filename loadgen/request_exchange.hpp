@@ -19,9 +19,14 @@ namespace tracepipe::loadgen {
 /// What every request of a load carries besides its body.
 struct request_headers {
   const url_parts* url = nullptr;
-  std::string api_key;  ///< empty: none sent
+  /// The API key's header, none when the key is empty: x-api-key, or for
+  /// Langfuse Authorization: Basic base64(langfuse_public_key:key).
+  std::string key_field, key_value;
   sink::body_compression compression = sink::body_compression::none;
 };
+
+request_headers headers_for(const url_parts& url, loadgen::protocol p, const std::string& api_key,
+                            sink::body_compression compression);
 
 /// Fills `req` with `pr`, moving its body in (compressed into `scratch`,
 /// swapped, when compression is on). False when compression fails.
@@ -29,8 +34,9 @@ bool write_request(boost::beast::http::request<boost::beast::http::string_body>&
                    const request_headers& h, std::string& scratch);
 
 /// Whether an answer accepts the request's runs: any 2xx, except an OTLP
-/// 200 whose partial_success refuses spans (which spans landed is unknown,
-/// so none count; the same spans would be refused again, so it is not resent).
+/// 200 whose partial_success refuses spans, or a Langfuse 207 whose errors
+/// name events (which landed is not counted: none is; the same would be
+/// refused again, so it is not resent).
 bool answer_accepts(loadgen::protocol p, unsigned status, std::string_view body);
 
 }  // namespace tracepipe::loadgen

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "loadgen/langfuse_body.hpp"
 #include "loadgen/otlp_body.hpp"
 
 namespace tracepipe::loadgen {
@@ -38,6 +39,17 @@ void find_ids(std::string_view text, const id_places& ids, bool in_target, std::
   }
 }
 
+/// Where each run's id sits among a template's runs: `runs` are request k's,
+/// `previous` (when given) request k − 1's.
+id_places places_of(const std::vector<generated_run>& runs, const std::vector<generated_run>* previous) {
+  id_places ids;
+  for (std::size_t i = 0; i < runs.size(); ++i) ids.emplace(runs[i].id, id_place{static_cast<std::uint32_t>(i), false});
+  if (previous)
+    for (std::size_t i = 0; i < previous->size(); ++i)
+      ids.emplace((*previous)[i].id, id_place{static_cast<std::uint32_t>(i), true});
+  return ids;
+}
+
 }  // namespace
 
 request_plan::request_plan(const body_options& o) : o_(o), key_(loadgen::id_key(o.seed, o.id_salt)) {
@@ -48,9 +60,12 @@ request_plan::request_plan(const body_options& o) : o_(o), key_(loadgen::id_key(
     throw std::invalid_argument("runs per trace must be ≥ 1");
   if (o_.trace_depth && (o_.trace_depth->min < 2 || o_.trace_depth->max < o_.trace_depth->min))
     throw std::invalid_argument("trace depth must be ≥ 2");
-  if (o_.protocol != protocol::langsmith && (o_.endpoint != wire::batch || o_.pattern != run_pattern::post))
+  bool otlp = o_.protocol == protocol::otlp_proto || o_.protocol == protocol::otlp_json;
+  if (otlp && (o_.endpoint != wire::batch || o_.pattern != run_pattern::post))
     throw std::invalid_argument("OTLP sends one export of spans per request, each carrying its run's end: "
                                 "endpoint batch, pattern post");
+  if (o_.protocol == protocol::langfuse && o_.endpoint != wire::batch)
+    throw std::invalid_argument("Langfuse sends one ingestion batch per request: endpoint batch");
   if (o_.ring < 1) o_.ring = auto_ring();
   // A patch section must hold another template's runs, or its ids would be
   // stamped as this request's.
@@ -85,11 +100,9 @@ request_plan::request_plan(const body_options& o) : o_(o), key_(loadgen::id_key(
     previous = std::move(set);
   }
   templates_[0] = make(first, post_patch ? &previous : nullptr);
-  if (post_patch) {
-    o_.pattern = run_pattern::post;
-    first_.push_back(make(first, nullptr));
-    o_.pattern = run_pattern::post_patch;
-  }
+  // Request 0 has no previous request's runs to patch: posts only (a
+  // Langfuse batch's creates still without their end, which comes later).
+  if (post_patch) first_.push_back(make(first, nullptr));
 }
 
 int request_plan::auto_ring() const {
@@ -102,6 +115,7 @@ int request_plan::auto_ring() const {
 
 request_plan::tmpl request_plan::make(const std::vector<generated_run>& runs,
                                       const std::vector<generated_run>* previous) const {
+  if (o_.protocol == protocol::langfuse) return make_langfuse(runs, previous);
   if (o_.protocol != protocol::langsmith) return make_otlp(runs);
   static const std::vector<generated_run> none;
   const auto& patches = o_.pattern == run_pattern::combined ? runs : previous ? *previous : none;
@@ -142,10 +156,7 @@ request_plan::tmpl request_plan::make(const std::vector<generated_run>& runs,
   }
   // Where each run id sits. In post_patch mode, the patch section's ids are
   // the previous template's runs; they are stamped with request k − 1.
-  id_places ids;
-  for (int i = 0; i < n; ++i) ids.emplace(runs[i].id, id_place{static_cast<std::uint32_t>(i), false});
-  if (patches_previous)
-    for (int i = 0; i < m; ++i) ids.emplace(patches[i].id, id_place{static_cast<std::uint32_t>(i), true});
+  auto ids = places_of(runs, patches_previous ? &patches : nullptr);
   for (auto& p : t.parts) {
     find_ids(p.request.body, ids, false, p.stamps);
     find_ids(p.request.target, ids, true, p.stamps);
@@ -169,6 +180,34 @@ request_plan::tmpl request_plan::make_otlp(const std::vector<generated_run>& run
   return t;
 }
 
+request_plan::tmpl request_plan::make_langfuse(const std::vector<generated_run>& runs,
+                                               const std::vector<generated_run>* previous) const {
+  // As a LangSmith batch: creates of the request's runs, updates of those it
+  // patches (post: none, each create carrying its end).
+  static const std::vector<generated_run> none;
+  const auto& updates = o_.pattern == run_pattern::combined ? runs : previous ? *previous : none;
+  bool updates_previous = o_.pattern == run_pattern::post_patch;
+  auto batch = langfuse_batch_of(runs, updates, o_.pattern == run_pattern::post);
+  auto n = static_cast<int>(runs.size());
+  part p{{"POST", "/api/public/ingestion", "application/json", std::move(batch.body), batch.events, n}, {}, {}};
+  auto ids = places_of(runs, updates_previous ? &updates : nullptr);
+  for (const auto& place : batch.ids) {
+    auto at = ids.at(place.run_id);
+    p.stamps.push_back({place.offset, at.slot, at.previous, false, false,
+                        place.is_event ? std::optional(place.event) : std::nullopt});
+  }
+  for (int i = 0; i < n; ++i) {
+    auto slot = static_cast<std::uint32_t>(i);
+    if (runs[i].parent_run_id.empty()) p.ops.push_back({slot, false, false, true});
+    p.ops.push_back({slot, false, false});
+  }
+  for (std::size_t i = 0; i < updates.size(); ++i) p.ops.push_back({static_cast<std::uint32_t>(i), updates_previous, true});
+  tmpl t;
+  t.parts.push_back(std::move(p));
+  t.first_trace = std::pair{0u, false};  // a request's runs begin with a trace's root
+  return t;
+}
+
 void request_plan::build(std::uint64_t k, std::vector<prepared_request>& out) const {
   const auto& t = (k == 0 && !first_.empty()) ? first_.front() : templates_[k % templates_.size()];
   out.resize(t.parts.size());
@@ -186,7 +225,7 @@ void request_plan::build(std::uint64_t k, std::vector<prepared_request>& out) co
 }
 
 void request_plan::stamp_ids(const std::vector<stamp>& stamps, std::uint64_t k, prepared_request& r) const {
-  if (o_.protocol != protocol::langsmith) return stamp_span_ids(stamps, k, r);
+  if (o_.protocol == protocol::otlp_proto || o_.protocol == protocol::otlp_json) return stamp_span_ids(stamps, k, r);
   // An id sits in several places (id, trace_id, parent_run_id, dotted_order,
   // …): hash it once per request, copy it to the rest.
   thread_local std::vector<std::array<char, 36>> ids;
@@ -195,6 +234,10 @@ void request_plan::stamp_ids(const std::vector<stamp>& stamps, std::uint64_t k, 
   if (ids.size() < slots) ids.resize(slots);
   made.assign(slots, 0);
   for (const auto& s : stamps) {
+    if (s.event) {  // Langfuse: an event's envelope id, in one place only
+      write_event_id(r.body.data() + s.offset, key_, s.previous ? k - 1 : k, s.slot, *s.event);
+      continue;
+    }
     auto at = static_cast<std::size_t>(s.slot) * 2 + (s.previous ? 1 : 0);
     if (!made[at]) {
       write_uuid(ids[at].data(), key_, s.previous ? k - 1 : k, s.slot);
@@ -222,7 +265,7 @@ void request_plan::stamp_span_ids(const std::vector<stamp>& stamps, std::uint64_
 void request_plan::operations(std::uint64_t k, int part, std::vector<op_key>& out) const {
   const auto& t = (k == 0 && !first_.empty()) ? first_.front() : templates_[k % templates_.size()];
   for (const auto& o : t.parts[static_cast<std::size_t>(part)].ops)
-    out.push_back(make_op(o.previous ? k - 1 : k, o.slot, o.patch));
+    out.push_back(o.trace ? make_trace_op(k, o.slot) : make_op(o.previous ? k - 1 : k, o.slot, o.patch));
 }
 
 std::string request_plan::first_post_id(std::uint64_t k, int part) const {
@@ -230,7 +273,7 @@ std::string request_plan::first_post_id(std::uint64_t k, int part) const {
   for (const auto& o : t.parts[static_cast<std::size_t>(part)].ops) {
     if (o.patch) continue;
     auto request = o.previous ? k - 1 : k;
-    return o_.protocol == protocol::langsmith ? run_id(key_, request, o.slot) : span_run_id(key_, request, o.slot);
+    return run_id_form() == id_form::span ? span_run_id(key_, request, o.slot) : run_id(key_, request, o.slot);
   }
   return {};
 }

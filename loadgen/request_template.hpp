@@ -8,7 +8,8 @@
 // digits, not a JSON serialization — the generator, not the body builder,
 // stays the limit. OTLP exports (--protocol otlp-*) are stamped the same
 // way: their span and trace ids (8 and 16 bytes, or 16 and 32 hex digits)
-// sit at offsets recorded while the export is written (otlp_body.hpp).
+// sit at offsets recorded while the export is written (otlp_body.hpp), as
+// do a Langfuse batch's run ids and event ids (langfuse_body.hpp).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,7 +31,9 @@ enum class run_pattern {
 
 struct body_options {
   /// OTLP: one export of runs_per_request spans per request (endpoint
-  /// batch), each a run's post carrying its end (pattern post).
+  /// batch), each a run's post carrying its end (pattern post). Langfuse:
+  /// one ingestion batch per request (endpoint batch), its creates and
+  /// updates as the pattern's posts and patches (post: creates carrying their end).
   loadgen::protocol protocol = loadgen::protocol::langsmith;
   wire endpoint = wire::batch;
   run_pattern pattern = run_pattern::post_patch;
@@ -79,7 +82,11 @@ class request_plan {
   /// What write_uuid hashes for this plan's ids.
   std::uint64_t id_key() const { return key_; }
   /// How its run ids look once ingested (span form for OTLP).
-  id_form run_id_form() const { return o_.protocol == protocol::langsmith ? id_form::uuid : id_form::span; }
+  id_form run_id_form() const {
+    return o_.protocol == protocol::langsmith ? id_form::uuid
+           : o_.protocol == protocol::langfuse ? id_form::langfuse
+                                               : id_form::span;
+  }
   /// Appends the run operations HTTP request `part` of request k carries.
   void operations(std::uint64_t k, int part, std::vector<op_key>& out) const;
   /// The id of the first run that part posts; empty when it posts none.
@@ -95,11 +102,13 @@ class request_plan {
     bool previous;         ///< the previous request's run (a patch)
     bool in_target;
     bool trace_id = false;  ///< OTLP: the trace id of the trace whose root is `slot`, not its span id
+    std::optional<langfuse_event> event = std::nullopt;  ///< Langfuse: that event's id, not the run's
   };
   struct carried_op {
     std::uint32_t slot;
     bool previous;  ///< of request k − 1
     bool patch;
+    bool trace = false;  ///< Langfuse: the trace-create of root `slot`
   };
   struct part {
     prepared_request request;
@@ -117,6 +126,8 @@ class request_plan {
   tmpl make(const std::vector<generated_run>& runs, const std::vector<generated_run>* previous) const;
   /// One OTLP export of `runs` (their posts, each with its end).
   tmpl make_otlp(const std::vector<generated_run>& runs) const;
+  /// One Langfuse ingestion batch of `runs` (and, by the pattern, updates of `previous`).
+  tmpl make_langfuse(const std::vector<generated_run>& runs, const std::vector<generated_run>* previous) const;
   int auto_ring() const;
 
   body_options o_;

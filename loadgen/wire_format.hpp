@@ -9,9 +9,10 @@
 namespace tracepipe::loadgen {
 
 /// Whose API the requests speak (`--protocol`): LangSmith's run endpoints
-/// (`wire` picks which), or OTLP/HTTP trace exports in protobuf or JSON
-/// (otlp_body.hpp), each run a span carrying its end.
-enum class protocol { langsmith, otlp_proto, otlp_json };
+/// (`wire` picks which), OTLP/HTTP trace exports in protobuf or JSON
+/// (otlp_body.hpp), each run a span carrying its end, or Langfuse's
+/// ingestion batches (langfuse_body.hpp).
+enum class protocol { langsmith, otlp_proto, otlp_json, langfuse };
 
 enum class wire { single, batch, multipart };
 
