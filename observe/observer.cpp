@@ -261,7 +261,7 @@ void observer::poll_probes() {
   if (!replicas_.empty()) return poll_replicas();
   std::vector<std::string> ids;
   for (const auto& w : polling_) ids.push_back(w.id);
-  auto r = ch_.query(probe_query(o_.target.table, ids));
+  auto r = ch_.query(probe_query(o_.target.probed(), ids));
   auto now = clock::now();
   if (!r.ok()) return failed(r.message);
   auto seen = lines_of(r.body);
@@ -279,7 +279,7 @@ void observer::poll_replicas() {
       if (!w.on[r]) ids.push_back(w.id);
     if (ids.empty()) continue;
     // A replica that does not answer just has not shown them yet.
-    auto answer = replica_probes_[r]->query(probe_query(o_.target.table, ids));
+    auto answer = replica_probes_[r]->query(probe_query(o_.target.probed(), ids));
     auto now = clock::now();
     if (!answer.ok()) continue;
     auto seen = lines_of(answer.body);

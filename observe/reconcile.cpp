@@ -53,6 +53,32 @@ std::uint64_t operations_of(const std::vector<acknowledged_ops>& loads) {
   return n;
 }
 
+/// What the loads' operations are found as: runs in the runs table, or
+/// (Langfuse loads) events in Langfuse's tables; a merge may have both.
+struct where_found {
+  bool runs = false, langfuse = false;
+};
+
+where_found where_of(const std::vector<acknowledged_ops>& loads) {
+  where_found w;
+  for (const auto& l : loads) (l.ids == loadgen::id_form::langfuse ? w.langfuse : w.runs) = true;
+  return w;
+}
+
+/// The answers of one statement per place, joined (their TSV lines follow
+/// each other); failed at the first that fails.
+sink::clickhouse_result query_each(sink::clickhouse_client& ch, const where_found& w, const std::string& runs_sql,
+                                   const std::string& langfuse_sql) {
+  sink::clickhouse_result joined;
+  for (const auto* sql : {w.runs ? &runs_sql : nullptr, w.langfuse ? &langfuse_sql : nullptr}) {
+    if (!sql) continue;
+    auto r = ch.query(*sql);
+    if (!r.ok()) return r;
+    joined.body += r.body;
+  }
+  return joined;
+}
+
 }  // namespace
 
 reconcile_result tally(std::string_view body, const std::vector<acknowledged_ops>& loads,
@@ -100,7 +126,7 @@ reconcile_result tally(std::string_view body, const std::vector<acknowledged_ops
     r.lag_us.record(lag);
     if (lag > late_us) ++r.late;
     auto second = inserted > o.start_us ? (inserted - o.start_us) / 1'000'000 + 1 : 1;
-    points.push_back({second, lag, !op_is_patch(*op)});
+    points.push_back({second, lag, !op_is_patch(*op) && !loadgen::op_is_trace(*op)});
   }
   r.lost = r.expected - r.found;
   std::sort(points.begin(), points.end(), [](const point& a, const point& b) { return a.second < b.second; });
@@ -134,9 +160,18 @@ reconcile_result reconcile(const std::vector<acknowledged_ops>& loads, const rec
   // Cheap first: wait until ClickHouse holds at least as many of the
   // project's operations as were acknowledged (others' rows may inflate it:
   // the full pass below decides).
+  auto where = where_of(loads);
+  const auto& t = o.target.table;
   for (;;) {
-    auto r = ch.query(operations_count_query(o.target.table, o.target.project, o.since_us));
-    auto n = r.ok() ? to_u64(r.body) : 0;
+    auto r = query_each(ch, where, operations_count_query(t, o.target.project, o.since_us),
+                        langfuse_events_count_query(t, o.target.project, o.since_us));
+    // One number per place: their sum.
+    std::uint64_t n = 0;
+    for (std::string_view rest = r.body; r.ok() && !rest.empty();) {
+      auto nl = rest.find('\n');
+      n += to_u64(rest.substr(0, nl));
+      rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    }
     error = r.ok() ? "" : r.message;
     if (r.ok() && n >= expected) break;
     if (give_up()) break;
@@ -146,7 +181,8 @@ reconcile_result reconcile(const std::vector<acknowledged_ops>& loads, const rec
   }
   reconcile_result result;
   for (;;) {
-    auto r = ch.query(reconcile_query(o.target.table, o.target.project, o.since_us));
+    auto r = query_each(ch, where, reconcile_query(t, o.target.project, o.since_us),
+                        langfuse_reconcile_query(t, o.target.project, o.since_us));
     if (r.ok()) {
       result = tally(r.body, loads, o);
       error.clear();

@@ -59,9 +59,10 @@ struct reconcile_result {
 
 using loadgen::acknowledged_ops;
 
-/// One pass over reconcile_query's answer (TSV): which of the loads'
-/// acknowledged operations are there, duplicated, late; rows of other ids
-/// are ignored. (reconcile() repeats it until nothing is missing or the
+/// One pass over reconcile_query's answer (TSV; a Langfuse load's,
+/// langfuse_reconcile_query's, whose kind column is the event id): which of
+/// the loads' acknowledged operations are there, duplicated, late; rows of
+/// other ids are ignored. (reconcile() repeats it until nothing is missing or the
 /// deadline passes.) Several loads: one generator's each, counted as one.
 reconcile_result tally(std::string_view tsv, const std::vector<acknowledged_ops>& loads,
                        const reconcile_options& options);

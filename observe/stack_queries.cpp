@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "sink/langfuse_schema.hpp"
+
 namespace tracepipe::observe {
 
 namespace {
@@ -29,6 +31,30 @@ std::string reconcile_query(const sink::schema_names& t, std::string_view projec
 std::string operations_count_query(const sink::schema_names& t, std::string_view project, std::uint64_t since_us) {
   return fmt::format("SELECT uniqExact(id, kind) FROM {} WHERE project = {} AND received_at_us >= {} FORMAT TSV",
                      t.qualified(), sql_string(project), since_us);
+}
+
+namespace {
+/// The project's (id, event_id, sent_at_us, received_at_us) in Langfuse's
+/// traces and observations tables (never the same event in both).
+std::string langfuse_events(const sink::schema_names& t, std::string_view project, std::uint64_t since_us) {
+  auto from = [&](common::langfuse::entity e) {
+    return fmt::format("SELECT id, event_id, sent_at_us, received_at_us FROM {} WHERE project_id = {} AND "
+                       "received_at_us >= {}",
+                       sink::langfuse_table(t, e), sql_string(project), since_us);
+  };
+  return from(common::langfuse::entity::trace) + " UNION ALL " + from(common::langfuse::entity::observation);
+}
+}  // namespace
+
+std::string langfuse_reconcile_query(const sink::schema_names& t, std::string_view project, std::uint64_t since_us) {
+  return fmt::format(
+      "SELECT id, event_id, count(), min(sent_at_us), argMin(received_at_us, sent_at_us) FROM ({}) "
+      "GROUP BY id, event_id FORMAT TSV",
+      langfuse_events(t, project, since_us));
+}
+
+std::string langfuse_events_count_query(const sink::schema_names& t, std::string_view project, std::uint64_t since_us) {
+  return fmt::format("SELECT uniqExact(id, event_id) FROM ({}) FORMAT TSV", langfuse_events(t, project, since_us));
 }
 
 std::string waited_longer_query(const sink::schema_names& t, std::string_view project, std::uint64_t since_us,

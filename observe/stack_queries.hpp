@@ -23,6 +23,16 @@ std::string probe_query(const sink::schema_names& t, const std::vector<std::stri
 /// inserted_at_us, received_at_us of that first row.
 std::string reconcile_query(const sink::schema_names& t, std::string_view project, std::uint64_t since_us);
 
+/// A Langfuse load's reconcile_query: per (id, event_id) of the project's
+/// rows in Langfuse's traces and observations tables (<langfuse_prefix>…)
+/// received since since_us: id, event_id, rows, the first sent_at_us and
+/// that row's received_at_us. Those tables have no inserted_at column: the
+/// insert's send time stands for it (a lag a little short of the runs').
+std::string langfuse_reconcile_query(const sink::schema_names& t, std::string_view project, std::uint64_t since_us);
+
+/// Distinct (id, event_id) of those rows: one number.
+std::string langfuse_events_count_query(const sink::schema_names& t, std::string_view project, std::uint64_t since_us);
+
 /// Distinct (id, kind) of the project's rows received since since_us: one number.
 std::string operations_count_query(const sink::schema_names& t, std::string_view project, std::uint64_t since_us);
 

@@ -22,7 +22,12 @@ struct stack_target {
   std::string stream_prefix;  ///< the ingest's stream key prefix
   int shards = 1;
   std::string consumer_group;  ///< the workers' (pending and lag are read from it)
-  std::string project;        ///< the project the load's runs carry
+  std::string project;        ///< the project the load's runs carry (Langfuse: the key's, where ingest files them)
+  bool langfuse = false;      ///< a Langfuse load: its runs are observations in Langfuse's tables
+
+  /// Where the visibility probes look for an accepted run's id: the runs
+  /// table, or a Langfuse load's <langfuse_prefix>observations.
+  sink::schema_names probed() const;
 };
 
 /// Where the runs of `project` land, from the settings of the stack behind the target.

@@ -12,6 +12,7 @@
 
 #include "observe/server_figures.hpp"
 #include "observe/stack_queries.hpp"
+#include "sink/langfuse_schema.hpp"
 #include "tests/chdb/schema_fixture.hpp"
 
 namespace tracepipe::test {
@@ -92,6 +93,27 @@ TEST_F(load_statements, waited_longer_counts_operations_queued_past_the_expiry) 
   insert("run-c", "post", 20'000'000);   // exactly the expiry: not past it
   EXPECT_EQ(ok(observe::waited_longer_query(names, "scn", received - 1, 20'000'000)), "2\n");
   EXPECT_EQ(ok(observe::waited_longer_query(names, "other", received - 1, 20'000'000)), "0\n");
+}
+
+TEST_F(load_statements, a_langfuse_loads_reconcile_and_count_read_both_tables_by_body_and_event_id) {
+  auto names = create_schema("26.5.1.1");
+  const auto received = now_us() - 3'000'000;
+  auto insert = [&](common::langfuse::entity e, const char* id, const char* event, const char* project,
+                    std::uint64_t sent) {
+    ok(fmt::format("INSERT INTO {} (id, project_id, event_id, sent_at_us, received_at_us) VALUES ('{}', '{}', '{}', {}, {})",
+                   sink::langfuse_table(names, e), id, project, event, sent, received));
+  };
+  ok("SYSTEM STOP MERGES " + sink::langfuse_table(names, common::langfuse::entity::observation));
+  insert(common::langfuse::entity::trace, "t", "e-trace", "load", received + 5);
+  insert(common::langfuse::entity::observation, "t", "e-create", "load", received + 7);
+  insert(common::langfuse::entity::observation, "t", "e-create", "load", received + 9);  // a copy not merged yet
+  insert(common::langfuse::entity::observation, "t", "e-update", "load", received + 8);
+  insert(common::langfuse::entity::observation, "o", "e-other", "other", received + 8);
+  auto rows = ok(observe::langfuse_reconcile_query(names, "load", received - 1'000'000));
+  auto sorted = ok("SELECT * FROM format(TSV, " + observe::sql_string(rows) + ") ORDER BY c2");
+  EXPECT_EQ(sorted, fmt::format("t\te-create\t2\t{1}\t{0}\nt\te-trace\t1\t{2}\t{0}\nt\te-update\t1\t{3}\t{0}\n",
+                                received, received + 7, received + 5, received + 8));
+  EXPECT_EQ(ok(observe::langfuse_events_count_query(names, "load", received - 1'000'000)), "3\n");
 }
 
 TEST_F(load_statements, a_broken_statement_fails) {
