@@ -6,6 +6,7 @@
 
 #include "config/loader.hpp"
 #include "config/units.hpp"
+#include "ingest/api_keys.hpp"
 #include "lab/load_session.hpp"
 #include "loadgen/load_runner.hpp"
 #include "tools/commands.hpp"
@@ -31,8 +32,9 @@ struct load_cli {
   std::string protocol = "langsmith";
   std::string endpoint = "batch";
   std::string pattern = "post-patch";
-  CLI::Option* endpoint_given = nullptr;  ///< to tell a default from a choice OTLP refuses
+  CLI::Option* endpoint_given = nullptr;  ///< to tell a default from a choice OTLP or Langfuse refuses
   CLI::Option* pattern_given = nullptr;
+  CLI::Option* project_given = nullptr;
   std::string runs_per_trace = "3";
   std::string trace_depth;
   std::string payload = "200";
@@ -117,15 +119,31 @@ void parse_generator_share(load_cli& c) {
   }
 }
 
+/// --protocol langfuse, and what it cannot carry: one ingestion batch per
+/// request, events in no project of their own, observations that LangSmith's
+/// read API does not serve.
+void parse_langfuse(load_cli& c) {
+  if (c.endpoint_given->count() > 0 && c.endpoint != "batch")
+    usage("--endpoint " + c.endpoint + " is LangSmith's; --protocol langfuse sends one ingestion batch of --batch-size "
+          "runs' events per request to /api/public/ingestion");
+  if (c.project_given->count() > 0)
+    usage("--project: a Langfuse event names no project; ingest files it under the API key's project (or "
+          "ingest.default_project), where the reconcile looks");
+  if (c.probe != "clickhouse" || c.read_rate > 0)
+    usage("--probe api and --read-rate read runs through LangSmith's read API; Langfuse's observations are not runs");
+  c.o.body.endpoint = loadgen::wire::batch;
+}
+
 /// --protocol, and what OTLP cannot carry: an export per request of
 /// --batch-size spans, each its run's post with its end (no patches).
 void parse_protocol(load_cli& c) {
   auto& b = c.o.body;
-  if (c.protocol == "langfuse") usage("--protocol langfuse: not yet (langsmith, otlp-proto or otlp-json)");
   b.protocol = c.protocol == "otlp-proto"  ? loadgen::protocol::otlp_proto
                : c.protocol == "otlp-json" ? loadgen::protocol::otlp_json
+               : c.protocol == "langfuse"  ? loadgen::protocol::langfuse
                                            : loadgen::protocol::langsmith;
   if (b.protocol == loadgen::protocol::langsmith) return;
+  if (b.protocol == loadgen::protocol::langfuse) return parse_langfuse(c);
   if (c.endpoint_given->count() > 0 && c.endpoint != "batch")
     usage("--endpoint " + c.endpoint + " is LangSmith's; --protocol " + c.protocol +
           " sends one trace export of --batch-size spans per request");
@@ -184,7 +202,13 @@ int run_load_command(load_cli& c) {
   if (!c.stack.stack_dir().empty() || !c.stack.config_file().empty()) {
     auto settings = c.stack.load();
     if (!c.group.empty()) settings.worker.group = c.group;
+    bool langfuse = o.body.protocol == loadgen::protocol::langfuse;
+    if (langfuse) {  // where ingest's Langfuse route files the events: the key's project, else the default
+      const auto* key = ingest::match_api_key(o.api_key, settings.ingest.api_keys);
+      o.body.project = key && !key->project.empty() ? key->project : settings.ingest.default_project;
+    }
     session.stack = observe::stack_target_of(settings, o.body.project);
+    session.stack->langfuse = langfuse;
     session.metrics_urls = c.metrics;
   } else if (!c.metrics.empty()) {
     usage("--metrics needs --stack DIR or --config FILE (the pages are sampled with the rest of the write path)");
@@ -223,7 +247,10 @@ void add_load_command(CLI::App& app, action& run) {
                   "Whose API the requests speak: langsmith (the run endpoints, --endpoint and --pattern), "
                   "otlp-proto or otlp-json (OTLP/HTTP trace exports to /otel/v1/traces, protobuf or JSON: the same "
                   "traces, shapes and sizes, each run a span carrying its end, so one post per run and no patches; "
-                  "200 is accepted unless its partial_success refuses spans). langfuse: not yet")
+                  "200 is accepted unless its partial_success refuses spans), or langfuse (Langfuse v3 ingestion "
+                  "batches to /api/public/ingestion, Basic pk-tracepipe-load:--api-key: each root a trace-create, "
+                  "each run a span- or generation-create (llm) and, by --pattern, its -update; 207 is accepted unless "
+                  "its errors name events; the events land in the key's project)")
       ->capture_default_str()
       ->check(CLI::IsMember({"langsmith", "otlp-proto", "otlp-json", "langfuse"}));
   c.endpoint_given = cmd->add_option("--endpoint", c.endpoint, "Wire format (--protocol langsmith)")
@@ -236,7 +263,8 @@ void add_load_command(CLI::App& app, action& run) {
       cmd->add_option("--pattern", c.pattern,
                       "post-patch: each request posts its runs and patches the previous request's (the SDK's post at "
                       "start, patch at end); post: posts only; combined: post and patch of a run in one request. "
-                      "OTLP: post, always")
+                      "OTLP: post, always. Langfuse: creates as posts, -updates as patches (post: creates carrying "
+                      "their end)")
           ->capture_default_str()
           ->check(CLI::IsMember({"post-patch", "post", "combined"}));
   cmd->add_option("--runs-per-trace", c.runs_per_trace,
@@ -274,7 +302,7 @@ void add_load_command(CLI::App& app, action& run) {
       ->capture_default_str()
       ->check(CLI::IsMember({"none", "gzip", "zstd"}));
   cmd->add_option("--seed", o.body.seed, "Seed of the generated runs and ids")->capture_default_str();
-  cmd->add_option("--api-key", o.api_key, "Sent as x-api-key")->envname("TRACEPIPE_API_KEY");
+  cmd->add_option("--api-key", o.api_key, "Sent as x-api-key (Langfuse: the Basic secret)")->envname("TRACEPIPE_API_KEY");
   cmd->add_option("--concurrency", o.concurrency,
                   "Closed loop instead of a rate, for comparison: N connections each sending its next request the "
                   "moment its answer arrives, for --duration (latency then hides queueing: coordinated omission)")
@@ -320,7 +348,8 @@ void add_load_command(CLI::App& app, action& run) {
                   "http_p90 http_p99 http_p999 http_max http_mean [+_uncorrected], sent accepted errors dropped "
                   "rejected rejected_429 rejected_5xx retries achieved_rate target_rate rate_ratio error_ratio)");
   cmd->add_flag("--quiet", c.quiet, "No progress on stderr");
-  cmd->add_option("--project", o.body.project, "Project the runs carry (reconcile looks there)")->capture_default_str();
+  c.project_given = cmd->add_option("--project", o.body.project, "Project the runs carry (Langfuse: the key's)")
+                        ->capture_default_str();
   cmd->add_option("--id-salt", c.id_salt,
                   "Mixed into run ids; default: fresh per run, so a repeated --seed never reuses ids (the salt "
                   "used is in summary.json's config)");
