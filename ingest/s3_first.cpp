@@ -71,14 +71,14 @@ std::string key_segment(std::string_view text) {
   // long id keeps its start and a hash of the whole, still one per id.
   constexpr std::size_t longest = 128;
   std::string out(text.size() > longest ? text.substr(0, longest - 17) : text);
-  if (text.size() > longest) out += "-" + common::sha256_hex(text).substr(0, 16);
+  if (text.size() > longest) out.append("-").append(common::sha256_hex(text), 0, 16);
   for (auto& c : out) {
     bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                 c == '_' || c == '-';
     if (!keep) c = '_';
   }
   // "." and ".." are path steps to some S3 front ends.
-  if (out.find_first_not_of('.') == std::string::npos) out.replace(0, out.size(), out.size(), '_');
+  if (out.find_first_not_of('.') == std::string::npos) out.assign(out.size(), '_');
   return out;
 }
 
@@ -114,7 +114,7 @@ stored_request store_first(const std::vector<queue::stream_entry>& entries, std:
     stored_object object;
     object.key = fmt::format("{}{}/{}/{}/{}.json", prefix, key_segment(entity.project), key_segment(entity.entity),
                              key_segment(entity.id), fresh_id());
-    object.body = "[";
+    object.body.assign(1, '[');  // not = "[": GCC 12 warns falsely (-Wrestrict)
     const auto& key = storage.emplace_back(object.key);
     for (std::size_t place = 0; place < members.size(); ++place) {
       const auto& e = entries[members[place]];
